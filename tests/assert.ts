@@ -1,0 +1,26 @@
+/**
+ * Small assertion helpers over `node:assert/strict`, shared by the tests.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+
+/** Asserts deep strict equality. */
+export function assertEquals<T>(actual: T, expected: T, message?: string): void {
+  assert.deepStrictEqual(actual, expected, message);
+}
+
+/** Asserts that `value` is truthy. */
+export function assertTrue(value: unknown, message?: string): asserts value {
+  assert.ok(value, message);
+}
+
+/** Asserts that `fn` throws an error whose message matches `pattern`. */
+export function assertThrows(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, pattern);
+}
+
+/** Asserts that `promise` rejects with an error whose message matches `pattern`. */
+export async function assertRejects(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, pattern);
+}
