@@ -1,0 +1,365 @@
+/**
+ * The load generator: N virtual connections, each running one request at a time in a loop for
+ * a fixed time (or, to preload, until it has written its share of the keys). Requests are
+ * built before the clock starts; every response's latency goes into a histogram, every read
+ * is checked for the stored value. Runs in the calling thread (`runLoad`) or spread over
+ * Workers (`runLoadInWorkers`), so it does not share an event loop with process supervision.
+ *
+ * @module
+ */
+
+import { type HistogramData, LatencyHistogram } from "./histogram.ts";
+import { indexOfBytes } from "./http_response.ts";
+import { RawHttpConnection } from "./raw_client.ts";
+import {
+  buildRequestSet,
+  encodeRequest,
+  type Operation,
+  type RequestSpec,
+  type Target,
+} from "./targets.ts";
+
+export { type HistogramData, LatencyHistogram, type LatencySummary } from "./histogram.ts";
+export {
+  HttpProtocolError,
+  type HttpResponseInfo,
+  indexOfBytes,
+  parseHttpResponse,
+} from "./http_response.ts";
+export { RawHttpConnection } from "./raw_client.ts";
+
+/** How requests go out: the raw HTTP/1.1 client, or `fetch` with its connection pool. */
+export type ClientKind = "raw" | "fetch";
+
+/** `random`: random keys until the time is up; `preload`: each key once, then stop. */
+export type LoadMode = "random" | "preload";
+
+/** Most virtual connections one run may open. */
+export const connectionsMax = 1024;
+/** Longest run, in milliseconds. */
+export const durationMsMax = 3_600_000;
+/** Pause after a socket error before the connection tries again, in milliseconds. */
+const errorBackoffMs = 20;
+/** How often the timeout watchdog looks at pending requests, in milliseconds. */
+const watchdogIntervalMs = 50;
+
+/** What to run. */
+export interface LoadOptions {
+  /** Base URL: `http://host:port`, optionally with a path prefix (rafter only). */
+  url: string;
+  target: Target;
+  op: Operation;
+  mode: LoadMode;
+  /** Virtual connections this run opens. */
+  connections: number;
+  /** Run time for `random`, or the time allowed to finish `preload`, in milliseconds. */
+  durationMs: number;
+  keys: number;
+  valueBytes: number;
+  /** A request slower than this is abandoned and counted as a timeout. */
+  timeoutMs: number;
+  client: ClientKind;
+  /** For `preload` across Workers: this run's first connection number among all of them. */
+  connectionIndexFirst?: number;
+  /** For `preload` across Workers: connections over all Workers (default `connections`). */
+  connectionsTotal?: number;
+}
+
+/** What a run measured. */
+export interface LoadResult {
+  /** Responses received, whatever their status. */
+  requests: number;
+  /** 2xx responses that passed the read check. */
+  ok: number;
+  non2xx: number;
+  /** 2xx reads whose body did not contain the stored value. */
+  misses: number;
+  /** Connect, read, write and protocol errors. */
+  socketErrors: number;
+  timeouts: number;
+  /** Count of each non-2xx status. */
+  statusCounts: Record<string, number>;
+  /** For `preload`: whether every connection got through its keys in time. */
+  complete: boolean;
+  elapsedMs: number;
+  histogram: HistogramData;
+  /** The first error seen, for diagnosis; "" when none. */
+  firstError: string;
+}
+
+/** Errors of every kind in `result`. */
+export function errorCount(result: LoadResult): number {
+  return result.non2xx + result.misses + result.socketErrors + result.timeouts;
+}
+
+/** Checks option bounds; throws a RangeError naming the bad value. */
+export function validateLoadOptions(options: LoadOptions): void {
+  const checks: [string, number, number, number][] = [
+    ["connections", options.connections, 1, connectionsMax],
+    ["durationMs", options.durationMs, 1, durationMsMax],
+    ["keys", options.keys, 1, 10_000_000],
+    ["valueBytes", options.valueBytes, 1, 1024 * 1024],
+    ["timeoutMs", options.timeoutMs, 1, 600_000],
+  ];
+  for (const [name, value, min, max] of checks) {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`Option ${name} must be an integer in ${min}..${max}, got "${value}"`);
+    }
+  }
+}
+
+/** Mutable counters shared by the connections of one run (one thread, so no races). */
+class Tally {
+  requests = 0;
+  ok = 0;
+  non2xx = 0;
+  misses = 0;
+  socketErrors = 0;
+  timeouts = 0;
+  statusCounts: Record<string, number> = {};
+  firstError = "";
+  readonly histogram = new LatencyHistogram();
+
+  countStatus(status: number): boolean {
+    if (status >= 200 && status < 300) return true;
+    this.non2xx++;
+    this.statusCounts[status] = (this.statusCounts[status] ?? 0) + 1;
+    this.noteError(`HTTP status ${status}`);
+    return false;
+  }
+
+  noteError(message: string): void {
+    if (this.firstError === "") this.firstError = message;
+  }
+}
+
+/** Hands out key numbers: at random until a deadline, or each of a share once. */
+interface KeyPicker {
+  /** The next key for virtual connection `connection`, or -1 to stop. */
+  next(connection: number): number;
+  complete(): boolean;
+}
+
+function randomPicker(keys: number, deadlineMs: number): KeyPicker {
+  return {
+    next: () => (performance.now() < deadlineMs ? Math.floor(Math.random() * keys) : -1),
+    complete: () => true,
+  };
+}
+
+function preloadPicker(options: LoadOptions, deadlineMs: number): KeyPicker {
+  const first = options.connectionIndexFirst ?? 0;
+  const total = options.connectionsTotal ?? options.connections;
+  const nextKey = Int32Array.from({ length: options.connections }, (_, i) => first + i);
+  return {
+    next(connection) {
+      const key = nextKey[connection]!;
+      if (key >= options.keys || performance.now() >= deadlineMs) return -1;
+      nextKey[connection] = key + total;
+      return key;
+    },
+    complete: () => nextKey.every((key) => key >= options.keys),
+  };
+}
+
+function prefixOf(url: URL): string {
+  return url.pathname.replace(/\/+$/, "");
+}
+
+/** Runs one load in this thread and reports what it measured. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  validateLoadOptions(options);
+  const url = new URL(options.url);
+  const set = buildRequestSet(options.target, options.op, {
+    keys: options.keys,
+    valueBytes: options.valueBytes,
+    prefix: prefixOf(url),
+  });
+  const expected = new TextEncoder().encode(set.expected);
+  const tally = new Tally();
+  const runner = options.client === "raw"
+    ? await rawRunner(url, set.specs, expected, options, tally)
+    : fetchRunner(url, set.specs, expected, options, tally);
+  const startMs = performance.now();
+  const picker = options.mode === "random"
+    ? randomPicker(options.keys, startMs + options.durationMs)
+    : preloadPicker(options, startMs + options.durationMs);
+  try {
+    await runner.run(picker);
+  } finally {
+    runner.close();
+  }
+  const elapsedMs = performance.now() - startMs;
+  return {
+    requests: tally.requests,
+    ok: tally.ok,
+    non2xx: tally.non2xx,
+    misses: tally.misses,
+    socketErrors: tally.socketErrors,
+    timeouts: tally.timeouts,
+    statusCounts: tally.statusCounts,
+    complete: picker.complete(),
+    elapsedMs,
+    histogram: tally.histogram.toData(),
+    firstError: tally.firstError,
+  };
+}
+
+/** Runs the request loops of every connection until the picker says stop. */
+interface Runner {
+  run(picker: KeyPicker): Promise<void>;
+  close(): void;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function rawRunner(
+  url: URL,
+  specs: RequestSpec[],
+  expected: Uint8Array,
+  options: LoadOptions,
+  tally: Tally,
+): Promise<Runner> {
+  const requests = specs.map((spec) => encodeRequest(spec, url.host));
+  const port = Number(url.port || "80");
+  const conns = Array.from(
+    { length: options.connections },
+    () => new RawHttpConnection(url.hostname, port),
+  );
+  // Connect before the clock starts; a failure here is retried inside the loop.
+  await Promise.allSettled(conns.map((conn) => conn.connect()));
+  const checkBody = expected.length > 0;
+  async function loop(index: number, picker: KeyPicker): Promise<void> {
+    const conn = conns[index]!;
+    for (let key = picker.next(index); key >= 0; key = picker.next(index)) {
+      const startMs = performance.now();
+      conn.startedAtMs = startMs;
+      try {
+        const info = await conn.request(requests[key]!);
+        tally.histogram.record(performance.now() - startMs);
+        tally.requests++;
+        if (!tally.countStatus(info.status)) continue;
+        if (checkBody && indexOfBytes(conn.buffer, expected, info.bodyStart, info.bodyEnd) < 0) {
+          tally.misses++;
+          tally.noteError(`Read of key "k${key}" did not return the stored value`);
+          continue;
+        }
+        tally.ok++;
+      } catch (error) {
+        if (conn.aborted) {
+          tally.timeouts++;
+          tally.noteError(`Request timed out after ${options.timeoutMs} ms`);
+        } else {
+          tally.socketErrors++;
+          tally.noteError(errorText(error));
+          await delay(errorBackoffMs);
+        }
+      } finally {
+        conn.startedAtMs = -1;
+      }
+    }
+  }
+  let watchdog: ReturnType<typeof setInterval> | undefined;
+  return {
+    async run(picker) {
+      watchdog = setInterval(() => {
+        const now = performance.now();
+        for (const conn of conns) {
+          if (conn.startedAtMs >= 0 && now - conn.startedAtMs > options.timeoutMs) conn.abort();
+        }
+      }, watchdogIntervalMs);
+      await Promise.all(conns.map((_, index) => loop(index, picker)));
+    },
+    close() {
+      clearInterval(watchdog);
+      for (const conn of conns) conn.close();
+    },
+  };
+}
+
+function fetchRunner(
+  url: URL,
+  specs: RequestSpec[],
+  expected: Uint8Array,
+  options: LoadOptions,
+  tally: Tally,
+): Runner {
+  const origin = url.origin;
+  const inits = specs.map((spec) => ({
+    href: origin + spec.path,
+    method: spec.method,
+    body: spec.body,
+    headers: spec.body === null ? undefined : { "content-type": "application/json" },
+  }));
+  const checkBody = expected.length > 0;
+  async function once(key: number): Promise<void> {
+    const init = inits[key]!;
+    const startMs = performance.now();
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    try {
+      const response = await fetch(init.href, {
+        method: init.method,
+        body: init.body,
+        ...(init.headers === undefined ? {} : { headers: init.headers }),
+        signal,
+      });
+      const body = new Uint8Array(await response.arrayBuffer());
+      tally.histogram.record(performance.now() - startMs);
+      tally.requests++;
+      if (!tally.countStatus(response.status)) return;
+      if (checkBody && indexOfBytes(body, expected, 0, body.length) < 0) {
+        tally.misses++;
+        tally.noteError(`Read of key "k${key}" did not return the stored value`);
+        return;
+      }
+      tally.ok++;
+    } catch (error) {
+      if (signal.aborted) {
+        tally.timeouts++;
+        tally.noteError(`Request timed out after ${options.timeoutMs} ms`);
+      } else {
+        tally.socketErrors++;
+        tally.noteError(errorText(error));
+        await delay(errorBackoffMs);
+      }
+    }
+  }
+  return {
+    async run(picker) {
+      const loops = Array.from({ length: options.connections }, async (_, index) => {
+        for (let key = picker.next(index); key >= 0; key = picker.next(index)) await once(key);
+      });
+      await Promise.all(loops);
+    },
+    close() {},
+  };
+}
+
+/** Adds `b` into a copy of `a`; elapsed time is the longer of the two. */
+export function mergeResults(a: LoadResult, b: LoadResult): LoadResult {
+  const histogram = LatencyHistogram.fromData(a.histogram);
+  histogram.merge(LatencyHistogram.fromData(b.histogram));
+  const statusCounts = { ...a.statusCounts };
+  for (const [status, n] of Object.entries(b.statusCounts)) {
+    statusCounts[status] = (statusCounts[status] ?? 0) + n;
+  }
+  return {
+    requests: a.requests + b.requests,
+    ok: a.ok + b.ok,
+    non2xx: a.non2xx + b.non2xx,
+    misses: a.misses + b.misses,
+    socketErrors: a.socketErrors + b.socketErrors,
+    timeouts: a.timeouts + b.timeouts,
+    statusCounts,
+    complete: a.complete && b.complete,
+    elapsedMs: Math.max(a.elapsedMs, b.elapsedMs),
+    histogram: histogram.toData(),
+    firstError: a.firstError !== "" ? a.firstError : b.firstError,
+  };
+}

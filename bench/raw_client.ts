@@ -1,0 +1,126 @@
+/**
+ * A minimal HTTP/1.1 client over one TCP connection (`Deno.connect`): writes prebuilt request
+ * bytes, reads into one reused buffer and parses the response in place. One request at a time,
+ * keep-alive, reconnecting when the server closes. It exists because `fetch` costs more per
+ * request than a load generator sharing two cores with the servers can afford.
+ *
+ * @module
+ */
+
+import { HttpProtocolError, type HttpResponseInfo, parseHttpResponse } from "./http_response.ts";
+
+/** Initial receive buffer size in bytes. */
+const bufferBytesInitial = 16 * 1024;
+/** Largest response accepted, in bytes; larger ones are a protocol error. */
+const responseBytesMax = 4 * 1024 * 1024;
+
+/** One keep-alive connection to `hostname:port`. */
+export class RawHttpConnection {
+  readonly #hostname: string;
+  readonly #port: number;
+  #conn: Deno.TcpConn | null = null;
+  #buffer = new Uint8Array(bufferBytesInitial);
+  #filled = 0;
+  /** `performance.now()` when the current request started, or -1 when idle. */
+  startedAtMs = -1;
+  /** Set by `abort()`; the failing request then counts as a timeout. */
+  aborted = false;
+
+  /** @param hostname server address @param port server port */
+  constructor(hostname: string, port: number) {
+    this.#hostname = hostname;
+    this.#port = port;
+  }
+
+  /** The buffer the last response's offsets refer to; valid until the next request. */
+  get buffer(): Uint8Array {
+    return this.#buffer;
+  }
+
+  /** Whether a TCP connection is open. */
+  get connected(): boolean {
+    return this.#conn !== null;
+  }
+
+  /** Opens the TCP connection if it is not open. */
+  async connect(): Promise<void> {
+    if (this.#conn !== null) return;
+    const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
+    conn.setNoDelay(true);
+    this.#conn = conn;
+    this.#filled = 0;
+  }
+
+  /**
+   * Sends `request` and reads one response. Throws on socket errors, protocol errors and
+   * `abort()`; the connection is then closed and the next request reconnects.
+   */
+  async request(request: Uint8Array): Promise<HttpResponseInfo> {
+    this.aborted = false;
+    try {
+      await this.connect();
+      const conn = this.#conn!;
+      await writeAll(conn, request);
+      const info = await this.#readResponse(conn);
+      if (!info.keepAlive) this.close();
+      return info;
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  /** Closes the connection so a pending request fails; used for timeouts. */
+  abort(): void {
+    this.aborted = true;
+    this.close();
+  }
+
+  /** Closes the connection; safe to repeat. */
+  close(): void {
+    const conn = this.#conn;
+    this.#conn = null;
+    if (conn === null) return;
+    try {
+      conn.close();
+    } catch {
+      // Already closed by the peer or by abort(): nothing left to release.
+    }
+  }
+
+  async #readResponse(conn: Deno.TcpConn): Promise<HttpResponseInfo> {
+    // A server must not send before it is asked; leftover bytes mean a broken exchange.
+    if (this.#filled !== 0) throw new HttpProtocolError("Server sent bytes before the request");
+    for (;;) {
+      if (this.#filled === this.#buffer.length) this.#grow();
+      const n = await conn.read(this.#buffer.subarray(this.#filled));
+      if (n === null) {
+        const info = parseHttpResponse(this.#buffer, 0, this.#filled, true);
+        this.#filled = 0;
+        return { ...info!, keepAlive: false };
+      }
+      this.#filled += n;
+      const info = parseHttpResponse(this.#buffer, 0, this.#filled);
+      if (info === null) continue;
+      if (info.messageEnd !== this.#filled) {
+        throw new HttpProtocolError("Server sent more bytes than one response");
+      }
+      this.#filled = 0;
+      return info;
+    }
+  }
+
+  #grow(): void {
+    if (this.#buffer.length >= responseBytesMax) {
+      throw new HttpProtocolError(`Response is larger than "${responseBytesMax}" bytes`);
+    }
+    const bigger = new Uint8Array(this.#buffer.length * 2);
+    bigger.set(this.#buffer);
+    this.#buffer = bigger;
+  }
+}
+
+async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
+  let written = await conn.write(bytes);
+  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+}
