@@ -1,0 +1,279 @@
+/**
+ * Starts and stops a local rafter cluster for the benchmark: one `deno run main.ts serve`
+ * process per node on loopback, default settings, data and logs in one temporary folder.
+ * Node 1 bootstraps; once it leads, the others join through it. The cluster is ready when
+ * node 1 reports itself leader with every node a voter.
+ *
+ * @module
+ */
+
+/** Where and how to start the cluster. */
+export interface ClusterOptions {
+  /** Number of nodes (default 3). */
+  size?: number;
+  /** Raft port of node 1; node i uses `raftPortFirst + i - 1` (default 17001). */
+  raftPortFirst?: number;
+  /** HTTP port of node 1; node i uses `httpPortFirst + i - 1` (default 18001). */
+  httpPortFirst?: number;
+  /** How long to wait for a leader with every node voting (default 30 000). */
+  readyTimeoutMs?: number;
+  /** Keep the data and log folder after `stop()` (default false). */
+  keepDir?: boolean;
+}
+
+/** Largest cluster the benchmark starts. */
+const sizeMax = 9;
+/** How long a node gets to exit after SIGTERM before SIGKILL, in milliseconds. */
+const stopGraceMs = 5_000;
+/** How often readiness is polled, in milliseconds. */
+const pollIntervalMs = 200;
+/** Timeout of one `/status` poll, in milliseconds. */
+const pollTimeoutMs = 1_000;
+/** Log lines shown per node when the cluster fails to start. */
+const logTailLines = 15;
+
+const mainPath = new URL("../main.ts", import.meta.url).pathname;
+const repoDir = new URL("..", import.meta.url).pathname;
+
+interface NodeProcess {
+  id: string;
+  httpUrl: string;
+  child: Deno.ChildProcess;
+  exited: boolean;
+  exitCode: number;
+  /** Resolves when stdout and stderr have been copied to their log files. */
+  logsDone: Promise<unknown>;
+  stderrPath: string;
+}
+
+/** The part of `/status` the benchmark reads. */
+interface StatusView {
+  role?: unknown;
+  members?: { voter?: unknown }[];
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function assertPortFree(port: number): void {
+  try {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port });
+    listener.close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    throw new Error(`Cannot start the cluster: port "127.0.0.1:${port}" is already in use`);
+  }
+}
+
+async function copyToFile(stream: ReadableStream<Uint8Array>, path: string): Promise<void> {
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  await stream.pipeTo(file.writable);
+}
+
+async function readStatus(url: string): Promise<StatusView | null> {
+  try {
+    const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(pollTimeoutMs) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      return null;
+    }
+    return await response.json() as StatusView;
+  } catch {
+    return null;
+  }
+}
+
+function voterCount(status: StatusView): number {
+  return (status.members ?? []).filter((member) => member.voter === true).length;
+}
+
+/** A running cluster; `stop()` it, always. */
+export class RafterCluster {
+  /** Temporary folder with `nI/` data folders and `nI.stderr.log` / `nI.stdout.log`. */
+  readonly dir: string;
+  readonly #nodes: NodeProcess[] = [];
+  readonly #options: Required<ClusterOptions>;
+  #stopping: Promise<void> | null = null;
+
+  private constructor(dir: string, options: Required<ClusterOptions>) {
+    this.dir = dir;
+    this.#options = options;
+  }
+
+  /** Base URL of node 1, the leader the load goes to. */
+  get leaderUrl(): string {
+    return `http://127.0.0.1:${this.#options.httpPortFirst}`;
+  }
+
+  /**
+   * Checks the ports and makes the temporary folder; `start()` then starts the nodes. Two
+   * steps, so the caller holds the cluster (to stop it on a signal) while it starts.
+   */
+  static async create(options: ClusterOptions = {}): Promise<RafterCluster> {
+    const full: Required<ClusterOptions> = {
+      size: options.size ?? 3,
+      raftPortFirst: options.raftPortFirst ?? 17001,
+      httpPortFirst: options.httpPortFirst ?? 18001,
+      readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
+      keepDir: options.keepDir ?? false,
+    };
+    if (!Number.isInteger(full.size) || full.size < 1 || full.size > sizeMax) {
+      throw new RangeError(`Cluster size must be an integer in 1..${sizeMax}, got "${full.size}"`);
+    }
+    for (let i = 0; i < full.size; i++) {
+      assertPortFree(full.raftPortFirst + i);
+      assertPortFree(full.httpPortFirst + i);
+    }
+    const dir = await Deno.makeTempDir({ prefix: "rafter-bench-" });
+    return new RafterCluster(dir, full);
+  }
+
+  /** Starts the nodes and waits until the cluster is ready; the caller stops it, always. */
+  async start(): Promise<void> {
+    if (this.#nodes.length > 0 || this.#stopping !== null) {
+      throw new Error(`Cluster in "${this.dir}" was already started`);
+    }
+    await this.#startAll();
+  }
+
+  async #startAll(): Promise<void> {
+    const deadlineMs = Date.now() + this.#options.readyTimeoutMs;
+    this.#spawn(1);
+    await this.#waitFor(deadlineMs, (status) => status.role === "leader", "a leader");
+    for (let i = 2; i <= this.#options.size; i++) this.#spawn(i);
+    const want = this.#options.size;
+    await this.#waitFor(
+      deadlineMs,
+      (status) => status.role === "leader" && voterCount(status) >= want,
+      `node n1 to lead ${want} voters`,
+    );
+  }
+
+  #spawn(index: number): void {
+    const id = `n${index}`;
+    const httpAddr = `127.0.0.1:${this.#options.httpPortFirst + index - 1}`;
+    const args = [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      mainPath,
+      "serve",
+      "--id",
+      id,
+      "--raft-addr",
+      `127.0.0.1:${this.#options.raftPortFirst + index - 1}`,
+      "--http-addr",
+      httpAddr,
+      "--data-dir",
+      `${this.dir}/${id}`,
+      ...(index === 1 ? ["--bootstrap"] : ["--join", this.leaderUrl]),
+    ];
+    const child = new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: repoDir,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderrPath = `${this.dir}/${id}.stderr.log`;
+    const node: NodeProcess = {
+      id,
+      httpUrl: `http://${httpAddr}`,
+      child,
+      exited: false,
+      exitCode: -1,
+      logsDone: Promise.allSettled([
+        copyToFile(child.stdout, `${this.dir}/${id}.stdout.log`),
+        copyToFile(child.stderr, stderrPath),
+      ]),
+      stderrPath,
+    };
+    child.status.then((status) => {
+      node.exited = true;
+      node.exitCode = status.code;
+    });
+    this.#nodes.push(node);
+  }
+
+  async #waitFor(
+    deadlineMs: number,
+    ready: (status: StatusView) => boolean,
+    what: string,
+  ): Promise<void> {
+    let last: StatusView | null = null;
+    while (Date.now() < deadlineMs) {
+      const dead = this.#nodes.find((node) => node.exited);
+      if (dead !== undefined) {
+        throw new Error(
+          `Node "${dead.id}" exited with code ${dead.exitCode} while the cluster started\n` +
+            await this.logTails(),
+        );
+      }
+      last = await readStatus(this.leaderUrl);
+      if (last !== null && ready(last)) return;
+      await delay(pollIntervalMs);
+    }
+    const seen = last === null ? "no answer from /status" : `last status ${JSON.stringify(last)}`;
+    throw new Error(
+      `Cluster not ready after ${this.#options.readyTimeoutMs} ms waiting for ${what} ` +
+        `(${seen})\n${await this.logTails()}`,
+    );
+  }
+
+  /** The last stderr lines of every node, for error messages. */
+  async logTails(): Promise<string> {
+    const parts: string[] = [];
+    for (const node of this.#nodes) {
+      let text = "";
+      try {
+        text = await Deno.readTextFile(node.stderrPath);
+      } catch {
+        text = "(no log)";
+      }
+      const lines = text.trimEnd().split("\n").slice(-logTailLines);
+      parts.push(`--- ${node.id} stderr (last ${lines.length} lines):\n${lines.join("\n")}`);
+    }
+    return parts.join("\n");
+  }
+
+  /**
+   * Stops every node (SIGTERM, then SIGKILL after a grace period) and removes the folder.
+   * Every call returns the same promise.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stopAll();
+    return this.#stopping;
+  }
+
+  async #stopAll(): Promise<void> {
+    await Promise.all(this.#nodes.map((node) => stopNode(node)));
+    if (!this.#options.keepDir) await Deno.remove(this.dir, { recursive: true });
+  }
+}
+
+function signal(node: NodeProcess, name: Deno.Signal): void {
+  if (node.exited) return;
+  try {
+    node.child.kill(name);
+  } catch {
+    // The process exited between the check and the signal.
+  }
+}
+
+async function stopNode(node: NodeProcess): Promise<void> {
+  signal(node, "SIGTERM");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const graceOver = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), stopGraceMs);
+  });
+  const outcome = await Promise.race([node.child.status, graceOver]);
+  clearTimeout(timer);
+  if (outcome === "late") {
+    signal(node, "SIGKILL");
+    await node.child.status;
+  }
+  await node.logsDone;
+}

@@ -1,0 +1,231 @@
+/**
+ * `deno task bench`: starts a 3-node rafter cluster on loopback (or drives the server at
+ * `--url`, or etcd with `--target etcd`), preloads every key, runs each scenario with the
+ * load generator in a Worker, prints a table, stops the cluster and exits non-zero on any
+ * error. See docs/PERFORMANCE.md.
+ *
+ * @module
+ */
+
+import { RafterCluster } from "./cluster.ts";
+import type { LoadOptions } from "./load.ts";
+import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
+import { type BenchOptions, parseBenchOptions, USAGE, UsageError } from "./options.ts";
+import { formatTable, reportOf, type ScenarioReport } from "./scenarios.ts";
+
+/** Connections of the preload pass. */
+const preloadConnections = 64;
+/** Time allowed for the preload pass, in milliseconds. */
+const preloadTimeMsMax = 120_000;
+/** Pause between scenarios so one's tail does not spill into the next, in milliseconds. */
+const pauseMs = 1_000;
+/** Timeout of each preflight request, in milliseconds. */
+const preflightTimeoutMs = 5_000;
+
+let cluster: RafterCluster | null = null;
+let stopping: Promise<void> | null = null;
+let interrupted = false;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function expect2xx(url: string, init: RequestInit, what: string): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(preflightTimeoutMs) });
+  } catch (error) {
+    throw new Error(`Preflight ${what} to "${url}" failed: ${(error as Error).message}`);
+  }
+  const body = await response.text();
+  if (!response.ok) {
+    throw new Error(`Preflight ${what} to "${url}" answered ${response.status}: ${body}`);
+  }
+}
+
+/** One write and one read with `fetch`, so a wrong URL fails with a clear message. */
+async function preflight(options: BenchOptions, url: string): Promise<void> {
+  const base = url.replace(/\/+$/, "");
+  const json = { "content-type": "application/json" };
+  if (options.target === "etcd") {
+    const key = btoa("bench-preflight");
+    const put = { method: "POST", headers: json, body: `{"key":"${key}","value":"${btoa("ok")}"}` };
+    await expect2xx(`${base}/v3/kv/put`, put, "write");
+    await expect2xx(`${base}/v3/kv/range`, { ...put, body: `{"key":"${key}"}` }, "read");
+    return;
+  }
+  const body = JSON.stringify({ key: "bench-preflight", value: "ok" });
+  await expect2xx(`${base}/key`, { method: "POST", headers: json, body }, "write");
+  await expect2xx(`${base}/key?key=bench-preflight&level=consistent`, {}, "read");
+}
+
+function loadOptions(options: BenchOptions, url: string): Omit<LoadOptions, "op" | "mode"> {
+  return {
+    url,
+    target: options.target,
+    connections: preloadConnections,
+    durationMs: options.durationS * 1000,
+    keys: options.keys,
+    valueBytes: options.valueBytes,
+    timeoutMs: options.timeoutMs,
+    client: options.client,
+  };
+}
+
+async function runPreload(options: BenchOptions, url: string): Promise<ScenarioReport> {
+  const connections = Math.min(preloadConnections, options.keys);
+  console.log(`-- preload: writing ${options.keys} keys (${connections} connections)`);
+  const result = await runLoadInWorkers({
+    ...loadOptions(options, url),
+    op: "write",
+    mode: "preload",
+    connections,
+    durationMs: preloadTimeMsMax,
+  }, options.threads);
+  const report = reportOf("preload", connections, result);
+  if (!result.complete) {
+    report.errors++;
+    report.firstError = `Preload did not finish within ${preloadTimeMsMax} ms; ` +
+      (report.firstError || "the server is too slow");
+  }
+  console.log(`   ${progressLine(report)}`);
+  return report;
+}
+
+function progressLine(report: ScenarioReport): string {
+  const status = report.errors === 0
+    ? "OK"
+    : `FAIL (${report.errors} errors: ${report.firstError})`;
+  return `requests=${report.requests} req/s=${report.requestsPerSecond.toFixed(1)} ` +
+    `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms ${status}`;
+}
+
+async function runScenarios(options: BenchOptions, url: string): Promise<ScenarioReport[]> {
+  const reports: ScenarioReport[] = [];
+  for (const scenario of options.scenarios) {
+    if (interrupted) break;
+    await delay(pauseMs);
+    console.log(
+      `-- ${scenario.name}: ${scenario.op}, ${scenario.connections} connections, ` +
+        `${options.durationS}s`,
+    );
+    const result = await runLoadInWorkers({
+      ...loadOptions(options, url),
+      op: scenario.op,
+      mode: "random",
+      connections: scenario.connections,
+    }, options.threads);
+    const report = reportOf(scenario.name, scenario.connections, result);
+    console.log(`   ${progressLine(report)}`);
+    reports.push(report);
+  }
+  return reports;
+}
+
+function header(options: BenchOptions, url: string): Record<string, unknown> {
+  let memoryBytes = 0;
+  try {
+    memoryBytes = Deno.systemMemoryInfo().total;
+  } catch {
+    // Without --allow-sys the memory size is simply not reported.
+  }
+  return {
+    target: options.target,
+    url,
+    startedCluster: options.url === null,
+    date: new Date().toISOString(),
+    durationS: options.durationS,
+    keys: options.keys,
+    valueBytes: options.valueBytes,
+    timeoutMs: options.timeoutMs,
+    client: options.client,
+    threads: options.threads,
+    cpus: navigator.hardwareConcurrency,
+    memoryBytes,
+    os: `${Deno.build.os} ${Deno.osRelease()}`,
+    deno: Deno.version.deno,
+    loadAverage: Deno.loadavg(),
+  };
+}
+
+async function startTarget(options: BenchOptions): Promise<string> {
+  if (options.url !== null) return options.url;
+  console.log("-- starting a 3-node rafter cluster on 127.0.0.1 (HTTP 18001-18003)");
+  cluster = await RafterCluster.create({ keepDir: options.keepDir });
+  await cluster.start();
+  console.log(`   ready: n1 leads 3 voters; logs in ${cluster.dir}`);
+  return cluster.leaderUrl;
+}
+
+async function run(options: BenchOptions): Promise<number> {
+  const url = await startTarget(options);
+  const meta = header(options, url);
+  console.log(
+    `== rafter bench: target=${options.target} url=${url} duration=${options.durationS}s ` +
+      `keys=${options.keys} value=${options.valueBytes}B client=${options.client} ` +
+      `threads=${options.threads} cpus=${meta.cpus} load=${Deno.loadavg().join(" ")}`,
+  );
+  await preflight(options, url);
+  const preload = options.preload ? await runPreload(options, url) : null;
+  const reports = await runScenarios(options, url);
+  console.log(`\n== summary: ${options.target} ${url}, latencies in ms`);
+  console.log(formatTable(reports));
+  if (options.jsonPath !== null) {
+    const data = { meta, preload, scenarios: reports };
+    await Deno.writeTextFile(options.jsonPath, JSON.stringify(data, null, 2) + "\n");
+    console.log(`results: ${options.jsonPath}`);
+  }
+  const failed = (preload !== null && preload.errors > 0) ||
+    reports.some((report) => report.errors > 0 || report.requests === 0) ||
+    reports.length < options.scenarios.length;
+  return failed ? 1 : 0;
+}
+
+function stopCluster(): Promise<void> {
+  if (cluster === null) return Promise.resolve();
+  if (stopping === null) {
+    console.log("-- stopping the cluster");
+    stopping = cluster.stop();
+  }
+  return stopping;
+}
+
+function onSignal(): void {
+  if (interrupted) return;
+  interrupted = true;
+  console.error("Interrupted: stopping the load and the cluster");
+  terminateLoadWorkers();
+  stopCluster().finally(() => Deno.exit(130));
+}
+
+/** Runs the benchmark with command-line `args`; resolves to the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchOptions(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    return await run(options);
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await stopCluster();
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,163 @@
+/**
+ * Command-line options of `deno task bench`, parsed and checked against their bounds.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type ClientKind, connectionsMax } from "./load.ts";
+import { workersMax } from "./load_workers.ts";
+import { DEFAULT_SCENARIOS, parseScenario, type Scenario } from "./scenarios.ts";
+import { type Target, TARGETS } from "./targets.ts";
+
+/** Where etcd's first member answers when `--target etcd` is given without `--url`. */
+export const ETCD_URL_DEFAULT = "http://127.0.0.1:23791";
+
+/** Everything a benchmark run is told. */
+export interface BenchOptions {
+  scenarios: Scenario[];
+  durationS: number;
+  keys: number;
+  valueBytes: number;
+  target: Target;
+  /** Server to drive; null to start a rafter cluster. */
+  url: string | null;
+  /** File for the JSON results; null for none. */
+  jsonPath: string | null;
+  timeoutMs: number;
+  client: ClientKind;
+  threads: number;
+  preload: boolean;
+  keepDir: boolean;
+  help: boolean;
+}
+
+/** A bad command line: exit status 2 with the usage text. */
+export class UsageError extends Error {
+  /** @param message what is wrong */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The help text. */
+export const USAGE = `Usage: deno task bench [options]
+
+Starts a 3-node rafter cluster on loopback (or drives a running server), preloads every key,
+runs the scenarios and prints req/s and latency percentiles. Exits non-zero on any error.
+
+Options:
+  --scenarios a,b,c    scenarios to run [${DEFAULT_SCENARIOS.join(",")}]
+                       names: write-cN, read-consistent-cN, read-stale-cN (N connections)
+  --duration SECONDS   run time of each scenario, 1..600 [10]
+  --keys N             keyspace size, keys k0..k<N-1> [10000]
+  --value-bytes N      value size [100]
+  --target T           rafter | etcd [rafter]
+  --url URL            drive a running server instead of starting a cluster
+                       (etcd default: ${ETCD_URL_DEFAULT}; load goes to this node)
+  --json FILE          also write the results as JSON to FILE
+  --timeout SECONDS    request timeout, counted as an error [2]
+  --client C           raw | fetch: the HTTP client of the load generator [raw]
+  --threads N          Workers that share the connections, 1..${workersMax} [1]
+  --no-preload         skip writing every key before the scenarios
+  --keep-dir           keep the cluster's data and logs after the run
+  --help               show this text
+
+etcd is not needed for rafter runs. For --target etcd, start one first with the shared
+scripts: ../shared/bench/etcd-cluster.sh start DIR (and stop DIR afterwards).`;
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || value < min || value > max) {
+    throw new UsageError(`Option --${name} must be an integer in ${min}..${max}, got "${text}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(`Option --${name} must be one of ${allowed.join(", ")}, got "${text}"`);
+  }
+  return text as T;
+}
+
+function checkUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`Option --url must be a URL, got "${text}"`);
+  }
+  if (url.protocol !== "http:") throw new UsageError(`Option --url must use http, got "${text}"`);
+  return text;
+}
+
+function scenariosOf(text: string): Scenario[] {
+  const names = text.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  if (names.length === 0) throw new UsageError(`Option --scenarios names none, got "${text}"`);
+  try {
+    return names.map((name) => parseScenario(name, connectionsMax));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * Parses the command line.
+ *
+ * @example
+ * ```ts
+ * import { parseBenchOptions } from "./options.ts";
+ * const options = parseBenchOptions(["--target", "etcd", "--duration", "3"]);
+ * if (options.durationS !== 3 || options.url !== "http://127.0.0.1:23791") throw new Error();
+ * ```
+ */
+export function parseBenchOptions(args: string[]): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        scenarios: { type: "string", default: DEFAULT_SCENARIOS.join(",") },
+        duration: { type: "string", default: "10" },
+        keys: { type: "string", default: "10000" },
+        "value-bytes": { type: "string", default: "100" },
+        target: { type: "string", default: "rafter" },
+        url: { type: "string" },
+        json: { type: "string" },
+        timeout: { type: "string", default: "2" },
+        client: { type: "string", default: "raw" },
+        threads: { type: "string", default: "1" },
+        "no-preload": { type: "boolean", default: false },
+        "keep-dir": { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const target = oneOf("target", parsed.target, TARGETS);
+  const url = parsed.url !== undefined
+    ? checkUrl(parsed.url)
+    : target === "etcd"
+    ? ETCD_URL_DEFAULT
+    : null;
+  return {
+    scenarios: scenariosOf(parsed.scenarios),
+    durationS: integer("duration", parsed.duration, 1, 600),
+    keys: integer("keys", parsed.keys, 1, 1_000_000),
+    valueBytes: integer("value-bytes", parsed["value-bytes"], 1, 65_536),
+    target,
+    url,
+    jsonPath: parsed.json ?? null,
+    timeoutMs: integer("timeout", parsed.timeout, 1, 60) * 1000,
+    client: oneOf("client", parsed.client, ["raw", "fetch"] as const),
+    threads: integer("threads", parsed.threads, 1, workersMax),
+    preload: !parsed["no-preload"],
+    keepDir: parsed["keep-dir"],
+    help: parsed.help,
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Benchmark scenarios by name, `write-cN`, `read-consistent-cN` and `read-stale-cN` (N the
+ * number of connections), and the report of their results as a table and as JSON.
+ *
+ * @module
+ */
+
+import { errorCount, LatencyHistogram, type LoadResult } from "./load.ts";
+import type { Operation } from "./targets.ts";
+
+/** The scenarios `deno task bench` runs when none are named. */
+export const DEFAULT_SCENARIOS: readonly string[] = [
+  "write-c1",
+  "write-c16",
+  "write-c64",
+  "read-consistent-c64",
+  "read-stale-c64",
+];
+
+/** One scenario: an operation on random keys over a number of connections. */
+export interface Scenario {
+  name: string;
+  op: Operation;
+  connections: number;
+}
+
+/**
+ * Parses a scenario name.
+ *
+ * @example
+ * ```ts
+ * import { parseScenario } from "./scenarios.ts";
+ * const scenario = parseScenario("read-stale-c64");
+ * if (scenario.op !== "read-stale" || scenario.connections !== 64) throw new Error();
+ * ```
+ */
+export function parseScenario(name: string, connectionsMax = 1024): Scenario {
+  const match = /^(write|read-consistent|read-stale)-c([1-9][0-9]*)$/.exec(name);
+  if (match === null) {
+    throw new Error(
+      `Unknown scenario "${name}"; use write-cN, read-consistent-cN or read-stale-cN`,
+    );
+  }
+  const connections = Number(match[2]);
+  if (connections > connectionsMax) {
+    throw new Error(`Scenario "${name}" has more than ${connectionsMax} connections`);
+  }
+  return { name, op: match[1] as Operation, connections };
+}
+
+/** One row of the report. */
+export interface ScenarioReport {
+  scenario: string;
+  connections: number;
+  requests: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  errors: number;
+  non2xx: number;
+  misses: number;
+  socketErrors: number;
+  timeouts: number;
+  statusCounts: Record<string, number>;
+  elapsedMs: number;
+  firstError: string;
+}
+
+/** Turns a load result into a report row. */
+export function reportOf(
+  scenario: string,
+  connections: number,
+  result: LoadResult,
+): ScenarioReport {
+  const summary = LatencyHistogram.fromData(result.histogram).summary();
+  return {
+    scenario,
+    connections,
+    requests: result.requests,
+    requestsPerSecond: result.elapsedMs > 0 ? result.requests / (result.elapsedMs / 1000) : 0,
+    p50Ms: summary.p50Ms,
+    p90Ms: summary.p90Ms,
+    p99Ms: summary.p99Ms,
+    maxMs: summary.maxMs,
+    meanMs: summary.meanMs,
+    errors: errorCount(result),
+    non2xx: result.non2xx,
+    misses: result.misses,
+    socketErrors: result.socketErrors,
+    timeouts: result.timeouts,
+    statusCounts: result.statusCounts,
+    elapsedMs: result.elapsedMs,
+    firstError: result.firstError,
+  };
+}
+
+function errorDetail(row: ScenarioReport): string {
+  if (row.errors === 0) return "";
+  const codes = Object.entries(row.statusCounts).map(([code, n]) => `${code}:${n}`).join(",");
+  const parts = [
+    row.non2xx > 0 ? `non-2xx=${row.non2xx} (${codes})` : "",
+    row.misses > 0 ? `misses=${row.misses}` : "",
+    row.socketErrors > 0 ? `socket=${row.socketErrors}` : "",
+    row.timeouts > 0 ? `timeouts=${row.timeouts}` : "",
+  ];
+  return `${parts.filter((part) => part !== "").join(" ")}; first: ${row.firstError}`;
+}
+
+/** The report as a fixed-width text table, latencies in milliseconds. */
+export function formatTable(rows: readonly ScenarioReport[]): string {
+  const header = ["scenario", "conns", "requests", "req/s", "p50", "p90", "p99", "max", "errors"];
+  const widths = [22, 5, 9, 9, 8, 8, 8, 8, 6];
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))
+      .join(" ");
+  const out = [line(header)];
+  for (const row of rows) {
+    const cells = [
+      row.scenario,
+      String(row.connections),
+      String(row.requests),
+      row.requestsPerSecond.toFixed(1),
+      row.p50Ms.toFixed(3),
+      row.p90Ms.toFixed(3),
+      row.p99Ms.toFixed(3),
+      row.maxMs.toFixed(3),
+      String(row.errors),
+    ];
+    const detail = errorDetail(row);
+    out.push(line(cells) + (detail === "" ? "" : `  ${detail}`));
+  }
+  return out.join("\n");
+}
