@@ -1,0 +1,162 @@
+import { assertEquals, assertThrows } from "../assert.ts";
+import { encodeDelete, encodePut } from "../../src/kv/command.ts";
+import { KvStateMachine } from "../../src/kv/state_machine.ts";
+import type { Entry, Membership } from "../../src/raft/types.ts";
+
+function normal(index: number, data: Uint8Array): Entry {
+  return { index, term: 1, type: "normal", data };
+}
+
+const membership: Membership = [
+  { id: "n1", voter: true, raftAddr: "127.0.0.1:7001", httpAddr: "127.0.0.1:8001" },
+  { id: "n2", voter: false, raftAddr: "127.0.0.1:7002", httpAddr: "" },
+];
+
+Deno.test("a put records the entry index as create and mod index", () => {
+  const machine = new KvStateMachine();
+  assertEquals(machine.apply(normal(1, encodePut("a", "1"))), { kind: "put", index: 1 });
+  assertEquals(machine.get("a"), { key: "a", value: "1", createIndex: 1, modIndex: 1 });
+  assertEquals(machine.size, 1);
+  assertEquals(machine.appliedIndex, 1);
+});
+
+Deno.test("an overwrite keeps the create index and moves the mod index", () => {
+  const machine = new KvStateMachine();
+  machine.apply(normal(1, encodePut("a", "1")));
+  machine.apply(normal(2, encodePut("b", "x")));
+  assertEquals(machine.apply(normal(3, encodePut("a", "2"))), { kind: "put", index: 3 });
+  assertEquals(machine.get("a"), { key: "a", value: "2", createIndex: 1, modIndex: 3 });
+  assertEquals(machine.get("b"), { key: "b", value: "x", createIndex: 2, modIndex: 2 });
+});
+
+Deno.test("a delete removes the key; a re-created key gets a new create index", () => {
+  const machine = new KvStateMachine();
+  machine.apply(normal(1, encodePut("a", "1")));
+  assertEquals(machine.apply(normal(2, encodeDelete("a"))), {
+    kind: "delete",
+    deleted: true,
+    index: 2,
+  });
+  assertEquals(machine.get("a"), null);
+  assertEquals(machine.size, 0);
+  machine.apply(normal(3, encodePut("a", "again")));
+  assertEquals(machine.get("a"), { key: "a", value: "again", createIndex: 3, modIndex: 3 });
+});
+
+Deno.test("deleting a missing key reports deleted false and still advances", () => {
+  const machine = new KvStateMachine();
+  assertEquals(machine.apply(normal(1, encodeDelete("ghost"))), {
+    kind: "delete",
+    deleted: false,
+    index: 1,
+  });
+  assertEquals(machine.appliedIndex, 1);
+});
+
+Deno.test("an empty entry is a no-op that only advances the applied index", () => {
+  const machine = new KvStateMachine();
+  machine.apply(normal(1, encodePut("a", "1")));
+  assertEquals(machine.apply(normal(2, new Uint8Array())), { kind: "noop", index: 2 });
+  assertEquals(machine.appliedIndex, 2);
+  assertEquals(machine.get("a"), { key: "a", value: "1", createIndex: 1, modIndex: 1 });
+});
+
+Deno.test("entries out of order, conf entries and malformed commands are refused", () => {
+  const machine = new KvStateMachine();
+  machine.apply(normal(1, encodePut("a", "1")));
+  assertThrows(() => machine.apply(normal(3, encodePut("a", "2"))), /entry "3" applied after "1"/);
+  assertThrows(() => machine.apply(normal(1, encodePut("a", "2"))), /entry "1" applied after "1"/);
+  assertThrows(
+    () => machine.apply({ index: 2, term: 1, type: "conf", data: new Uint8Array([1]) }),
+    /of type "conf"/,
+  );
+  assertThrows(() => machine.apply(normal(2, new Uint8Array([9]))), /unknown command tag/);
+  // Nothing above changed the state.
+  assertEquals(machine.appliedIndex, 1);
+  assertEquals(machine.get("a")?.value, "1");
+});
+
+Deno.test("setMembership applies a conf entry in order and keeps a copy", () => {
+  const machine = new KvStateMachine();
+  machine.apply(normal(1, new Uint8Array()));
+  const members = membership.map((member) => ({ ...member }));
+  machine.setMembership(members, 2);
+  members[0]!.id = "changed";
+  assertEquals(machine.membership, membership);
+  assertEquals(machine.appliedIndex, 2);
+  assertThrows(() => machine.setMembership(membership, 4), /entry "4" applied after "2"/);
+});
+
+function populated(): KvStateMachine {
+  const machine = new KvStateMachine();
+  machine.apply(normal(1, new Uint8Array()));
+  machine.setMembership(membership, 2);
+  machine.apply(normal(3, encodePut("a", "1")));
+  machine.apply(normal(4, encodePut("ünï 🦀", "")));
+  machine.apply(normal(5, encodePut("a", "2")));
+  machine.apply(normal(6, encodePut("gone", "x")));
+  machine.apply(normal(7, encodeDelete("gone")));
+  machine.apply(normal(8, encodePut("\uFEFFbom", "v".repeat(300))));
+  return machine;
+}
+
+Deno.test("restore of a snapshot gives an equal machine, membership included", () => {
+  const source = populated();
+  const copy = new KvStateMachine();
+  copy.apply(normal(1, encodePut("stale", "replaced by the restore")));
+  copy.restore(source.snapshot());
+  assertEquals(copy.appliedIndex, 8);
+  assertEquals(copy.membership, membership);
+  assertEquals(copy.size, 3);
+  assertEquals(copy.get("stale"), null);
+  assertEquals(copy.get("gone"), null);
+  for (const key of ["a", "ünï 🦀", "\uFEFFbom"]) assertEquals(copy.get(key), source.get(key));
+  assertEquals(copy.get("a"), { key: "a", value: "2", createIndex: 3, modIndex: 5 });
+  // The restored machine keeps applying from the snapshot's index.
+  assertEquals(copy.apply(normal(9, encodePut("a", "3"))), { kind: "put", index: 9 });
+  assertEquals(copy.snapshot().length > 0, true);
+});
+
+Deno.test("an empty machine snapshots and restores", () => {
+  const copy = new KvStateMachine();
+  copy.restore(new KvStateMachine().snapshot());
+  assertEquals(copy.appliedIndex, 0);
+  assertEquals(copy.membership, []);
+  assertEquals(copy.size, 0);
+});
+
+Deno.test("a snapshot is deterministic for the same applied entries", () => {
+  assertEquals(populated().snapshot(), populated().snapshot());
+});
+
+Deno.test("every flipped byte and every truncation of a snapshot is refused", () => {
+  const bytes = populated().snapshot();
+  const target = populated();
+  const before = target.snapshot();
+  for (let at = 0; at < bytes.length; at++) {
+    const corrupt = bytes.slice();
+    corrupt[at] = corrupt[at]! ^ 0x5a;
+    assertThrows(() => target.restore(corrupt), /^Error: Cannot restore snapshot: /);
+    assertThrows(() => target.restore(bytes.subarray(0, at)), /^Error: Cannot restore snapshot: /);
+  }
+  // A refused restore leaves the state untouched.
+  assertEquals(target.snapshot(), before);
+});
+
+Deno.test("a snapshot with a valid checksum but inconsistent content is refused", async () => {
+  const { encodeSnapshot } = await import("../../src/kv/snapshot.ts");
+  const { crc32 } = await import("node:zlib");
+  const machine = new KvStateMachine();
+  const record = (createIndex: number, modIndex: number) =>
+    new Map([["k", { value: "v", createIndex, modIndex }]]);
+  const past = encodeSnapshot({ appliedIndex: 3, membership: [], records: record(2, 4) });
+  assertThrows(() => machine.restore(past), /key "k" has mod index "4" past "3"/);
+  const backwards = encodeSnapshot({ appliedIndex: 5, membership: [], records: record(4, 3) });
+  assertThrows(() => machine.restore(backwards), /create index "4" after "3"/);
+  const renamed = encodeSnapshot({ appliedIndex: 5, membership: [], records: record(1, 1) });
+  renamed[0] = 0x58;
+  const view = new DataView(renamed.buffer, renamed.byteOffset);
+  view.setUint32(renamed.length - 4, crc32(renamed.subarray(0, renamed.length - 4)), true);
+  assertThrows(() => machine.restore(renamed), /does not start with the snapshot magic/);
+  assertEquals(machine.appliedIndex, 0);
+});
