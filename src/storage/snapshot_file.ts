@@ -1,0 +1,135 @@
+/**
+ * Snapshot files, `snap/<term 16 digits>-<index 16 digits>.snap`. Layout
+ * (integers little-endian):
+ *
+ * ```
+ * [magic "RSNP"][crc32c u32 of every byte after it][version u8 = 1]
+ * [index u64][term u64][membership length u32][membership JSON][state machine bytes]
+ * ```
+ *
+ * @module
+ */
+
+import type { Member, Membership, Snapshot } from "../raft/types.ts";
+import { crc32cUpdate } from "./crc32c.ts";
+import { StorageError } from "./errors.ts";
+
+const MAGIC = [0x52, 0x53, 0x4e, 0x50]; // "RSNP"
+const VERSION = 1;
+const HEADER_BYTES = 29;
+const TWO_POW_32 = 4294967296;
+const NAME_PATTERN = /^(\d{16})-(\d{16})\.snap$/;
+
+/** A snapshot file found in `snap/`. */
+export interface SnapshotName {
+  name: string;
+  term: number;
+  index: number;
+}
+
+/** The file name of the snapshot with `term` and `index`. */
+export function snapshotFileName(term: number, index: number): string {
+  return `${String(term).padStart(16, "0")}-${String(index).padStart(16, "0")}.snap`;
+}
+
+/** Parses a snapshot file name, or returns null for other files. */
+export function parseSnapshotName(name: string): SnapshotName | null {
+  const match = NAME_PATTERN.exec(name);
+  if (match === null) return null;
+  return { name, term: Number(match[1]), index: Number(match[2]) };
+}
+
+/** Sorts snapshot names newest first (by index, then term). */
+export function newestFirst(names: SnapshotName[]): SnapshotName[] {
+  return [...names].sort((a, b) => b.index - a.index || b.term - a.term);
+}
+
+function setU64(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value % TWO_POW_32, true);
+  view.setUint32(at + 4, Math.floor(value / TWO_POW_32), true);
+}
+
+function getU64(view: DataView, at: number): number {
+  return view.getUint32(at + 4, true) * TWO_POW_32 + view.getUint32(at, true);
+}
+
+/**
+ * Encodes `snapshot` as a header chunk and the data chunk (not copied), to be
+ * written one after the other.
+ */
+export function encodeSnapshot(snapshot: Snapshot): [Uint8Array, Uint8Array] {
+  const membership = new TextEncoder().encode(JSON.stringify(snapshot.meta.membership.map(member)));
+  const header = new Uint8Array(HEADER_BYTES + membership.length);
+  const view = new DataView(header.buffer);
+  header.set(MAGIC, 0);
+  header[8] = VERSION;
+  setU64(view, 9, snapshot.meta.index);
+  setU64(view, 17, snapshot.meta.term);
+  view.setUint32(25, membership.length, true);
+  header.set(membership, HEADER_BYTES);
+  const crc = crc32cUpdate(crc32cUpdate(0, header, 8), snapshot.data);
+  view.setUint32(4, crc, true);
+  return [header, snapshot.data];
+}
+
+function member(value: Member): Member {
+  return { id: value.id, voter: value.voter, raftAddr: value.raftAddr, httpAddr: value.httpAddr };
+}
+
+function parseMembership(bytes: Uint8Array): Membership | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed)) return null;
+  const members: Member[] = [];
+  for (const item of parsed) {
+    if (typeof item !== "object" || item === null) return null;
+    const { id, voter, raftAddr, httpAddr } = item as Record<string, unknown>;
+    if (typeof id !== "string" || typeof voter !== "boolean") return null;
+    if (typeof raftAddr !== "string" || typeof httpAddr !== "string") return null;
+    members.push({ id, voter, raftAddr, httpAddr });
+  }
+  return members;
+}
+
+/**
+ * Decodes and verifies the bytes of the snapshot file `name`. Returns the
+ * snapshot, or a reason string when the file is damaged or does not match
+ * its name. The data is a view into `bytes`.
+ */
+export function decodeSnapshot(bytes: Uint8Array, name: SnapshotName): Snapshot | string {
+  if (bytes.length < HEADER_BYTES) return `file of ${bytes.length} bytes is too short`;
+  if (MAGIC.some((byte, i) => bytes[i] !== byte)) return "bad magic";
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (crc32cUpdate(0, bytes, 8) !== view.getUint32(4, true)) return "checksum mismatch";
+  if (bytes[8] !== VERSION) return `unknown version "${bytes[8]}"`;
+  const index = getU64(view, 9);
+  const term = getU64(view, 17);
+  if (index !== name.index || term !== name.term) {
+    return `holds term "${term}" and index "${index}", not those of its name`;
+  }
+  const membershipBytes = view.getUint32(25, true);
+  if (HEADER_BYTES + membershipBytes > bytes.length) return "membership runs past the end";
+  const membership = parseMembership(bytes.subarray(HEADER_BYTES, HEADER_BYTES + membershipBytes));
+  if (membership === null) return "membership is not a valid member list";
+  return {
+    meta: { index, term, membership },
+    data: bytes.subarray(HEADER_BYTES + membershipBytes),
+  };
+}
+
+/** Decodes `bytes` of snapshot `name`, throwing a {@link StorageError} naming `path` when damaged. */
+export function decodeSnapshotOrThrow(
+  bytes: Uint8Array,
+  name: SnapshotName,
+  path: string,
+): Snapshot {
+  const snapshot = decodeSnapshot(bytes, name);
+  if (typeof snapshot === "string") {
+    throw new StorageError(`Corrupt snapshot "${path}": ${snapshot}`);
+  }
+  return snapshot;
+}
