@@ -132,6 +132,10 @@ export class Network {
   intercept: ((m: Message) => Message | null) | null = null;
   /** Probability in [0, 1) that any message is lost. */
   dropRate = 0;
+  /** Probability in [0, 1) that a message is held back and arrives at the next tick, after later ones. */
+  delayRate = 0;
+  /** Probability in [0, 1) that a message arrives twice. */
+  duplicateRate = 0;
   /** Every (term → leaders) ever observed, to check election safety. */
   readonly leadersByTerm = new Map<number, Set<NodeId>>();
   /** Read states each node handed out. */
@@ -144,6 +148,7 @@ export class Network {
   private readonly seed: number;
   private readonly rng: Rng;
   private generation = 0;
+  private held: Message[] = [];
 
   /** Builds and starts the cluster described by `options`. */
   constructor(options: NetworkOptions = {}) {
@@ -270,6 +275,7 @@ export class Network {
   /** Ticks every running node once per round, delivering everything after each round. */
   tickAll(rounds: number): void {
     for (let r = 0; r < rounds; r++) {
+      this.releaseHeld();
       for (const id of this.ids) {
         const node = this.nodes.get(id);
         if (node === undefined) continue;
@@ -334,6 +340,7 @@ export class Network {
         const rd = node.ready();
         this.persist(id, rd);
         this.apply(id, rd);
+        for (const m of rd.messages) this.attachSnapshot(m);
         out.push(...rd.messages, ...rd.messagesAfterSync);
         node.advance(rd);
         this.observe(id);
@@ -349,12 +356,22 @@ export class Network {
     for (const m of msgs) {
       const node = this.nodes.get(m.to);
       if (node === undefined || this.dropped.has(`${m.from}>${m.to}`)) continue;
-      if (this.dropRate > 0 && this.rng.int(1_000_000) < this.dropRate * 1_000_000) continue;
-      const wire = this.intercept === null ? this.wire(m) : this.intercept(this.wire(m));
-      if (wire === null) continue;
-      node.step(wire);
-      this.observe(m.to);
-      arrived++;
+      if (this.chance(this.dropRate)) continue;
+      if (this.chance(this.delayRate)) {
+        this.held.push(m);
+        continue;
+      }
+      const copies = this.chance(this.duplicateRate) ? 2 : 1;
+      for (let c = 0; c < copies; c++) {
+        // A copy, as a wire would deliver it: the receiver never shares objects with the sender.
+        const wire = this.intercept === null
+          ? structuredClone(m)
+          : this.intercept(structuredClone(m));
+        if (wire === null) continue;
+        node.step(wire);
+        this.observe(m.to);
+        arrived++;
+      }
     }
     return arrived;
   }
@@ -435,6 +452,21 @@ export class Network {
     return machine;
   }
 
+  private chance(rate: number): boolean {
+    return rate > 0 && this.rng.int(1_000_000) < rate * 1_000_000;
+  }
+
+  /** Delivers the held-back messages in a shuffled order. */
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (let i = held.length - 1; i > 0; i--) {
+      const j = this.rng.int(i + 1);
+      [held[i], held[j]] = [held[j]!, held[i]!];
+    }
+    this.deliver(held);
+  }
+
   private anyReady(): boolean {
     for (const node of this.nodes.values()) if (node.hasReady()) return true;
     return false;
@@ -456,17 +488,14 @@ export class Network {
     return this.dropped.has(`${a}>${b}`) || this.dropped.has(`${b}>${a}`);
   }
 
-  /** A copy of `m` as it would arrive over a wire, with a snapshot's bytes attached as the driver does. */
-  private wire(m: Message): Message {
-    const copy = structuredClone(m);
-    if (copy.type === "snap" && copy.snapshot !== null) {
-      const snap = this.disk(m.from).snapshot;
-      if (snap === null || snap.meta.index !== copy.snapshot.meta.index) {
-        throw new Error(`Node "${m.from}" sent a snapshot it did not persist`);
-      }
-      copy.snapshot.data = snap.data.slice();
+  /** Attaches the snapshot's bytes to a `snap` message, as the driver does before sending. */
+  private attachSnapshot(m: Message): void {
+    if (m.type !== "snap" || m.snapshot === null) return;
+    const snap = this.disk(m.from).snapshot;
+    if (snap === null || snap.meta.index !== m.snapshot.meta.index) {
+      throw new Error(`Node "${m.from}" sent a snapshot it did not persist`);
     }
-    return copy;
+    m.snapshot = { meta: m.snapshot.meta, data: snap.data };
   }
 
   private observe(id: NodeId): void {
