@@ -1,0 +1,38 @@
+/**
+ * The one place where errors become status codes. Handlers throw; this maps:
+ * not the leader → 307 to the leader (503 when none is known), unavailable →
+ * 503, rejected → 400, `HTTPException` → its status, anything else → 500.
+ * Every body is `{"error": "..."}`.
+ *
+ * @module
+ */
+
+import { HTTPException } from "hono/http-exception";
+import { NotLeaderError, RejectedError, UnavailableError } from "../api.ts";
+import type { HttpDeps } from "./deps.ts";
+import { json } from "./respond.ts";
+
+/** The same path and query on the leader's HTTP address. */
+export function leaderUrl(request: Request, leaderHttpAddr: string): string {
+  const url = new URL(request.url);
+  return `http://${leaderHttpAddr}${url.pathname}${url.search}`;
+}
+
+function unavailable(message: string, deps: HttpDeps): Response {
+  return json({ error: message }, 503, { "retry-after": String(deps.retryAfterSeconds) });
+}
+
+/** Maps a thrown error to its response. */
+export function errorResponse(error: unknown, request: Request, deps: HttpDeps): Response {
+  if (error instanceof NotLeaderError) {
+    if (error.leaderHttpAddr === "") return unavailable(error.message, deps);
+    const location = leaderUrl(request, error.leaderHttpAddr);
+    return json({ error: error.message }, 307, { location });
+  }
+  if (error instanceof UnavailableError) return unavailable(error.message, deps);
+  if (error instanceof RejectedError) return json({ error: error.message }, 400);
+  if (error instanceof HTTPException) return json({ error: error.message }, error.status);
+  const message = error instanceof Error ? error.message : String(error);
+  deps.logger.error("request failed", { method: request.method, url: request.url, message });
+  return json({ error: `Internal error: ${message}` }, 500);
+}
