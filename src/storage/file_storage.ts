@@ -169,7 +169,7 @@ export class FileStorage implements Storage {
     if (segments.length > 1 && segments[segments.length - 1]!.bytes === 0) {
       encoder.hardState(this.#hardState);
     }
-    if (disk.needsTruncate) encoder.truncate(this.#terms.snapshotIndex + 1);
+    if (disk.needsTruncate) encoder.restart(this.#terms.snapshotIndex + 1);
     if (encoder.length === 0) return;
     try {
       await this.#wal.append(encoder.bytes(), 0);
@@ -338,7 +338,7 @@ export class FileStorage implements Storage {
       this.#cache = null;
       if (!matches) {
         this.#encoder.reset();
-        this.#encoder.truncate(index + 1);
+        this.#encoder.restart(index + 1);
         await this.#wal.append(this.#encoder.bytes(), 0);
         this.#terms = new LogTerms(index, term);
       } else {

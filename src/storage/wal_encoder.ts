@@ -122,6 +122,16 @@ export class RecordEncoder {
     this.#number(RecordType.truncate, nextIndex);
   }
 
+  /**
+   * Appends the records that restart the log empty before `nextIndex` (after
+   * installing a snapshot from another history): truncate everything, then
+   * set the next index.
+   */
+  restart(nextIndex: number): void {
+    this.truncate(1);
+    this.truncate(nextIndex);
+  }
+
   #number(type: number, value: number): void {
     this.reserve(NUMBER_RECORD_BYTES);
     const at = this.#begin(type);
