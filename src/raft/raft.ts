@@ -230,13 +230,14 @@ export class RaftNode {
    * The leader lease (§6.4.1): when a quorum acknowledged a heartbeat sent
    * less than `leaseTicks` ago, no other leader can exist yet. Returns the
    * index the state machine must reach before serving a local read, or -1
-   * when the lease does not hold.
+   * when the lease does not hold. `lagTicks` counts ticks that elapsed on
+   * the driver's clock but were not fed to `tick()` yet.
    */
-  leaseRead(): number {
+  leaseRead(lagTicks = 0): number {
     if (this.role !== "leader" || !this.committedInTerm || !this.config.checkQuorum) return -1;
     // A transfer lets the target win a vote despite followers' leases (§3.10).
     if (this.transferAttempted) return -1;
-    if (this.ticks - this.leaseStartTick >= this.config.leaseTicks) return -1;
+    if (this.ticks + lagTicks - this.leaseStartTick >= this.config.leaseTicks) return -1;
     return this.log.committed;
   }
 
@@ -415,9 +416,11 @@ export class RaftNode {
     const canVote = this.vote === m.from ||
       (this.vote === NO_NODE && this.lead === NO_NODE) ||
       (pre && m.term > this.term);
-    // §4.2.1: learners and non-members never vote.
-    const grant = canVote && isVoter(this.membership, this.id) &&
-      this.log.isUpToDate(m.index, m.logTerm);
+    // A node grants votes whatever its own configuration says: its latest
+    // entry may be an uncommitted change the candidate's log replaced, and
+    // refusing could leave the real configuration without a quorum. Only
+    // the candidate's voters are counted, so learners never decide (§4.2.1).
+    const grant = canVote && this.log.isUpToDate(m.index, m.logTerm);
     const reply = newMessage(pre ? "preVoteResp" : "voteResp", this.id, m.from, this.term);
     if (grant) {
       reply.term = m.term;

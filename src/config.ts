@@ -1,0 +1,188 @@
+/**
+ * A node's settings: defaults, and validation of every field and of the
+ * fields against each other. Units are in the names.
+ *
+ * @module
+ */
+
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import {
+  defaultConfig as defaultRaftConfig,
+  type RaftConfig,
+  validateConfig,
+} from "./raft/config.ts";
+
+/** Everything a node needs to run. */
+export interface NodeConfig {
+  /** This node's id, unique in the cluster. */
+  id: string;
+  /** `host:port` the Raft transport listens on and peers dial. */
+  raftAddr: string;
+  /** `host:port` of the HTTP API (`:8001` or `0.0.0.0:8001` listens on every interface). */
+  httpAddr: string;
+  /** HTTP address other nodes and redirects use; defaults to `httpAddr` (loopback for `:port`). */
+  advertiseHttpAddr: string;
+  /** Where the log, snapshots and `node.json` live. */
+  dataDir: string;
+  /** Start a new one-member cluster when the data directory is fresh. */
+  bootstrap: boolean;
+  /** HTTP URL of a member to join through when the data directory is fresh; `""` for none. */
+  join: string;
+  /** Milliseconds between leader heartbeats; also the tick. */
+  heartbeatMs: number;
+  /** Milliseconds without a leader before a follower campaigns (at least). */
+  electionMs: number;
+  /** Applied entries between automatic snapshots. */
+  snapshotEntries: number;
+  /** Entries kept in the log behind a snapshot, so slow followers can catch up without one. */
+  snapshotCatchUpEntries: number;
+  /** Writes waiting to commit before new ones get `503`. */
+  proposalsInflightMax: number;
+  /** Milliseconds a write or read may wait before `503`. */
+  requestTimeoutMs: number;
+  /** Most bytes of a WAL segment before the next one starts. */
+  segmentBytesMax: number;
+  logLevel: LogLevel;
+}
+
+/**
+ * The defaults: `n1` on `127.0.0.1:7001` (Raft) and `127.0.0.1:8001` (HTTP).
+ *
+ * @example
+ * ```ts
+ * import { defaultNodeConfig, validateNodeConfig } from "./config.ts";
+ * validateNodeConfig(defaultNodeConfig());
+ * ```
+ */
+export function defaultNodeConfig(): NodeConfig {
+  return {
+    id: "n1",
+    raftAddr: "127.0.0.1:7001",
+    httpAddr: "127.0.0.1:8001",
+    advertiseHttpAddr: "",
+    dataDir: "data/n1",
+    bootstrap: false,
+    join: "",
+    heartbeatMs: 50,
+    electionMs: 500,
+    snapshotEntries: 10_000,
+    snapshotCatchUpEntries: 5_000,
+    proposalsInflightMax: 16_384,
+    requestTimeoutMs: 5_000,
+    segmentBytesMax: 64 * 1024 * 1024,
+    logLevel: "info",
+  };
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Splits `host:port`; a bare `:port` means every interface. Throws a `RangeError` when malformed. */
+export function parseHostPort(addr: string, what: string): { host: string; port: number } {
+  const colon = addr.lastIndexOf(":");
+  if (colon < 0) throw new RangeError(`${what} must be host:port, got "${addr}"`);
+  let host = addr.slice(0, colon);
+  const portText = addr.slice(colon + 1);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+    throw new RangeError(`${what} has a bad port, got "${addr}"`);
+  }
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  if (host === "") host = "0.0.0.0";
+  if (/\s/.test(host)) throw new RangeError(`${what} has a bad host, got "${addr}"`);
+  return { host, port };
+}
+
+/** The address others should use for `addr`: an unspecified host becomes loopback. */
+export function advertised(addr: string, what: string): string {
+  const { host, port } = parseHostPort(addr, what);
+  const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return `${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
+}
+
+function positive(config: NodeConfig, field: keyof NodeConfig): number {
+  const value = config[field];
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`Setting "${field}" must be a positive integer, got "${value}"`);
+  }
+  return value;
+}
+
+/**
+ * Checks every field and fills derived ones; throws a `RangeError` naming the
+ * first bad setting.
+ *
+ * @example
+ * ```ts
+ * import { defaultNodeConfig, validateNodeConfig } from "./config.ts";
+ * let refused = false;
+ * try {
+ *   validateNodeConfig({ ...defaultNodeConfig(), electionMs: 50, heartbeatMs: 50 });
+ * } catch (error) {
+ *   refused = error instanceof RangeError;
+ * }
+ * if (!refused) throw new Error("an election timeout must exceed the heartbeat");
+ * ```
+ */
+export function validateNodeConfig(config: NodeConfig): NodeConfig {
+  if (!ID_PATTERN.test(config.id)) {
+    throw new RangeError(
+      `Node id must be 1-64 letters, digits, ".", "_" or "-", got "${config.id}"`,
+    );
+  }
+  parseHostPort(config.raftAddr, "Raft address");
+  parseHostPort(config.httpAddr, "HTTP address");
+  if (config.dataDir === "") throw new RangeError("Data directory must not be empty");
+  if (config.join !== "") normalizeJoinUrl(config.join);
+  if (!LOG_LEVELS.includes(config.logLevel)) {
+    throw new RangeError(
+      `Log level must be one of ${LOG_LEVELS.join(", ")}, got "${config.logLevel}"`,
+    );
+  }
+  for (
+    const field of [
+      "heartbeatMs",
+      "electionMs",
+      "snapshotEntries",
+      "snapshotCatchUpEntries",
+      "proposalsInflightMax",
+      "requestTimeoutMs",
+      "segmentBytesMax",
+    ] as const
+  ) positive(config, field);
+  raftConfigFor(config);
+  const advertise = config.advertiseHttpAddr === "" ? config.httpAddr : config.advertiseHttpAddr;
+  return { ...config, advertiseHttpAddr: advertised(advertise, "HTTP address") };
+}
+
+/** The core's settings for this node: one tick per heartbeat. */
+export function raftConfigFor(config: NodeConfig): RaftConfig {
+  const electionTicks = Math.round(config.electionMs / config.heartbeatMs);
+  if (electionTicks < 3) {
+    throw new RangeError(
+      `Election timeout (${config.electionMs} ms) must be at least 3 heartbeats (${config.heartbeatMs} ms)`,
+    );
+  }
+  const leaseTicks = Math.max(1, electionTicks - Math.max(2, Math.ceil(electionTicks / 5)));
+  return validateConfig({
+    ...defaultRaftConfig(),
+    heartbeatTicks: 1,
+    electionTicks,
+    leaseTicks,
+    snapshotTimeoutTicks: electionTicks * 10,
+  });
+}
+
+/** Accepts `http://host:port[/...]` or a bare `host:port` and returns a base URL without a trailing slash. */
+export function normalizeJoinUrl(join: string): string {
+  const text = /^[a-z]+:\/\//i.test(join) ? join : `http://${join}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new RangeError(`Join address must be a URL or host:port, got "${join}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new RangeError(`Join address must use http or https, got "${join}"`);
+  }
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+}

@@ -1,0 +1,15 @@
+import { runSimulation } from "./simulation.ts";
+import { assertTrue } from "../assert.ts";
+
+// A bounded batch; `deno task sim --seeds 10000` runs the long version.
+const SEEDS = 200;
+const STEPS = 400;
+
+Deno.test(`simulation: ${SEEDS} seeds of faults keep every safety property and stay live`, () => {
+  let writes = 0;
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    const result = runSimulation({ seed, steps: STEPS });
+    writes += result.ops.ok;
+  }
+  assertTrue(writes > SEEDS * 10, `clients completed operations (${writes})`);
+});
