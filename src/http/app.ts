@@ -1,7 +1,8 @@
 /**
  * The HTTP app: `createApp(node)` builds a Hono app whose routes validate
  * input, call the node and map the outcome; errors are thrown and become
- * status codes in one `onError`.
+ * status codes in one `onError`. Beside rafter's own API it serves the
+ * compatibility dialects described in `docs/COMPATIBILITY.md`.
  *
  * @module
  */
@@ -10,6 +11,10 @@ import { Hono } from "hono";
 import type { KvApi } from "../api.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { HttpDeps } from "./deps.ts";
+import { mountProxyDialect } from "./dialect_proxy.ts";
+import { mountPutGetDialect } from "./dialect_putget.ts";
+import { mountSetGetDialect } from "./dialect_setget.ts";
+import { mountStoreDialect } from "./dialect_store.ts";
 import { errorResponse } from "./errors.ts";
 import { DEFAULT_LIMITS } from "./input.ts";
 import { json } from "./respond.ts";
@@ -68,5 +73,10 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   app.notFound((c) => json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
   mountKeyRoutes(app, deps);
   mountClusterRoutes(app, deps);
+  // The compatibility dialects (docs/COMPATIBILITY.md); shared paths are served once.
+  mountSetGetDialect(app, deps);
+  mountStoreDialect(app, deps);
+  mountPutGetDialect(app, deps);
+  mountProxyDialect(app, deps);
   return app;
 }

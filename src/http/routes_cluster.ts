@@ -1,5 +1,10 @@
 /**
- * rafter's membership and status routes: `/join`, `/remove`, `/status`.
+ * The membership and status routes: `/join`, `/remove`, `/status`. `/join`
+ * serves three APIs and tells them apart by their parameters: `peerAddress`
+ * (proxying dialect: forwarded to the leader), `nodeid`/`nodeaddr`
+ * (set/get dialect: 400 on a follower), else rafter's `id`/`addr`/`httpAddr`
+ * (307 on a follower). `/status` is rafter's status plus the proxying
+ * dialect's view of the cluster.
  *
  * @module
  */
@@ -7,6 +12,9 @@
 import type { Hono } from "hono";
 import type { JoinRequest } from "../api.ts";
 import type { HttpDeps } from "./deps.ts";
+import { isProxyJoin, proxyJoinRequest, proxyStatusView } from "./dialect_proxy.ts";
+import { isSetGetJoin, joinOnLeaderOnly, setGetJoinRequest } from "./dialect_setget.ts";
+import { writeOrForward } from "./forward.ts";
 import { checkAddress, checkNodeId, type Fields, optionalString, readFields } from "./input.ts";
 import { json } from "./respond.ts";
 
@@ -28,7 +36,14 @@ export async function joinMember(deps: HttpDeps, request: JoinRequest): Promise<
 /** Mounts `/join`, `/remove` and `/status` on `app`. */
 export function mountClusterRoutes(app: Hono, deps: HttpDeps): void {
   app.on(["GET", "POST"], "/join", async (c) => {
-    const { fields } = await readFields(c.req.raw, deps.limits);
+    const { fields, body } = await readFields(c.req.raw, deps.limits);
+    if (isProxyJoin(fields)) {
+      const request = proxyJoinRequest(fields);
+      return await writeOrForward(c.req.raw, body, deps, () => joinMember(deps, request));
+    }
+    if (isSetGetJoin(fields)) {
+      return await joinOnLeaderOnly(joinMember(deps, setGetJoinRequest(fields)));
+    }
     return await joinMember(deps, rafterJoinRequest(fields));
   });
   app.on(["GET", "POST"], "/remove", async (c) => {
@@ -37,5 +52,8 @@ export function mountClusterRoutes(app: Hono, deps: HttpDeps): void {
     const { index } = await deps.node.remove(id);
     return json({ id, index });
   });
-  app.get("/status", (c) => c.json(deps.node.status()));
+  app.get("/status", () => {
+    const status = deps.node.status();
+    return json({ ...status, ...proxyStatusView(status) });
+  });
 }
