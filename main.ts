@@ -1,10 +1,42 @@
 /**
- * rafter: a distributed key-value store on Raft. Entry point.
+ * rafter: a distributed key-value store on Raft.
+ *
+ *   deno run --allow-net --allow-read --allow-write --allow-env main.ts [serve] [flags]
  *
  * @module
  */
 
-if (import.meta.main) {
-  console.error("rafter: not yet runnable");
-  Deno.exit(1);
+import { HELP, parseCommand, UsageError } from "./src/cli.ts";
+import { startServer } from "./src/server.ts";
+
+async function main(args: string[]): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`rafter: ${error.message}`);
+    return 2;
+  }
+  if (command.kind === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  let server;
+  try {
+    server = await startServer(command.config);
+  } catch (error) {
+    console.error(`rafter: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
+  const done = Promise.withResolvers<void>();
+  const onSignal = () => {
+    server.stop().then(() => done.resolve(), () => done.resolve());
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  await done.promise;
+  return 0;
 }
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -108,7 +108,7 @@ export class RaftKvNode implements KvApi {
         this.inbox.push(m);
         this.kick();
       },
-      onPeer: (info) => this.learnCluster(info),
+      onPeer: (info) => this.onPeer(info),
       onForeignCluster: (info) => this.mayAdopt(info),
     });
   }
@@ -584,8 +584,17 @@ export class RaftKvNode implements KvApi {
     for (const wake of list ?? []) wake();
   }
 
-  /** A fresh node learns its cluster id from the first leader that contacts it. */
-  private learnCluster(info: PeerInfo): void {
+  /**
+   * A peer completed a handshake. A node that is not yet in our log (we are
+   * a fresh learner, or it is) can still be answered at the address it
+   * announced; a fresh node learns its cluster id from the first leader.
+   */
+  private onPeer(info: PeerInfo): void {
+    if (
+      info.id !== this.config.id && findMember(this.raft.currentMembership(), info.id) === undefined
+    ) {
+      this.transport.setPeer(info.id, info.raftAddr);
+    }
     if (this.clusterId !== "" || info.clusterId === "") return;
     this.clusterId = info.clusterId;
     this.storage.setClusterId(info.clusterId).catch((error) => this.onFatal(error));

@@ -1,0 +1,127 @@
+/**
+ * Command line: flags to a validated {@link NodeConfig}, and the help text.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { defaultNodeConfig, type NodeConfig, validateNodeConfig } from "./config.ts";
+import type { LogLevel } from "./log.ts";
+
+/** The help text printed by `--help`. */
+export const HELP = `rafter: a distributed key-value store on Raft
+
+Usage:
+  rafter [serve] [flags]
+
+Flags:
+  --id, --node-id ID      node id, unique in the cluster (default n1)
+  --raft-addr HOST:PORT   Raft listener, also what peers dial (default 127.0.0.1:7001)
+  --http-addr HOST:PORT   HTTP API; ":8001" listens on every interface (default 127.0.0.1:8001)
+  --advertise-http HOST:PORT
+                          HTTP address other nodes and redirects use (default: --http-addr)
+  --data-dir DIR          log, snapshots and node.json (default data/<id>)
+  --bootstrap             start a new one-member cluster when the data directory is fresh
+  --join URL|HOST:PORT    ask this member's HTTP API to add us when the data directory is fresh;
+                          retried with backoff, ignored once the directory holds state
+  --heartbeat-ms N        leader heartbeat interval, also the tick (default 50)
+  --election-ms N         election timeout, at least 3 heartbeats (default 500)
+  --snapshot-entries N    applied entries between snapshots (default 10000)
+  --log-level LEVEL       debug, info, warn or error (default info)
+  -h, --help              this text
+
+A fresh data directory with neither --bootstrap nor --join bootstraps a one-node cluster.
+`;
+
+/** A command line that cannot be run: print the message and exit with status 2. */
+export class UsageError extends Error {
+  /** @param message one line saying what is wrong */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** What the command line asks for. */
+export type Command = { kind: "help" } | { kind: "serve"; config: NodeConfig };
+
+const FLAGS = {
+  id: { type: "string" },
+  "node-id": { type: "string" },
+  "raft-addr": { type: "string" },
+  "http-addr": { type: "string" },
+  "advertise-http": { type: "string" },
+  "data-dir": { type: "string" },
+  bootstrap: { type: "boolean" },
+  join: { type: "string" },
+  "heartbeat-ms": { type: "string" },
+  "election-ms": { type: "string" },
+  "snapshot-entries": { type: "string" },
+  "log-level": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function integer(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) {
+    throw new UsageError(`--${flag} must be a positive integer, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/**
+ * Parses the arguments after the program name.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from "./cli.ts";
+ * const command = parseCommand(["--node-id", "n2", "--raft-addr", ":7002"]);
+ * if (command.kind !== "serve" || command.config.dataDir !== "data/n2") throw new Error();
+ * ```
+ */
+export function parseCommand(args: string[]): Command {
+  const rest = args[0] === "serve" ? args.slice(1) : args;
+  if (rest[0] !== undefined && !rest[0].startsWith("-")) {
+    throw new UsageError(`Unknown command "${rest[0]}"; run with --help`);
+  }
+  let values;
+  try {
+    ({ values } = parseArgs({ args: rest, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split("\n")[0]! : String(error));
+  }
+  if (values.help === true) return { kind: "help" };
+  if (
+    values.id !== undefined && values["node-id"] !== undefined && values.id !== values["node-id"]
+  ) {
+    throw new UsageError("--id and --node-id disagree");
+  }
+  const defaults = defaultNodeConfig();
+  const id = values.id ?? values["node-id"] ?? defaults.id;
+  const config: NodeConfig = {
+    ...defaults,
+    id,
+    raftAddr: values["raft-addr"] ?? defaults.raftAddr,
+    httpAddr: values["http-addr"] ?? defaults.httpAddr,
+    advertiseHttpAddr: values["advertise-http"] ?? "",
+    dataDir: values["data-dir"] ?? `data/${id}`,
+    bootstrap: values.bootstrap === true,
+    join: values.join ?? "",
+    heartbeatMs: integer("heartbeat-ms", values["heartbeat-ms"], defaults.heartbeatMs),
+    electionMs: integer("election-ms", values["election-ms"], defaults.electionMs),
+    snapshotEntries: integer(
+      "snapshot-entries",
+      values["snapshot-entries"],
+      defaults.snapshotEntries,
+    ),
+    logLevel: (values["log-level"] ?? defaults.logLevel) as LogLevel,
+  };
+  if (config.bootstrap && config.join !== "") {
+    throw new UsageError("--bootstrap and --join cannot be used together");
+  }
+  try {
+    return { kind: "serve", config: validateNodeConfig(config) };
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
