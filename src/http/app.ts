@@ -61,7 +61,7 @@ function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
  * ```ts
  * import { createApp } from "./app.ts";
  * import type { KvApi } from "../api.ts";
- * const node = { status: () => ({ id: "n1" }) } as unknown as KvApi;
+ * const node = { status: () => ({ id: "n1", leaderId: "", members: [] }) } as unknown as KvApi;
  * const response = await createApp(node).request("/status");
  * if ((await response.json()).id !== "n1") throw new Error();
  * ```
