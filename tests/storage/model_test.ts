@@ -213,8 +213,9 @@ async function fileSubject(dir: string, random: Random): Promise<Subject> {
     storage: await open(),
     async restart(random, model) {
       await subject.storage.close();
-      if (random.chance(0.3)) await appendTornRecord(dir, random);
-      else if (random.chance(0.3)) await startTornSegment(dir, random, model.lastIndex + 1);
+      const crash = random.next();
+      if (crash < 0.3) await appendTornRecord(dir, random);
+      else if (crash < 0.5) await startTornSegment(dir, random, model.lastIndex + 1);
       subject.storage = await open();
     },
     tear: () => Promise.resolve(false),
