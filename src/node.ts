@@ -30,7 +30,16 @@ import { createLogger, type Logger } from "./log.ts";
 import { applyConfChange, decodeConfChange, findMember } from "./raft/membership.ts";
 import { bootstrapState, RaftNode } from "./raft/raft.ts";
 import { createRng } from "./raft/rng.ts";
-import type { ConfChange, Entry, Membership, Message, NodeId, Ready, Role } from "./raft/types.ts";
+import type {
+  ConfChange,
+  Entry,
+  HardState,
+  Membership,
+  Message,
+  NodeId,
+  Ready,
+  Role,
+} from "./raft/types.ts";
 import { FileStorage } from "./storage/file_storage.ts";
 import type { RecoveredState } from "./storage/types.ts";
 import { TcpTransport } from "./transport/tcp_transport.ts";
@@ -64,6 +73,8 @@ export class RaftKvNode implements KvApi {
   private proposals: { data: Uint8Array; conf: ConfChange | null; settle: Settle }[] = [];
   private readQueue: number[] = [];
   private snapshotFailures: NodeId[] = [];
+  /** A commit-only hard state not yet written: it rides along with the next sync. */
+  private unsavedHardState: HardState | null = null;
   private readonly promotions = new Map<NodeId, (() => void)[]>();
   private looping = false;
   private again = false;
@@ -285,6 +296,9 @@ export class RaftKvNode implements KvApi {
     for (const p of this.proposals) p.settle.reject(new UnavailableError("Node is shutting down"));
     this.proposals = [];
     await this.transport.close();
+    if (this.unsavedHardState !== null) {
+      await this.storage.save({ hardState: this.unsavedHardState, entries: [] });
+    }
     await this.storage.close();
   }
 
@@ -405,8 +419,10 @@ export class RaftKvNode implements KvApi {
   private async handleReady(rd: Ready): Promise<void> {
     this.send(rd.messages);
     if (rd.snapshot !== null) await this.storage.saveSnapshot(rd.snapshot);
-    if (rd.hardState !== null || rd.entries.length > 0) {
-      await this.storage.save({ hardState: rd.hardState, entries: rd.entries });
+    if (rd.hardState !== null) this.unsavedHardState = rd.hardState;
+    if (rd.mustSync) {
+      await this.storage.save({ hardState: this.unsavedHardState, entries: rd.entries });
+      this.unsavedHardState = null;
     }
     this.send(rd.messagesAfterSync);
     if (rd.snapshot !== null) {

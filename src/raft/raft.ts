@@ -298,7 +298,10 @@ export class RaftNode {
       messagesAfterSync: this.msgsAfterSync,
       committed: this.log.nextCommitted(),
       readStates: this.readStates,
+      mustSync: false,
     };
+    rd.mustSync = rd.entries.length > 0 || rd.snapshot !== null ||
+      hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote;
     this.msgs = [];
     this.msgsAfterSync = [];
     this.readStates = [];

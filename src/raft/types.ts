@@ -155,4 +155,10 @@ export interface Ready {
   committed: Entry[];
   /** Reads that are now safe once their index is applied. */
   readStates: ReadState[];
+  /**
+   * False when only the commit index changed: it may be written lazily
+   * (with the next sync), since a node that forgets it relearns it from the
+   * leader and re-applies from its snapshot.
+   */
+  mustSync: boolean;
 }

@@ -12,7 +12,14 @@ import { applyConfChange, decodeConfChange } from "../../src/raft/membership.ts"
 import { RaftNode } from "../../src/raft/raft.ts";
 import type { RaftConfig } from "../../src/raft/config.ts";
 import { createRng } from "../../src/raft/rng.ts";
-import type { Entry, Message, NodeId, ReadState, Snapshot } from "../../src/raft/types.ts";
+import type {
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  ReadState,
+  Snapshot,
+} from "../../src/raft/types.ts";
 import { MemoryStorage } from "../../src/storage/memory_storage.ts";
 import { InvariantError, type SafetyChecker } from "./invariants.ts";
 
@@ -41,6 +48,8 @@ export class SimNode {
   incarnation = 0;
   /** Commit index already checked by the safety checker. */
   commitChecked = 0;
+  /** A commit-only hard state the driver has not written yet. */
+  private unsavedHardState: HardState | null = null;
   /** Crash during the next ready cycle. */
   crashPoint: CrashPoint = "none";
   private readonly config: RaftConfig;
@@ -78,6 +87,7 @@ export class SimNode {
   /** Loses everything not synced; the node stays down until `restart`. */
   crash(): void {
     this.disk.crash();
+    this.unsavedHardState = null;
     this.alive = false;
     this.crashPoint = "none";
   }
@@ -118,8 +128,11 @@ export class SimNode {
       return null;
     }
     if (rd.snapshot !== null) this.disk.saveSnapshotSync(rd.snapshot);
-    if (rd.hardState !== null || rd.entries.length > 0) {
-      this.disk.saveSync({ hardState: rd.hardState, entries: rd.entries });
+    // As the driver does: a commit-only change waits for the next sync.
+    if (rd.hardState !== null) this.unsavedHardState = rd.hardState;
+    if (rd.mustSync) {
+      this.disk.saveSync({ hardState: this.unsavedHardState, entries: rd.entries });
+      this.unsavedHardState = null;
     }
     for (const m of rd.messagesAfterSync) sent.push(this.withSnapshotData(m));
     if (rd.snapshot !== null) this.machine.restore(rd.snapshot.data);
