@@ -1,0 +1,130 @@
+/**
+ * Serving one accepted connection: check the peer's handshake, answer with
+ * ours, then read frames and deliver messages until the peer hangs up. Any
+ * protocol error closes this connection only, with one log line.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import type { Message } from "../raft/types.ts";
+import { remoteOf } from "./address.ts";
+import { decodeMessage } from "./codec.ts";
+import { FrameKind, FrameReader } from "./frame.ts";
+import {
+  decodeHandshake,
+  encodeHandshake,
+  encodeRefusal,
+  HANDSHAKE_BYTES_MAX,
+} from "./handshake.ts";
+import { closeQuietly, errorText, writeAll } from "./io.ts";
+import type { TransportLimits } from "./limits.ts";
+import { SnapshotAssembler } from "./snapshot_chunks.ts";
+import type { PeerInfo } from "./types.ts";
+
+/** What serving a connection needs from the transport. */
+export interface InboundEnv {
+  limits: TransportLimits;
+  logger: Logger;
+  /** Our handshake as of now. */
+  ours(): PeerInfo;
+  /** Why the peer must be refused, or null to accept. */
+  admit(info: PeerInfo): string | null;
+  /** Tells the node about a peer whose handshake was accepted. */
+  announce(info: PeerInfo): void;
+  /** Hands a checked message to the node. */
+  deliver(message: Message): void;
+  /** True once the transport is closing: errors then are expected and not logged. */
+  closing(): boolean;
+}
+
+/** Serves `conn` until it ends; never throws. Closes `conn`. */
+export async function serveInbound(conn: Deno.TcpConn, env: InboundEnv): Promise<void> {
+  const remote = remoteOf(conn);
+  let peer = "";
+  try {
+    conn.setNoDelay(true);
+    const reader = new FrameReader(conn, env.limits.frameBytesMax);
+    const info = await acceptHandshake(conn, reader, env);
+    peer = info.id;
+    await receive(reader, info, env);
+    env.logger.debug("peer connection closed", { peer, remote });
+  } catch (error) {
+    if (!env.closing()) {
+      env.logger.warn("closing peer connection", { remote, peer, error: errorText(error) });
+    }
+  } finally {
+    closeQuietly(conn);
+  }
+}
+
+/** Reads and checks the peer's handshake within the time limit, then answers with ours. */
+async function acceptHandshake(
+  conn: Deno.TcpConn,
+  reader: FrameReader,
+  env: InboundEnv,
+): Promise<PeerInfo> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    closeQuietly(conn);
+  }, env.limits.handshakeTimeoutMs);
+  try {
+    const info = await readHandshake(reader, env).catch(async (error) => {
+      if (timedOut) throw new Error(`No handshake within ${env.limits.handshakeTimeoutMs} ms`);
+      // Tell the peer why before hanging up, so a join or probe can report it.
+      await writeAll(conn, encodeRefusal(errorText(error))).catch(() => {});
+      throw error;
+    });
+    await writeAll(conn, encodeHandshake(env.ours()));
+    env.announce(info);
+    return info;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readHandshake(reader: FrameReader, env: InboundEnv): Promise<PeerInfo> {
+  const payload = await reader.next(HANDSHAKE_BYTES_MAX);
+  if (payload === null) throw new Error("Connection closed before the handshake");
+  const info = decodeHandshake(payload);
+  const refusal = env.admit(info);
+  if (refusal !== null) throw new Error(refusal);
+  return info;
+}
+
+/** Reads frames until a clean end of stream; throws on any protocol error. */
+async function receive(reader: FrameReader, peer: PeerInfo, env: InboundEnv): Promise<void> {
+  const assembler = new SnapshotAssembler(env.limits.snapshotBytesMax);
+  // Bounded by the connection: each turn consumes one frame or ends.
+  for (;;) {
+    const payload = await reader.next();
+    if (payload === null) {
+      if (assembler.busy) throw new Error("Connection closed in the middle of a snapshot");
+      return;
+    }
+    const message = decodeFrame(payload, assembler, peer);
+    if (message !== null) env.deliver(message);
+  }
+}
+
+/** The message a frame completes, or null while a snapshot is still arriving. */
+function decodeFrame(
+  payload: Uint8Array,
+  assembler: SnapshotAssembler,
+  peer: PeerInfo,
+): Message | null {
+  const kind = payload[0];
+  if (assembler.busy && kind !== FrameKind.snapChunk) {
+    throw new Error(`Expected a snapshot chunk, got frame kind "${kind}"`);
+  }
+  if (kind === FrameKind.snapChunk) return assembler.add(payload);
+  let message: Message;
+  if (kind === FrameKind.message) message = decodeMessage(payload.subarray(1));
+  else if (kind === FrameKind.snapHead) message = assembler.begin(payload);
+  else throw new Error(`Unexpected frame kind "${kind}"`);
+  if (message.from !== peer.id) {
+    throw new Error(`Message from "${message.from}" on the link of "${peer.id}"`);
+  }
+  return kind === FrameKind.message ? message : null;
+}

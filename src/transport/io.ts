@@ -1,0 +1,28 @@
+/**
+ * Small connection helpers shared by the link and the listener.
+ *
+ * @module
+ */
+
+/** Writes all of `bytes`, looping over partial writes. */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    // Each write moves at least one byte or throws, so this ends.
+    offset += await conn.write(bytes.subarray(offset));
+  }
+}
+
+/** Closes `conn`, ignoring "already closed": several paths may race to close one connection. */
+export function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/** The message of an error, or its string form. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,312 @@
+/**
+ * One outbound link: the connection we send a peer's messages on. Frames
+ * accumulate in a bounded buffer while a write is in flight; the next write
+ * sends all of them at once. A failed link drops what it held (Raft resends)
+ * and reconnects with exponential backoff.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import type { Message } from "../raft/types.ts";
+import { ByteWriter } from "./byte_writer.ts";
+import { messageBytesEstimate } from "./codec.ts";
+import { dial, type Dialed } from "./dial.ts";
+import { FrameReader } from "./frame.ts";
+import { HANDSHAKE_BYTES_MAX } from "./handshake.ts";
+import { closeQuietly, errorText, writeAll } from "./io.ts";
+import type { TransportLimits } from "./limits.ts";
+import { writeMessageFrames } from "./snapshot_chunks.ts";
+import type { PeerInfo, PeerStats } from "./types.ts";
+
+/** What a link needs from its transport. */
+export interface LinkEnv {
+  limits: TransportLimits;
+  logger: Logger;
+  /** Our handshake as of now (the cluster id may change). */
+  ours(): PeerInfo;
+  /** Why the peer must be refused (a cluster conflict), or null to accept. */
+  admit(info: PeerInfo): string | null;
+  /** Tells the node about a peer whose handshake was accepted. */
+  announce(info: PeerInfo): void;
+}
+
+/**
+ * Sends messages to one peer over one connection, reconnecting as needed.
+ * Created by the transport; `close()` ends it and its connection.
+ */
+export class PeerLink {
+  /** The peer's node id. */
+  readonly id: string;
+  private addr: string;
+  private readonly env: LinkEnv;
+  /** Frames waiting for the next write, and the buffer being written. */
+  private pending = new ByteWriter();
+  private writing = new ByteWriter();
+  private pendingCount = 0;
+  private writingCount = 0;
+  private dropped = 0;
+  private connected = false;
+  private closed = false;
+  /** "peer unreachable" was logged and "peer reachable" not yet. */
+  private outage = false;
+  private overflowLogged = false;
+  private delayMs: number;
+  private conn: Deno.TcpConn | null = null;
+  private dialAbort: AbortController | null = null;
+  private wakeup: (() => void) | null = null;
+  private cutSleep: (() => void) | null = null;
+  private readonly done: Promise<void>;
+
+  /**
+   * @param id the peer's node id
+   * @param addr the peer's raft `host:port`
+   * @param env limits, logger and callbacks of the transport
+   */
+  constructor(id: string, addr: string, env: LinkEnv) {
+    this.id = id;
+    this.addr = addr;
+    this.env = env;
+    this.delayMs = env.limits.reconnectMsMin;
+    this.done = this.run();
+  }
+
+  /** The peer's current raft address. */
+  get raftAddr(): string {
+    return this.addr;
+  }
+
+  /** Queues `messages` for the next write, dropping what does not fit. Never blocks. */
+  enqueue(messages: Message[]): void {
+    if (this.closed) return;
+    for (const m of messages) this.enqueueOne(m);
+    this.wake();
+  }
+
+  /** Points the link at a new address: the current connection closes and a new one opens. */
+  setAddr(addr: string): void {
+    if (addr === this.addr) return;
+    this.addr = addr;
+    this.delayMs = this.env.limits.reconnectMsMin;
+    this.interrupt();
+  }
+
+  /** Counters for status and tests. */
+  stats(): PeerStats {
+    return {
+      id: this.id,
+      raftAddr: this.addr,
+      connected: this.connected,
+      queuedBytes: this.pending.length,
+      dropped: this.dropped,
+    };
+  }
+
+  /** Closes the connection and ends the link; resolves when nothing of it runs. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.interrupt();
+    await this.done;
+  }
+
+  private enqueueOne(m: Message): void {
+    const { queueBytesMax } = this.env.limits;
+    const start = this.pending.length;
+    if (start + messageBytesEstimate(m) > queueBytesMax) return this.overflow(m);
+    try {
+      writeMessageFrames(this.pending, m, this.env.limits);
+    } catch (error) {
+      this.dropped++;
+      this.env.logger.warn("dropping a message that cannot be sent", {
+        peer: this.id,
+        type: m.type,
+        error: errorText(error),
+      });
+      return;
+    }
+    if (this.pending.length > queueBytesMax) {
+      this.pending.length = start;
+      return this.overflow(m);
+    }
+    this.pendingCount++;
+  }
+
+  private overflow(m: Message): void {
+    this.dropped++;
+    if (this.overflowLogged) return;
+    this.overflowLogged = true;
+    this.env.logger.warn("peer queue full, dropping messages", {
+      peer: this.id,
+      type: m.type,
+      queuedBytes: this.pending.length,
+    });
+  }
+
+  /** Connects, serves, backs off; until closed. */
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      const served = await this.connectAndServe();
+      if (this.closed) break;
+      if (served) this.delayMs = this.env.limits.reconnectMsMin;
+      await this.sleep(this.delayMs);
+      this.delayMs = Math.min(this.delayMs * 2, this.env.limits.reconnectMsMax);
+    }
+    this.dropQueued();
+  }
+
+  /** One connection's life; true if its handshake succeeded. */
+  private async connectAndServe(): Promise<boolean> {
+    const addr = this.addr;
+    let dialed: Dialed;
+    this.dialAbort = new AbortController();
+    try {
+      dialed = await dial(addr, this.env.ours(), {
+        timeoutMs: this.env.limits.handshakeTimeoutMs,
+        frameBytesMax: HANDSHAKE_BYTES_MAX,
+        signal: this.dialAbort.signal,
+      });
+    } catch (error) {
+      this.failed(addr, errorText(error));
+      return false;
+    } finally {
+      this.dialAbort = null;
+    }
+    const refusal = this.closed || addr !== this.addr ? "link changed" : this.check(dialed.info);
+    if (refusal !== null) {
+      closeQuietly(dialed.conn);
+      this.failed(addr, refusal);
+      return false;
+    }
+    this.up(dialed);
+    const reason = await this.serve(dialed);
+    this.down(reason);
+    return true;
+  }
+
+  private check(info: PeerInfo): string | null {
+    if (info.id !== this.id) return `Peer at "${this.addr}" is node "${info.id}", not "${this.id}"`;
+    return this.env.admit(info);
+  }
+
+  private failed(addr: string, reason: string): void {
+    this.dropQueued();
+    if (this.closed || addr !== this.addr) return;
+    if (this.outage) {
+      this.env.logger.debug("peer still unreachable", { peer: this.id, addr, error: reason });
+      return;
+    }
+    this.outage = true;
+    this.env.logger.warn("peer unreachable", { peer: this.id, addr, error: reason });
+  }
+
+  private up({ conn, info }: Dialed): void {
+    this.conn = conn;
+    this.connected = true;
+    const fields = { peer: this.id, addr: this.addr };
+    if (this.outage) this.env.logger.info("peer reachable", fields);
+    else this.env.logger.debug("peer connected", fields);
+    this.outage = false;
+    this.env.announce(info);
+  }
+
+  private down(reason: string | null): void {
+    this.conn = null;
+    this.connected = false;
+    this.dropQueued();
+    if (reason !== null) {
+      this.env.logger.info("peer connection lost", {
+        peer: this.id,
+        addr: this.addr,
+        error: reason,
+      });
+    }
+  }
+
+  /** Writes queued frames until the connection breaks, the address changes or the link closes. */
+  private async serve({ conn, reader }: Dialed): Promise<string | null> {
+    const addr = this.addr;
+    const state: { broken: string | null } = { broken: null };
+    const watching = this.watch(reader, state);
+    while (!this.closed && this.addr === addr && state.broken === null) {
+      if (this.pending.length === 0) {
+        await new Promise<void>((resolve) => this.wakeup = resolve);
+        continue;
+      }
+      try {
+        await this.flush(conn);
+      } catch (error) {
+        state.broken ??= errorText(error);
+      }
+    }
+    const reason = this.closed || this.addr !== addr ? null : state.broken;
+    closeQuietly(conn);
+    await watching;
+    return reason;
+  }
+
+  /** Outbound links carry nothing back: any frame or EOF means the link is over. */
+  private async watch(reader: FrameReader, state: { broken: string | null }): Promise<void> {
+    try {
+      const payload = await reader.next();
+      state.broken ??= payload === null
+        ? "peer closed the connection"
+        : `unexpected frame kind "${payload[0]}" on an outbound link`;
+    } catch (error) {
+      state.broken ??= errorText(error);
+    }
+    this.wake();
+  }
+
+  /** Sends everything queued in one write; while it runs, new frames queue in the other buffer. */
+  private async flush(conn: Deno.TcpConn): Promise<void> {
+    const out = this.pending;
+    this.pending = this.writing;
+    this.writing = out;
+    this.writingCount = this.pendingCount;
+    this.pendingCount = 0;
+    try {
+      await writeAll(conn, out.written());
+      this.overflowLogged = false;
+    } catch (error) {
+      this.dropped += this.writingCount;
+      throw error;
+    } finally {
+      this.writingCount = 0;
+      out.reset();
+    }
+  }
+
+  private dropQueued(): void {
+    this.dropped += this.pendingCount;
+    this.pendingCount = 0;
+    this.pending.reset();
+  }
+
+  private wake(): void {
+    const wakeup = this.wakeup;
+    this.wakeup = null;
+    wakeup?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.cutSleep = null;
+        resolve();
+      }, ms);
+      this.cutSleep = () => {
+        clearTimeout(timer);
+        this.cutSleep = null;
+        resolve();
+      };
+    });
+  }
+
+  /** Stops whatever the link is waiting on so that its loop notices a change. */
+  private interrupt(): void {
+    this.dialAbort?.abort();
+    if (this.conn !== null) closeQuietly(this.conn);
+    this.wake();
+    this.cutSleep?.();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The public shapes of the peer transport: what a peer says about itself,
+ * the options and the callbacks.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import type { Message } from "../raft/types.ts";
+
+/** What a peer says about itself in its handshake. */
+export interface PeerInfo {
+  id: string;
+  /** The peer's cluster id, `""` while it does not know one. */
+  clusterId: string;
+  /** `host:port` of the peer's Raft listener. */
+  raftAddr: string;
+  /** `host:port` of the peer's HTTP API, `""` when it has none. */
+  httpAddr: string;
+}
+
+/** Settings of a {@link TcpTransport}; only the first four are required. */
+export interface TransportOptions {
+  nodeId: string;
+  /** `host:port` to listen on (port 0 picks a free port). */
+  raftAddr: string;
+  /** Advertised in the handshake. */
+  httpAddr: string;
+  /** The current cluster id; `""` while unknown (a fresh node waiting to be added). */
+  clusterId: () => string;
+  /** Largest frame accepted or sent, in bytes (default 16 MiB). */
+  frameBytesMax?: number;
+  /** Bytes that may wait for one peer before messages are dropped (default 64 MiB). */
+  queueBytesMax?: number;
+  /** Snapshot data larger than this travels in chunks of this size (default 1 MiB). */
+  snapshotChunkBytes?: number;
+  /** Largest snapshot a peer may send us in chunks, in bytes (default 1 GiB). */
+  snapshotBytesMax?: number;
+  /** How long a new connection may take to exchange handshakes (default 5000 ms). */
+  handshakeTimeoutMs?: number;
+  /** First reconnect delay after a failure (default 50 ms); doubles up to `reconnectMsMax`. */
+  reconnectMsMin?: number;
+  /** Longest reconnect delay (default 2000 ms). */
+  reconnectMsMax?: number;
+  /** Most inbound connections served at once (default 256). */
+  inboundConnsMax?: number;
+  logger?: Logger;
+}
+
+/** What the transport calls back into. */
+export interface TransportHandlers {
+  /** A message arrived from a peer (already checked against the peer's handshake). */
+  onMessage(message: Message): void;
+  /** Called with the peer's handshake for every accepted inbound and outbound link. */
+  onPeer?(info: PeerInfo): void;
+  /**
+   * The peer's cluster id differs from ours (and neither is ""): return true
+   * to accept anyway (the node may adopt it). Default: refuse.
+   */
+  onForeignCluster?(info: PeerInfo): boolean;
+}
+
+/** Counters of one outbound link, for status pages and tests. */
+export interface PeerStats {
+  id: string;
+  raftAddr: string;
+  /** Whether a handshake-complete connection is up. */
+  connected: boolean;
+  /** Bytes waiting to be written. */
+  queuedBytes: number;
+  /** Messages dropped since the link was created (queue full, outage, oversized). */
+  dropped: number;
+}
