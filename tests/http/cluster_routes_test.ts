@@ -1,15 +1,9 @@
 import { assertEquals } from "../assert.ts";
-import { createApp } from "../../src/http/mod.ts";
-import { FakeNode } from "./fake_node.ts";
+import { fakeApp } from "./fake_node.ts";
 import { post, send } from "./send.ts";
 
-function setup() {
-  const node = new FakeNode();
-  return { node, app: createApp(node) };
-}
-
 Deno.test("GET /join with query parameters adds the member", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const answer = await send(
     app,
     "GET",
@@ -24,7 +18,7 @@ Deno.test("GET /join with query parameters adds the member", async () => {
 });
 
 Deno.test("POST /join takes a JSON body or query parameters; httpAddr is optional", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   assertEquals((await post(app, "/join", { id: "n3", addr: "localhost:7003" })).body, {
     id: "n3",
     index: 2,
@@ -37,7 +31,7 @@ Deno.test("POST /join takes a JSON body or query parameters; httpAddr is optiona
 });
 
 Deno.test("/join refuses missing ids and bad addresses with 400", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   assertEquals((await send(app, "GET", "/join?addr=127.0.0.1:7002")).body, {
     error: 'Missing field "id"',
   });
@@ -60,7 +54,7 @@ Deno.test("/join refuses missing ids and bad addresses with 400", async () => {
 });
 
 Deno.test("/remove takes the id from the query or a JSON body", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   await send(app, "GET", "/join?id=n2&addr=127.0.0.1:7002");
   assertEquals((await send(app, "GET", "/remove?id=n2")).body, { id: "n2", index: 3 });
   assertEquals((await post(app, "/remove", { id: "n3" })).body, { id: "n3", index: 4 });
@@ -70,7 +64,7 @@ Deno.test("/remove takes the id from the query or a JSON body", async () => {
 });
 
 Deno.test("GET /status answers the node's status", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const answer = await send(app, "GET", "/status");
   assertEquals(answer.status, 200);
   assertEquals(answer.body.id, "n1");

@@ -1,15 +1,9 @@
 import { assertEquals } from "../assert.ts";
-import { createApp } from "../../src/http/mod.ts";
-import { FakeNode } from "./fake_node.ts";
+import { fakeApp } from "./fake_node.ts";
 import { send } from "./send.ts";
 
-function setup() {
-  const node = new FakeNode();
-  return { node, app: createApp(node) };
-}
-
 Deno.test("put/get: PUT /put writes and GET /get reads", async () => {
-  const { app } = setup();
+  const { app } = fakeApp();
   const put = await send(app, "PUT", "/put", JSON.stringify({ key: "a", value: "1" }));
   assertEquals(put.status, 200);
   assertEquals(put.body, { key: "a", index: 2 });
@@ -21,7 +15,7 @@ Deno.test("put/get: PUT /put writes and GET /get reads", async () => {
 });
 
 Deno.test("put/get: PUT /put refuses invalid bodies with 400", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   assertEquals((await send(app, "PUT", "/put", "{}")).body, { error: 'Missing field "key"' });
   assertEquals((await send(app, "PUT", "/put", "oops")).status, 400);
   assertEquals((await send(app, "PUT", "/put")).status, 400);
@@ -29,7 +23,7 @@ Deno.test("put/get: PUT /put refuses invalid bodies with 400", async () => {
 });
 
 Deno.test("put/get: DELETE /delete?key=K deletes", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   await send(app, "PUT", "/put", JSON.stringify({ key: "a", value: "1" }));
   const answer = await send(app, "DELETE", "/delete?key=a");
   assertEquals(answer.status, 200);
@@ -40,7 +34,7 @@ Deno.test("put/get: DELETE /delete?key=K deletes", async () => {
 });
 
 Deno.test("put/get: POST /set/:key/:value writes the decoded path segments", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const path = `/set/${encodeURIComponent("clé 1")}/${encodeURIComponent("välue ?&")}`;
   const answer = await send(app, "POST", path);
   assertEquals(answer.status, 200);
@@ -50,7 +44,7 @@ Deno.test("put/get: POST /set/:key/:value writes the decoded path segments", asy
 });
 
 Deno.test("put/get: writes on a follower are redirected with 307", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   node.leaderHttpAddr = "127.0.0.1:8001";
   const put = await send(app, "PUT", "/put", JSON.stringify({ key: "a", value: "1" }));
   assertEquals(put.status, 307);

@@ -1,16 +1,10 @@
 import { assertEquals } from "../assert.ts";
 import { UnavailableError } from "../../src/api.ts";
-import { createApp } from "../../src/http/mod.ts";
-import { FakeNode } from "./fake_node.ts";
+import { fakeApp } from "./fake_node.ts";
 import { post, send } from "./send.ts";
 
-function setup() {
-  const node = new FakeNode();
-  return { node, app: createApp(node) };
-}
-
 Deno.test("set/get: POST /set writes, with or without action set", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const plain = await post(app, "/set", { key: "a", value: "1" });
   assertEquals(plain.status, 200);
   assertEquals(plain.body, { key: "a", index: 2 });
@@ -19,7 +13,7 @@ Deno.test("set/get: POST /set writes, with or without action set", async () => {
 });
 
 Deno.test("set/get: POST /set with action delete deletes", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   await post(app, "/set", { key: "a", value: "1" });
   const answer = await post(app, "/set", { key: "a", action: "delete" });
   assertEquals(answer.status, 200);
@@ -28,7 +22,7 @@ Deno.test("set/get: POST /set with action delete deletes", async () => {
 });
 
 Deno.test("set/get: POST /set answers 400 to an invalid body", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   assertEquals((await post(app, "/set", "not json")).status, 400);
   assertEquals((await post(app, "/set", { value: "1" })).body, { error: 'Missing field "key"' });
   assertEquals((await post(app, "/set", { key: "a" })).body, { error: 'Missing field "value"' });
@@ -40,7 +34,7 @@ Deno.test("set/get: POST /set answers 400 to an invalid body", async () => {
 });
 
 Deno.test("set/get: POST /set answers 500 when the write fails", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   node.error = new UnavailableError("Timed out waiting for the commit");
   const failed = await post(app, "/set", { key: "a", value: "1" });
   assertEquals(failed.status, 500);
@@ -53,7 +47,7 @@ Deno.test("set/get: POST /set answers 500 when the write fails", async () => {
 });
 
 Deno.test("set/get: GET /get answers key and value, 400 without key, 404 when absent", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   await post(app, "/set", { key: "a", value: "1" });
   const found = await send(app, "GET", "/get?key=a");
   assertEquals(found.status, 200);
@@ -72,14 +66,14 @@ Deno.test("set/get: GET /get answers key and value, 400 without key, 404 when ab
 });
 
 Deno.test("set/get: GET /get on a follower answers from local state", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   node.records.set("a", { key: "a", value: "1", createIndex: 2, modIndex: 2 });
   node.leaderHttpAddr = "127.0.0.1:8001";
   assertEquals((await send(app, "GET", "/get?key=a")).body.value, "1");
 });
 
 Deno.test("set/get: POST /join?nodeid&nodeaddr adds a voter on the leader", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const answer = await send(app, "POST", "/join?nodeid=n2&nodeaddr=127.0.0.1:7002");
   assertEquals(answer.status, 200);
   assertEquals(answer.body, { id: "n2", index: 2 });
@@ -87,7 +81,7 @@ Deno.test("set/get: POST /join?nodeid&nodeaddr adds a voter on the leader", asyn
 });
 
 Deno.test("set/get: POST /join on a follower answers 400, not a redirect", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   node.leaderHttpAddr = "127.0.0.1:8001";
   const answer = await send(app, "POST", "/join?nodeid=n2&nodeaddr=127.0.0.1:7002");
   assertEquals(answer.status, 400);
@@ -104,7 +98,7 @@ Deno.test("set/get: POST /join on a follower answers 400, not a redirect", async
 });
 
 Deno.test("set/get: POST /join with a bad nodeid or nodeaddr answers 400", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   assertEquals((await send(app, "POST", "/join?nodeid=n2")).body, {
     error: 'Missing field "nodeaddr"',
   });

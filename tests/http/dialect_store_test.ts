@@ -1,15 +1,9 @@
 import { assertEquals } from "../assert.ts";
-import { createApp } from "../../src/http/mod.ts";
-import { FakeNode, member } from "./fake_node.ts";
+import { fakeApp, member } from "./fake_node.ts";
 import { post, send } from "./send.ts";
 
-function setup() {
-  const node = new FakeNode();
-  return { node, app: createApp(node) };
-}
-
 Deno.test("store: POST /store/ persists and GET /store/:key fetches, in the envelope", async () => {
-  const { app } = setup();
+  const { app } = fakeApp();
   const stored = await post(app, "/store/", { key: "raft", value: "paxos" });
   assertEquals(stored.status, 200);
   assertEquals(stored.body, {
@@ -27,7 +21,7 @@ Deno.test("store: POST /store/ persists and GET /store/:key fetches, in the enve
 });
 
 Deno.test("store: GET /store/:key answers 404 for a missing key, 400 for a long one", async () => {
-  const { app } = setup();
+  const { app } = fakeApp();
   const missing = await send(app, "GET", "/store/nope");
   assertEquals(missing.status, 404);
   assertEquals(missing.body, { error: 'Key "nope" not found' });
@@ -35,7 +29,7 @@ Deno.test("store: GET /store/:key answers 404 for a missing key, 400 for a long 
 });
 
 Deno.test("store: POST /store/ refuses invalid bodies with 400 and redirects on a follower", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   assertEquals((await post(app, "/store/", "{")).status, 400);
   assertEquals((await post(app, "/store/", { key: "a" })).body, { error: 'Missing field "value"' });
   node.leaderHttpAddr = "127.0.0.1:8001";
@@ -45,7 +39,7 @@ Deno.test("store: POST /store/ refuses invalid bodies with 400 and redirects on 
 });
 
 Deno.test("store: DELETE /store/:key removes the key", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   await post(app, "/store/", { key: "a", value: "1" });
   const answer = await send(app, "DELETE", "/store/a");
   assertEquals(answer.status, 200);
@@ -57,7 +51,7 @@ Deno.test("store: DELETE /store/:key removes the key", async () => {
 });
 
 Deno.test("store: POST /raft/join adds the node by id and raft address", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const answer = await post(app, "/raft/join", { node_id: "n2", raft_address: "127.0.0.1:7002" });
   assertEquals(answer.status, 200);
   assertEquals(answer.body, {
@@ -68,7 +62,7 @@ Deno.test("store: POST /raft/join adds the node by id and raft address", async (
 });
 
 Deno.test("store: POST /raft/join answers 400 to bad input and 307 on a follower", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   assertEquals((await post(app, "/raft/join", { raft_address: "127.0.0.1:7002" })).body, {
     error: 'Missing field "node_id"',
   });
@@ -83,7 +77,7 @@ Deno.test("store: POST /raft/join answers 400 to bad input and 307 on a follower
 });
 
 Deno.test("store: POST /raft/remove removes the node", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   node.members.push(member("n2", "127.0.0.1:7002", "127.0.0.1:8002"));
   const answer = await post(app, "/raft/remove", {
     node_id: "n2",
@@ -101,7 +95,7 @@ Deno.test("store: POST /raft/remove removes the node", async () => {
 });
 
 Deno.test("store: GET /raft/stats answers node and raft statistics", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   node.members.push({ ...member("n2", "127.0.0.1:7002", ""), voter: false });
   const answer = await send(app, "GET", "/raft/stats");
   assertEquals(answer.status, 200);

@@ -15,6 +15,7 @@ import {
   NotLeaderError,
   type ReadLevel,
 } from "../../src/api.ts";
+import { type AppOptions, createApp } from "../../src/http/mod.ts";
 
 /** One recorded call: the operation and its arguments. */
 export interface Call {
@@ -93,4 +94,12 @@ export class FakeNode implements KvApi {
 /** A voter with the given addresses. */
 export function member(id: string, raftAddr: string, httpAddr: string): MemberStatus {
   return { id, voter: true, raftAddr, httpAddr, matchIndex: 0, lastContactMs: -1 };
+}
+
+/** A fresh fake node and an app serving it. */
+export function fakeApp(
+  options: AppOptions = {},
+): { node: FakeNode; app: ReturnType<typeof createApp> } {
+  const node = new FakeNode();
+  return { node, app: createApp(node, options) };
 }

@@ -1,12 +1,7 @@
 import { assertEquals } from "../assert.ts";
 import { createApp, DEFAULT_LIMITS } from "../../src/http/mod.ts";
-import { FakeNode } from "./fake_node.ts";
+import { fakeApp, FakeNode } from "./fake_node.ts";
 import { post, send } from "./send.ts";
-
-function setup() {
-  const node = new FakeNode();
-  return { node, app: createApp(node) };
-}
 
 Deno.test("the documented limits are 4 KiB keys, 1 MiB values and 1.5 MiB bodies", () => {
   assertEquals(DEFAULT_LIMITS, {
@@ -17,7 +12,7 @@ Deno.test("the documented limits are 4 KiB keys, 1 MiB values and 1.5 MiB bodies
 });
 
 Deno.test("malformed JSON, a non-object body and an empty body answer 400", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const malformed = await post(app, "/key", '{"key": "a",');
   assertEquals(malformed.status, 400);
   assertEquals(malformed.body.error.startsWith("Request body is not valid JSON"), true);
@@ -34,7 +29,7 @@ Deno.test("malformed JSON, a non-object body and an empty body answer 400", asyn
 });
 
 Deno.test("missing and ill-typed fields answer 400 naming the field", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   assertEquals((await post(app, "/key", { value: "v" })).body, { error: 'Missing field "key"' });
   assertEquals((await post(app, "/key", { key: "k" })).body, { error: 'Missing field "value"' });
   assertEquals((await post(app, "/key", { key: 1, value: "v" })).body, {
@@ -51,7 +46,7 @@ Deno.test("missing and ill-typed fields answer 400 naming the field", async () =
 });
 
 Deno.test("keys of 4096 UTF-8 bytes are accepted and of 4097 refused", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const ascii = "k".repeat(4096);
   // "€" takes three UTF-8 bytes: 1365 of them make 4095 bytes.
   const euro = "€".repeat(1365) + "k";
@@ -71,7 +66,7 @@ Deno.test("keys of 4096 UTF-8 bytes are accepted and of 4097 refused", async () 
 });
 
 Deno.test("values of 1 MiB are accepted and of 1 MiB and one byte refused", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const value = "é".repeat(512 * 1024);
   assertEquals((await post(app, "/key", { key: "big", value })).status, 200);
   assertEquals(node.records.get("big")?.value.length, 512 * 1024);
@@ -83,7 +78,7 @@ Deno.test("values of 1 MiB are accepted and of 1 MiB and one byte refused", asyn
 const bigBody = JSON.stringify({ key: "k", value: "v".repeat(1572864) });
 
 Deno.test("a body announced larger than 1.5 MiB answers 413 before it is read", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const answer = await send(app, "POST", "/key", "{}", { "content-length": "1572865" });
   assertEquals(answer.status, 413);
   assertEquals(answer.body, {
@@ -93,14 +88,14 @@ Deno.test("a body announced larger than 1.5 MiB answers 413 before it is read", 
 });
 
 Deno.test("a body larger than 1.5 MiB answers 413 even when its Content-Length lies", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const answer = await send(app, "POST", "/key", bigBody, { "content-length": "20" });
   assertEquals(answer.status, 413);
   assertEquals(node.calls, []);
 });
 
 Deno.test("a streamed body larger than 1.5 MiB without Content-Length answers 413", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const chunk = new TextEncoder().encode("v".repeat(64 * 1024));
   let sent = 0;
   const stream = new ReadableStream<Uint8Array>({
@@ -119,7 +114,7 @@ Deno.test("a streamed body larger than 1.5 MiB without Content-Length answers 41
 });
 
 Deno.test("a streamed body in many small chunks within the limit is accepted", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const bytes = new TextEncoder().encode(JSON.stringify({ key: "k", value: "x".repeat(5000) }));
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {

@@ -1,15 +1,9 @@
 import { assertEquals } from "../assert.ts";
-import { createApp } from "../../src/http/mod.ts";
-import { FakeNode } from "./fake_node.ts";
+import { fakeApp } from "./fake_node.ts";
 import { post, send } from "./send.ts";
 
-function setup() {
-  const node = new FakeNode();
-  return { node, app: createApp(node) };
-}
-
 Deno.test("POST /key writes and answers the key and index, whatever the content type", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const answer = await post(app, "/key", { key: "raft", value: "paxos" });
   assertEquals(answer.status, 200);
   assertEquals(answer.body, { key: "raft", index: 2 });
@@ -20,7 +14,7 @@ Deno.test("POST /key writes and answers the key and index, whatever the content 
 });
 
 Deno.test("GET /key answers the record, at the default level unless told", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   await post(app, "/key", { key: "raft", value: "paxos" });
   const answer = await send(app, "GET", "/key?key=raft");
   assertEquals(answer.status, 200);
@@ -37,21 +31,21 @@ Deno.test("GET /key answers the record, at the default level unless told", async
 });
 
 Deno.test("GET /key decodes percent-encoded unicode keys", async () => {
-  const { app } = setup();
+  const { app } = fakeApp();
   await post(app, "/key", { key: "clé 🦀", value: "v" });
   const answer = await send(app, "GET", `/key?key=${encodeURIComponent("clé 🦀")}&level=stale`);
   assertEquals(answer.body.key, "clé 🦀");
 });
 
 Deno.test("GET /key of a missing key answers 404 naming the key", async () => {
-  const { app } = setup();
+  const { app } = fakeApp();
   const answer = await send(app, "GET", "/key?key=nope");
   assertEquals(answer.status, 404);
   assertEquals(answer.body, { error: 'Key "nope" not found' });
 });
 
 Deno.test("GET /key refuses a bad level, a missing key and an empty key with 400", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   const bad = await send(app, "GET", "/key?key=a&level=eventual");
   assertEquals(bad.status, 400);
   assertEquals(bad.body, {
@@ -63,7 +57,7 @@ Deno.test("GET /key refuses a bad level, a missing key and an empty key with 400
 });
 
 Deno.test("DELETE /key and /key/ answer whether the key existed", async () => {
-  const { node, app } = setup();
+  const { node, app } = fakeApp();
   await post(app, "/key", { key: "a", value: "1" });
   const first = await send(app, "DELETE", "/key?key=a");
   assertEquals(first.status, 200);
@@ -75,7 +69,7 @@ Deno.test("DELETE /key and /key/ answer whether the key existed", async () => {
 });
 
 Deno.test("unknown routes and methods answer 404 JSON", async () => {
-  const { app } = setup();
+  const { app } = fakeApp();
   const answer = await send(app, "GET", "/nope");
   assertEquals(answer.status, 404);
   assertEquals(answer.body, { error: "No route for GET /nope" });
