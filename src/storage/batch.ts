@@ -7,6 +7,7 @@
 
 import type { HardState } from "../raft/types.ts";
 import type { SaveBatch } from "./types.ts";
+import { ENTRY_DATA_BYTES_MAX } from "./wal_record.ts";
 
 /** What a batch is checked against: the durable log and hard state. */
 export interface LogPosition {
@@ -39,6 +40,7 @@ function checkHardState(next: HardState, durable: HardState): void {
 function checkEntries(batch: SaveBatch, position: LogPosition): void {
   const first = batch.entries[0];
   if (first === undefined) return;
+  checkNumber(first.index, "entry index", 1);
   if (first.index <= position.snapshotIndex) {
     throw new Error(
       `Cannot save entry index "${first.index}": the snapshot covers up to ${position.snapshotIndex}`,
@@ -64,6 +66,11 @@ function checkEntries(batch: SaveBatch, position: LogPosition): void {
     if (entry.term < previousTerm) {
       throw new Error(
         `Cannot save entry ${entry.index} with term "${entry.term}" after term ${previousTerm}`,
+      );
+    }
+    if (entry.data.length > ENTRY_DATA_BYTES_MAX) {
+      throw new Error(
+        `Cannot save entry ${entry.index} of ${entry.data.length} bytes: the limit is ${ENTRY_DATA_BYTES_MAX}`,
       );
     }
     if (entry.type !== "normal" && entry.type !== "conf") {

@@ -44,7 +44,7 @@ interface DiskState {
   segments: SegmentInfo[];
   snapshot: Snapshot | null;
   entries: Entry[];
-  needsTruncate: boolean;
+  needsRestart: boolean;
 }
 
 /**
@@ -126,6 +126,7 @@ export class FileStorage implements Storage {
       (await listFiles(`${dir}/wal`)).length + (await listFiles(`${dir}/snap`)).length > 0;
     const identity = await claimIdentity(dir, options.nodeId, hasLog);
     await removeFile(`${dir}/node.json.tmp`);
+    await removeFile(`${dir}/${RESET_FILE}.tmp`);
     const { store: snapshots, newest } = await SnapshotStore.open(`${dir}/snap`, logger);
     const disk = await readWal(`${dir}/wal`, newest);
     const snapshotIndex = disk.snapshot?.meta.index ?? 0;
@@ -169,7 +170,7 @@ export class FileStorage implements Storage {
     if (segments.length > 1 && segments[segments.length - 1]!.bytes === 0) {
       encoder.hardState(this.#hardState);
     }
-    if (disk.needsTruncate) encoder.restart(this.#terms.snapshotIndex + 1);
+    if (disk.needsRestart) encoder.restart(this.#terms.snapshotIndex + 1);
     if (encoder.length === 0) return;
     try {
       await this.#wal.append(encoder.bytes(), 0);
@@ -422,7 +423,7 @@ async function readWal(walDir: string, snapshot: Snapshot | null): Promise<DiskS
     segments,
     snapshot,
     entries: reconciled.entries,
-    needsTruncate: reconciled.needsTruncate,
+    needsRestart: reconciled.needsRestart,
   };
 }
 

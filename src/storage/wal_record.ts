@@ -16,6 +16,11 @@
  * | 4 | commit | commit u64 (hard state with only the commit index changed) |
  * | 5 | truncate | next index u64: entries at or after it are discarded |
  *
+ * A truncate record also sets the index the next entry must have; when that
+ * leaves a gap after the remaining entries, they are discarded too. Two
+ * truncate records, `1` then `i + 1`, restart the log empty after a snapshot
+ * at `i` installed from another history.
+ *
  * A u64 is stored as two u32 halves (low first) and must stay below 2^53.
  *
  * @module
@@ -28,6 +33,8 @@ import { crc32cUpdate } from "./crc32c.ts";
 export const RECORD_HEADER_BYTES = 9;
 /** The largest payload a record may carry; anything larger is treated as corruption. */
 export const RECORD_PAYLOAD_BYTES_MAX = 64 * 1024 * 1024;
+/** The largest entry data a record can hold. */
+export const ENTRY_DATA_BYTES_MAX = RECORD_PAYLOAD_BYTES_MAX - 16;
 /** Bytes an entry record adds to the entry's data. */
 export const ENTRY_OVERHEAD_BYTES = RECORD_HEADER_BYTES + 16;
 /** The longest vote (node id) a hard state record can hold, in UTF-8 bytes. */

@@ -144,10 +144,10 @@ export interface Reconciled {
   entries: Entry[];
   /**
    * True when the WAL does not yet record that the log restarts after the
-   * snapshot (a crash between writing an installed snapshot and its truncate
-   * record): a truncate record must be appended before new entries.
+   * snapshot (a crash between writing an installed snapshot and its restart
+   * records): they must be appended before new entries.
    */
-  needsTruncate: boolean;
+  needsRestart: boolean;
 }
 
 function gapError(first: number, snapshotIndex: number): StorageError {
@@ -177,13 +177,13 @@ export function reconcile(
   if (first === undefined) {
     const next = replay.nextIndex ?? firstSegmentIndex;
     if (next > snapshotIndex + 1) throw gapError(next, snapshotIndex);
-    return { entries: [], needsTruncate: replay.nextIndex !== null && next !== snapshotIndex + 1 };
+    return { entries: [], needsRestart: replay.nextIndex !== null && next !== snapshotIndex + 1 };
   }
   if (first > snapshotIndex + 1) throw gapError(first, snapshotIndex);
-  if (first === snapshotIndex + 1) return { entries, needsTruncate: false };
+  if (first === snapshotIndex + 1) return { entries, needsRestart: false };
   const atSnapshot = entries[snapshotIndex - first];
   if (atSnapshot !== undefined && atSnapshot.term === snapshotTerm) {
-    return { entries: entries.slice(snapshotIndex - first + 1), needsTruncate: false };
+    return { entries: entries.slice(snapshotIndex - first + 1), needsRestart: false };
   }
-  return { entries: [], needsTruncate: true };
+  return { entries: [], needsRestart: true };
 }
