@@ -1,0 +1,491 @@
+/**
+ * Real rafter processes on 127.0.0.1 for the cluster tests: free ports chosen
+ * at run time, one temp dir per cluster, logs captured per node (never
+ * inherited), bounded waits, and HTTP helpers that always consume the body.
+ *
+ * Use {@link withCluster}: it always cleans up, and prints the tail of every
+ * node's log when the test fails.
+ *
+ * @module
+ */
+
+import type { NodeStatus } from "../../src/api.ts";
+
+/** The repository root: nodes run `main.ts` from here so `deno.json` applies. */
+const ROOT = new URL("../../", import.meta.url).pathname;
+/** Longest any single wait may take; every test stays well under a minute. */
+export const WAIT_MS_MAX = 20_000;
+/** Log lines kept per node; older ones are dropped. */
+const LOG_LINES_MAX = 20_000;
+/** Log lines printed per node when a test fails. */
+const LOG_TAIL_LINES = 60;
+/** Time one HTTP request may take before it counts as failed. */
+const REQUEST_TIMEOUT_MS = 5_000;
+/** Time a stopped or killed node may take to exit. */
+const EXIT_TIMEOUT_MS = 10_000;
+
+/** Timing and snapshot flags passed to every node. */
+export interface ClusterOptions {
+  heartbeatMs?: number;
+  electionMs?: number;
+  snapshotEntries?: number;
+  logLevel?: "debug" | "info" | "warn" | "error";
+}
+
+/** How a node starts on a fresh data directory. */
+export type StartMode = { bootstrap: true } | { join: string } | Record<string, never>;
+
+/** One node: its addresses, data directory, current process and every log line. */
+export interface NodeProcess {
+  readonly id: string;
+  /** `127.0.0.1:port` of the Raft listener. */
+  readonly raftAddr: string;
+  /** `127.0.0.1:port` of the HTTP API. */
+  readonly httpAddr: string;
+  readonly dataDir: string;
+  /** Arguments after `main.ts`, the same on every restart. */
+  readonly args: string[];
+  /** Stdout and stderr lines of every run, oldest first (bounded). */
+  readonly lines: string[];
+  child: Deno.ChildProcess | null;
+  /** Resolves when the current process has exited and its output is drained. */
+  exited: Promise<Deno.CommandStatus> | null;
+}
+
+/** An answered HTTP request whose body has been read. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed as JSON (throws when it is not). */
+  json(): unknown;
+}
+
+/**
+ * Resolves with the first truthy value of `probe()`, polling every
+ * `intervalMs`; throws naming `what` after `timeoutMs`. A probe that throws
+ * counts as "not yet".
+ */
+export async function waitFor<T>(
+  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  what: string,
+  timeoutMs = WAIT_MS_MAX,
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + Math.min(timeoutMs, WAIT_MS_MAX);
+  let lastError = "";
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== null && value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`,
+      );
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Sends one HTTP request with a time limit and reads the whole body, so no
+ * response is left open. Network failures throw.
+ */
+export async function request(url: string, init: RequestInit = {}): Promise<Answer> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const response = await fetch(url, { ...init, signal: controller.signal });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      json: () => JSON.parse(text),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `POST /key` with a JSON body, redirects not followed unless `follow`. */
+export function putKey(
+  httpAddr: string,
+  key: string,
+  value: string,
+  follow = false,
+): Promise<Answer> {
+  return request(`http://${httpAddr}/key`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ key, value }),
+    redirect: follow ? "follow" : "manual",
+  });
+}
+
+/** `GET /key?key=K&level=L`, redirects not followed unless `follow`. */
+export function getKey(
+  httpAddr: string,
+  key: string,
+  level: "stale" | "default" | "consistent",
+  follow = false,
+): Promise<Answer> {
+  const query = new URLSearchParams({ key, level });
+  return request(`http://${httpAddr}/key?${query}`, { redirect: follow ? "follow" : "manual" });
+}
+
+/** Binds `count` distinct free ports on 127.0.0.1, then releases them. */
+export function freePorts(count: number): number[] {
+  const listeners = Array.from(
+    { length: count },
+    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+  );
+  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
+  for (const l of listeners) l.close();
+  return ports;
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, lines: string[]): Promise<void> {
+  let partial = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts);
+    if (lines.length > LOG_LINES_MAX) lines.splice(0, lines.length - LOG_LINES_MAX);
+  }
+  if (partial !== "") lines.push(partial);
+}
+
+/** Rejects with `what` if `promise` has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A set of rafter processes sharing one temp dir. */
+export class Cluster {
+  /** Every node ever added, in order. */
+  readonly nodes: NodeProcess[] = [];
+  /** The temp dir holding every data directory. */
+  readonly dir: string;
+  private readonly options: Required<ClusterOptions>;
+
+  private constructor(dir: string, options: ClusterOptions) {
+    this.dir = dir;
+    this.options = {
+      heartbeatMs: options.heartbeatMs ?? 20,
+      electionMs: options.electionMs ?? 200,
+      snapshotEntries: options.snapshotEntries ?? 10_000,
+      logLevel: options.logLevel ?? "info",
+    };
+  }
+
+  /** Makes the temp dir; no node runs yet. */
+  static async create(options: ClusterOptions = {}): Promise<Cluster> {
+    return new Cluster(await Deno.makeTempDir({ prefix: "rafter_cluster_" }), options);
+  }
+
+  /** The node with `id`; throws when there is none. */
+  node(id: string): NodeProcess {
+    const node = this.nodes.find((n) => n.id === id);
+    if (node === undefined) throw new Error(`No node "${id}"`);
+    return node;
+  }
+
+  /** Nodes whose process is running. */
+  running(): NodeProcess[] {
+    return this.nodes.filter((n) => n.child !== null);
+  }
+
+  /** Adds node `id` on free ports and starts it. */
+  add(id: string, mode: StartMode = {}): NodeProcess {
+    const [raftPort, httpPort] = freePorts(2);
+    const raftAddr = `127.0.0.1:${raftPort}`;
+    const httpAddr = `127.0.0.1:${httpPort}`;
+    const dataDir = `${this.dir}/${id}`;
+    const o = this.options;
+    const args = [
+      "serve",
+      "--id",
+      id,
+      "--raft-addr",
+      raftAddr,
+      "--http-addr",
+      httpAddr,
+      "--data-dir",
+      dataDir,
+      "--heartbeat-ms",
+      String(o.heartbeatMs),
+      "--election-ms",
+      String(o.electionMs),
+      "--snapshot-entries",
+      String(o.snapshotEntries),
+      "--log-level",
+      o.logLevel,
+    ];
+    if ("bootstrap" in mode) args.push("--bootstrap");
+    if ("join" in mode) args.push("--join", mode.join);
+    const node: NodeProcess = {
+      id,
+      raftAddr,
+      httpAddr,
+      dataDir,
+      args,
+      lines: [],
+      child: null,
+      exited: null,
+    };
+    this.nodes.push(node);
+    this.spawn(node);
+    return node;
+  }
+
+  private spawn(node: NodeProcess): void {
+    if (node.child !== null) throw new Error(`Node "${node.id}" is already running`);
+    const command = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        `${ROOT}main.ts`,
+        ...node.args,
+      ],
+      cwd: ROOT,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    });
+    const child = command.spawn();
+    node.lines.push(`--- ${node.id} started (pid ${child.pid}) ---`);
+    const drained = Promise.all([pump(child.stdout, node.lines), pump(child.stderr, node.lines)]);
+    node.child = child;
+    node.exited = (async () => {
+      const status = await child.status;
+      await drained;
+      node.lines.push(`--- ${node.id} exited (code ${status.code}, signal ${status.signal}) ---`);
+      return status;
+    })();
+  }
+
+  /** Starts `node` again with the same arguments, ports and data directory. */
+  restart(node: NodeProcess): void {
+    this.spawn(node);
+  }
+
+  /** Sends `signal` and waits for the process to exit; answers its status. */
+  private async signal(node: NodeProcess, signal: Deno.Signal): Promise<Deno.CommandStatus> {
+    const child = node.child;
+    const exited = node.exited;
+    if (child === null || exited === null) throw new Error(`Node "${node.id}" is not running`);
+    try {
+      child.kill(signal);
+    } catch {
+      // Already exited on its own: its status tells.
+    }
+    const status = await within(exited, EXIT_TIMEOUT_MS, `node "${node.id}" to exit`);
+    node.child = null;
+    node.exited = null;
+    return status;
+  }
+
+  /** Kills `node` with SIGKILL: no shutdown, no final sync. */
+  kill9(node: NodeProcess): Promise<Deno.CommandStatus> {
+    return this.signal(node, "SIGKILL");
+  }
+
+  /** Stops `node` with SIGTERM and answers its exit status. */
+  stop(node: NodeProcess): Promise<Deno.CommandStatus> {
+    return this.signal(node, "SIGTERM");
+  }
+
+  /** `GET /status` of `node`, or null when it does not answer. */
+  async status(node: NodeProcess): Promise<NodeStatus | null> {
+    try {
+      const answer = await request(`http://${node.httpAddr}/status`);
+      return answer.status === 200 ? answer.json() as NodeStatus : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Waits until exactly one of `among` (default: the running nodes) reports
+   * role leader, every member in its view is a voter (`voters` of them when
+   * given), and every node of `among` names it as leader. Answers the leader.
+   */
+  leader(
+    options: { among?: NodeProcess[]; voters?: number; timeoutMs?: number } = {},
+  ): Promise<NodeProcess> {
+    return waitFor(
+      async () => {
+        const among = options.among ?? this.running();
+        const statuses = await Promise.all(among.map((n) => this.status(n)));
+        const leaders = statuses.filter((s) => s?.role === "leader");
+        if (leaders.length !== 1) return null;
+        const lead = leaders[0]!;
+        if (!lead.members.every((m) => m.voter)) return null;
+        if (options.voters !== undefined && lead.members.length !== options.voters) return null;
+        if (!statuses.every((s) => s?.leaderId === lead.id && s.term === lead.term)) return null;
+        return this.node(lead.id);
+      },
+      "one agreed leader",
+      options.timeoutMs ?? WAIT_MS_MAX,
+    );
+  }
+
+  /**
+   * Starts `size` nodes `n1`..: `n1` bootstraps, the others join through it;
+   * answers once one leader has `size` voters.
+   */
+  async form(size: number): Promise<NodeProcess> {
+    const first = this.add("n1", { bootstrap: true });
+    await this.leader({ voters: 1 });
+    for (let i = 2; i <= size; i++) this.add(`n${i}`, { join: `http://${first.httpAddr}` });
+    return await this.leader({ voters: size });
+  }
+
+  /** The last `count` log lines of every node, as one printable block. */
+  logTails(count = LOG_TAIL_LINES): string {
+    return this.nodes.map((n) =>
+      `===== ${n.id} (raft ${n.raftAddr}, http ${n.httpAddr}) =====\n` +
+      n.lines.slice(-count).join("\n")
+    ).join("\n");
+  }
+
+  /** Kills every running node, waits for each, and removes the temp dir. */
+  async cleanup(): Promise<void> {
+    for (const node of this.running()) {
+      try {
+        await this.kill9(node);
+      } catch (error) {
+        console.error(`Cannot kill node "${node.id}": ${error}`);
+      }
+    }
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Runs `body` with a fresh cluster; prints every node's log tail when it
+ * throws; always cleans up.
+ */
+export async function withCluster(
+  options: ClusterOptions,
+  body: (cluster: Cluster) => Promise<void>,
+): Promise<void> {
+  const cluster = await Cluster.create(options);
+  try {
+    await body(cluster);
+  } catch (error) {
+    console.error(`\nCluster test failed; node logs:\n${cluster.logTails()}\n`);
+    throw error;
+  } finally {
+    await cluster.cleanup();
+  }
+}
+
+/**
+ * Writes `key` like a client that knows every node's address: follows a 307
+ * to the named leader, moves to the next node after a 503 or a network
+ * error, and gives up after `timeoutMs`. True once a node answered 200.
+ */
+export async function putRetrying(
+  httpAddrs: string[],
+  key: string,
+  value: string,
+  timeoutMs = 10_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let target = httpAddrs[Math.floor(Math.random() * httpAddrs.length)]!;
+  for (let attempt = 0; attempt < 1000 && Date.now() < deadline; attempt++) {
+    try {
+      const answer = await putKey(target, key, value);
+      if (answer.status === 200) return true;
+      const location = answer.headers.get("location");
+      if (answer.status === 307 && location !== null) {
+        target = new URL(location).host;
+        continue;
+      }
+    } catch {
+      // Refused or reset: the node is down; try another.
+    }
+    target = httpAddrs[(httpAddrs.indexOf(target) + 1) % httpAddrs.length]!;
+    await sleep(20);
+  }
+  return false;
+}
+
+/**
+ * Reads `key` at level consistent from `httpAddr`, retrying only on 503 and
+ * network errors (leadership settling) until `timeoutMs`; answers the first
+ * 200 or 404.
+ */
+export function getConsistent(httpAddr: string, key: string, timeoutMs = 10_000): Promise<Answer> {
+  return waitFor(
+    async () => {
+      const answer = await getKey(httpAddr, key, "consistent");
+      if (answer.status === 200 || answer.status === 404) return answer;
+      return null;
+    },
+    `a consistent read of "${key}" on ${httpAddr}`,
+    timeoutMs,
+  );
+}
+
+/** Runs `fn` over `items` with at most `concurrency` calls at a time. */
+export async function forEachBounded<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+/**
+ * Asserts that every `key → value` of `expected` reads back at level
+ * consistent, spreading the reads over `nodes`.
+ */
+export async function expectConsistent(
+  nodes: readonly NodeProcess[],
+  expected: ReadonlyMap<string, string>,
+): Promise<void> {
+  const missing: string[] = [];
+  await forEachBounded([...expected], 8, async ([key, value], i) => {
+    const node = nodes[i % nodes.length]!;
+    const answer = await getConsistent(node.httpAddr, key);
+    const got = answer.status === 200 ? (answer.json() as { value: string }).value : null;
+    if (got !== value) {
+      missing.push(`${key} on ${node.id}: expected "${value}", got ${answer.text}`);
+    }
+  });
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.length} acknowledged writes do not read back:\n${missing.join("\n")}`,
+    );
+  }
+}
