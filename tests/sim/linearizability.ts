@@ -19,6 +19,10 @@
  *   time; taking effect "never" is then the same as taking effect after every
  *   other operation, so the search succeeds as soon as every operation that did
  *   return is linearized.
+ * - Only linearizations where every unanswered write is directly followed by
+ *   an answered get or delete are searched: an unanswered write followed by
+ *   anything else is overwritten before it is observed and can be left out.
+ *   This keeps many timed-out writes from multiplying the search space.
  *
  * @module
  */
@@ -197,9 +201,8 @@ interface Entry {
 }
 
 /** Builds the event list behind a head sentinel: time order, returns before calls at equal times. */
-function buildEntries(ops: Operation[]): { head: Entry; calls: Entry[] } {
+function buildEntries(ops: Operation[]): Entry {
   const events: Entry[] = [];
-  const calls: Entry[] = [];
   ops.forEach((op, index) => {
     const ret: Entry = {
       op: index,
@@ -218,7 +221,6 @@ function buildEntries(ops: Operation[]): { head: Entry; calls: Entry[] } {
       next: null,
     };
     events.push(call, ret);
-    calls.push(call);
   });
   events.sort((a, b) =>
     a.time !== b.time ? a.time - b.time : a.isCall !== b.isCall ? (a.isCall ? 1 : -1) : a.op - b.op
@@ -237,7 +239,7 @@ function buildEntries(ops: Operation[]): { head: Entry; calls: Entry[] } {
     entry.prev = last;
     last = entry;
   }
-  return { head, calls };
+  return head;
 }
 
 /** Removes a call and its return from the list. */
@@ -258,33 +260,75 @@ function unlift(call: Entry): void {
   call.next!.prev = call;
 }
 
-/** A set of operation indexes that can name itself as a string for the memo. */
+/** A set of small integers. */
 class Bitset {
-  readonly #words: Uint32Array;
+  readonly words: Uint32Array;
   constructor(size: number) {
-    this.#words = new Uint32Array(Math.ceil(size / 32));
+    this.words = new Uint32Array(Math.ceil(size / 32));
   }
   set(index: number): void {
-    this.#words[index >>> 5]! |= 1 << (index & 31);
+    this.words[index >>> 5]! |= 1 << (index & 31);
   }
   clear(index: number): void {
-    this.#words[index >>> 5]! &= ~(1 << (index & 31));
+    this.words[index >>> 5]! &= ~(1 << (index & 31));
   }
+  /** A string naming the set, for use as a map key. */
   key(): string {
     let text = "";
-    for (const word of this.#words) text += word.toString(36) + ",";
+    for (const word of this.words) text += word.toString(36) + ",";
     return text;
   }
 }
 
-interface KeySearch {
-  verdict: "ok" | "fail" | "unknown";
-  steps: number;
-  /** Operation indexes of the longest linearization found, in order. */
-  longest: number[];
+/** Whether every member of `a` is in `b`. */
+function isSubset(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if ((a[i]! & ~b[i]!) !== 0) return false;
+  }
+  return true;
 }
 
-/** A memo key: the linearized set plus an interned register value. */
+/**
+ * The search states already explored. A state is the set of answered
+ * operations linearized, the register value, whether the last operation was an
+ * unanswered write (which limits what may follow), and the set of unanswered
+ * writes linearized. A state is covered by an explored one that agrees on the
+ * first two, is no more limited, and used a subset of the unanswered writes:
+ * those are optional, so the explored state could do anything this one can.
+ */
+class Memo {
+  readonly #pendingSets = new Map<string, Uint32Array[]>();
+
+  /** Records the state; false when an explored state already covers it. */
+  visit(base: string, afterPending: boolean, pending: Uint32Array): boolean {
+    const open = this.#pendingSets.get(base + "/");
+    if (open !== undefined && anySubset(open, pending)) return false;
+    const limited = afterPending ? this.#pendingSets.get(base + "/p") : undefined;
+    if (limited !== undefined && anySubset(limited, pending)) return false;
+    const seen = afterPending ? limited : open;
+    if (seen === undefined) {
+      this.#pendingSets.set(base + (afterPending ? "/p" : "/"), [pending.slice()]);
+      return true;
+    }
+    // Drop the states the new one covers; they would never match again.
+    let kept = 0;
+    for (const set of seen) {
+      if (!isSubset(pending, set)) seen[kept++] = set;
+    }
+    seen.length = kept;
+    seen.push(pending.slice());
+    return true;
+  }
+}
+
+function anySubset(sets: Uint32Array[], of: Uint32Array): boolean {
+  for (const set of sets) {
+    if (isSubset(set, of)) return true;
+  }
+  return false;
+}
+
+/** Interns register values as small integers for memo keys; 0 is absent. */
 class StateIds {
   readonly #ids = new Map<string, number>();
   id(state: string | null): number {
@@ -298,55 +342,131 @@ class StateIds {
   }
 }
 
-/** Runs the memoized Wing & Gong / Lowe search over one key's operations. */
-function searchKey(ops: Operation[], stepsMax: number): KeySearch {
-  const { head } = buildEntries(ops);
-  const completedCount = ops.filter((op) => op.ret !== null).length;
-  const linearized = new Bitset(ops.length);
-  const memo = new Set<string>();
-  const stateIds = new StateIds();
-  const stack: { call: Entry; stateBefore: string | null }[] = [];
-  let longest: number[] = [];
-  let state: string | null = null;
-  let completedLinearized = 0;
-  let entry = head.next;
-  let steps = 0;
-  while (completedLinearized < completedCount) {
-    if (steps >= stepsMax) return { verdict: "unknown", steps, longest };
-    steps++;
-    // Every call has its return later in the list, so the walk meets a return before the end.
-    if (entry === null) throw new Error("Linearizability search ran off the event list");
-    const op = ops[entry.op]!;
-    if (entry.isCall) {
-      const next = applyOperation(state, op);
-      if (next !== undefined) {
-        linearized.set(entry.op);
-        const memoKey = linearized.key() + stateIds.id(next);
-        if (!memo.has(memoKey)) {
-          memo.add(memoKey);
-          stack.push({ call: entry, stateBefore: state });
-          state = next;
-          lift(entry);
-          if (op.ret !== null) completedLinearized++;
-          if (stack.length > longest.length) longest = stack.map((frame) => frame.call.op);
-          entry = head.next;
-          continue;
-        }
-        linearized.clear(entry.op);
-      }
-      entry = entry.next;
-      continue;
-    }
-    // A return reached: its operation cannot be linearized here, so undo the last choice.
-    const frame = stack.pop();
-    if (frame === undefined) return { verdict: "fail", steps, longest };
-    state = frame.stateBefore;
-    linearized.clear(frame.call.op);
-    unlift(frame.call);
-    if (ops[frame.call.op]!.ret !== null) completedLinearized--;
-    entry = frame.call.next;
+interface KeySearch {
+  verdict: "ok" | "fail" | "unknown";
+  steps: number;
+  /** Operation indexes of the longest linearization found, in order. */
+  longest: number[];
+}
+
+/**
+ * Whether `op` may come right after the last linearized operation. After an
+ * unanswered write only an answered get or delete may follow: anything else
+ * overwrites it unobserved, so a linearization without it exists too. Without
+ * this rule every subset of unanswered writes is a distinct search state.
+ */
+function mayFollow(op: Operation, afterPending: boolean): boolean {
+  if (!afterPending) return true;
+  return op.ret !== null && op.input.kind !== "put";
+}
+
+/**
+ * The memoized Wing & Gong / Lowe search over one key's operations. At each
+ * point it tries the answered operations first and the unanswered writes
+ * second, so the states without an optional write are explored before the
+ * ones with it, which the memo then finds covered.
+ */
+class KeySearcher {
+  readonly #ops: Operation[];
+  readonly #head: Entry;
+  /** Each operation's index in `#completed` or `#pending`, by whether it was answered. */
+  readonly #bitIndex: number[] = [];
+  readonly #completed: Bitset;
+  readonly #pending: Bitset;
+  readonly #memo = new Memo();
+  readonly #stateIds = new StateIds();
+  readonly #stack: { call: Entry; stateBefore: string | null }[] = [];
+  #state: string | null = null;
+  #completedLinearized = 0;
+  longest: number[] = [];
+
+  constructor(ops: Operation[]) {
+    this.#ops = ops;
+    this.#head = buildEntries(ops);
+    let completedCount = 0;
+    let pendingCount = 0;
+    for (const op of ops) this.#bitIndex.push(op.ret === null ? pendingCount++ : completedCount++);
+    this.#completed = new Bitset(completedCount);
+    this.#pending = new Bitset(pendingCount);
   }
-  return { verdict: "ok", steps, longest };
+
+  run(stepsMax: number): KeySearch {
+    const completedCount = this.#ops.filter((op) => op.ret !== null).length;
+    const hasPending = completedCount < this.#ops.length;
+    let entry = this.#head.next;
+    let pendingPass = false;
+    let steps = 0;
+    while (this.#completedLinearized < completedCount) {
+      if (steps >= stepsMax) return { verdict: "unknown", steps, longest: this.longest };
+      steps++;
+      // Every call has its return later in the list, so the walk meets a return before the end.
+      if (entry === null) throw new Error("Linearizability search ran off the event list");
+      if (entry.isCall) {
+        const tried = (this.#ops[entry.op]!.ret === null) === pendingPass;
+        const done = tried && this.#tryLinearize(entry);
+        entry = done ? this.#head.next : entry.next;
+        if (done) pendingPass = false;
+        continue;
+      }
+      // A return reached: no candidate before it is left to try in this pass.
+      if (!pendingPass && hasPending && !this.#afterPending()) {
+        pendingPass = true;
+        entry = this.#head.next;
+        continue;
+      }
+      const undone = this.#undo();
+      if (undone === null) return { verdict: "fail", steps, longest: this.longest };
+      pendingPass = this.#ops[undone.op]!.ret === null;
+      entry = undone.next;
+    }
+    return { verdict: "ok", steps, longest: this.longest };
+  }
+
+  /** Whether the last linearized operation is an unanswered write, after which none may come. */
+  #afterPending(): boolean {
+    const top = this.#stack[this.#stack.length - 1];
+    return top !== undefined && this.#ops[top.call.op]!.ret === null;
+  }
+
+  /** Linearizes `call` next when the model allows it and the outcome is unexplored. */
+  #tryLinearize(call: Entry): boolean {
+    const op = this.#ops[call.op]!;
+    if (!mayFollow(op, this.#afterPending())) return false;
+    const next = applyOperation(this.#state, op);
+    if (next === undefined) return false;
+    const bits = op.ret === null ? this.#pending : this.#completed;
+    const bit = this.#bitIndex[call.op]!;
+    bits.set(bit);
+    const base = this.#completed.key() + this.#stateIds.id(next);
+    if (!this.#memo.visit(base, op.ret === null, this.#pending.words)) {
+      bits.clear(bit);
+      return false;
+    }
+    this.#stack.push({ call, stateBefore: this.#state });
+    this.#state = next;
+    lift(call);
+    if (op.ret !== null) this.#completedLinearized++;
+    if (this.#stack.length > this.longest.length) {
+      this.longest = this.#stack.map((frame) => frame.call.op);
+    }
+    return true;
+  }
+
+  /** Takes back the last linearized call and returns it, or null when there is none. */
+  #undo(): Entry | null {
+    const frame = this.#stack.pop();
+    if (frame === undefined) return null;
+    const op = this.#ops[frame.call.op]!;
+    this.#state = frame.stateBefore;
+    (op.ret === null ? this.#pending : this.#completed).clear(this.#bitIndex[frame.call.op]!);
+    unlift(frame.call);
+    if (op.ret !== null) this.#completedLinearized--;
+    return frame.call;
+  }
+}
+
+function searchKey(ops: Operation[], stepsMax: number): KeySearch {
+  return new KeySearcher(ops).run(stepsMax);
 }
 
 function explain(key: string, ops: Operation[], search: KeySearch): string {

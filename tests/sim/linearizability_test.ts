@@ -337,6 +337,42 @@ Deno.test("random histories with a read of a value written only later are caught
   assertTrue(corrupted > SEEDS.length / 2, `only ${corrupted} histories had a later put`);
 });
 
+Deno.test("random histories with a read of an overwritten value are caught", () => {
+  let corrupted = 0;
+  for (const seed of SEEDS) {
+    const history = randomHistory(seed, 30);
+    for (const read of history) {
+      const answeredGet = read.input.kind === "get" && read.ret !== null;
+      const value = answeredGet ? overwrittenValue(history, read) : undefined;
+      if (value === undefined) continue;
+      read.output = { value };
+      const result = checkLinearizable(history);
+      assertEquals(result.ok, false, `seed ${seed}: reading overwritten "${value}"`);
+      assertEquals(result.key, read.input.key, `seed ${seed}`);
+      corrupted++;
+      break;
+    }
+  }
+  assertTrue(corrupted > SEEDS.length / 2, `only ${corrupted} histories had an overwritten value`);
+});
+
+/**
+ * A value that `read` cannot see: put (answered) before an answered write of
+ * another value or a delete returned before `read` was called. Values are unique.
+ */
+function overwrittenValue(history: Operation[], read: Operation): string | undefined {
+  const key = read.input.key;
+  const answered = history.filter((op) => op.input.key === key && op.ret !== null);
+  for (const old of answered) {
+    if (old.input.kind !== "put" || old.ret === null) continue;
+    const overwritten = answered.some((op) =>
+      op.input.kind !== "get" && op !== old && op.call >= old.ret! && op.ret! <= read.call
+    );
+    if (overwritten) return old.input.value;
+  }
+  return undefined;
+}
+
 /** A value put to `read`'s key by an operation called after `read` returned. */
 function laterPut(history: Operation[], read: Operation): string | undefined {
   for (const op of history) {
@@ -345,3 +381,67 @@ function laterPut(history: Operation[], read: Operation): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The definition, searched naively: some order of all answered operations and
+ * any of the unanswered ones that respects real time and the register.
+ */
+function bruteForceLinearizable(ops: Operation[]): boolean {
+  const used = ops.map(() => false);
+  const completedCount = ops.filter((op) => op.ret !== null).length;
+  const extend = (state: string | null, placed: number): boolean => {
+    if (placed === completedCount) return true;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (
+        used[i] || ops.some((other, j) => !used[j] && other.ret !== null && other.ret <= op.call)
+      ) {
+        continue;
+      }
+      const next = registerStep(state, op);
+      if (next === undefined) continue;
+      used[i] = true;
+      const found = extend(next, placed + (op.ret === null ? 0 : 1));
+      used[i] = false;
+      if (found) return true;
+    }
+    return false;
+  };
+  return extend(null, 0);
+}
+
+function registerStep(state: string | null, op: Operation): string | null | undefined {
+  const input = op.input;
+  if (input.kind === "put") return input.value;
+  if (op.ret === null) return input.kind === "get" ? state : null;
+  const output = op.output as { value?: string | null; deleted?: boolean };
+  if (input.kind === "get") return output.value === state ? state : undefined;
+  return output.deleted === (state !== null) ? null : undefined;
+}
+
+/** Small single-key histories with few values, ties, and unanswered operations of every kind. */
+function smallRandomHistory(random: () => number): Operation[] {
+  const pick = (count: number) => Math.floor(random() * count);
+  const values = ["a", "b", null];
+  return Array.from({ length: 3 + pick(5) }, (_, client) => {
+    const call = pick(8);
+    const ret = random() < 0.25 ? null : call + 1 + pick(5);
+    const roll = random();
+    if (roll < 0.4) return get(client, "k", values[pick(3)]!, call, ret!);
+    if (roll < 0.75) return put(client, "k", values[pick(2)]!, call, ret);
+    return del(client, "k", ret === null ? null : random() < 0.5, call, ret);
+  }).map((op) => op.ret === null && op.input.kind === "get" ? { ...op, output: null } : op);
+}
+
+Deno.test("small random histories get the verdict of a naive search", () => {
+  const random = seededRandom(7);
+  const verdicts = { ok: 0, violation: 0 };
+  for (let round = 0; round < 2000; round++) {
+    const history = smallRandomHistory(random);
+    const expected = bruteForceLinearizable(history);
+    const result = checkLinearizable(history);
+    assertEquals(result.ok, expected, `round ${round}:\n${formatHistory(history)}`);
+    verdicts[expected ? "ok" : "violation"]++;
+  }
+  assertTrue(verdicts.ok > 200 && verdicts.violation > 200, JSON.stringify(verdicts));
+});
