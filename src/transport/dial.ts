@@ -56,6 +56,7 @@ export async function dial(addr: string, ours: PeerInfo, options: DialOptions): 
     conn = await Deno.connect({ hostname, port, signal: controller.signal });
     if (controller.signal.aborted) throw new Error("dial cancelled");
     conn.setNoDelay(true);
+    conn.setKeepAlive(true);
     await writeAll(conn, encodeHandshake(ours));
     const reader = new FrameReader(conn, options.frameBytesMax);
     return { conn, reader, info: await readAnswer(reader) };

@@ -44,6 +44,7 @@ export async function serveInbound(conn: Deno.TcpConn, env: InboundEnv): Promise
   let peer = "";
   try {
     conn.setNoDelay(true);
+    conn.setKeepAlive(true);
     const reader = new FrameReader(conn, env.limits.frameBytesMax);
     const info = await acceptHandshake(conn, reader, env);
     peer = info.id;
