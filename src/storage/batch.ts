@@ -7,7 +7,7 @@
 
 import type { HardState } from "../raft/types.ts";
 import type { SaveBatch } from "./types.ts";
-import { ENTRY_DATA_BYTES_MAX } from "./wal_record.ts";
+import { ENTRY_DATA_BYTES_MAX, VOTE_BYTES_MAX } from "./wal_record.ts";
 
 /** What a batch is checked against: the durable log and hard state. */
 export interface LogPosition {
@@ -16,6 +16,8 @@ export interface LogPosition {
   hardState: HardState;
   termAt(index: number): number | undefined;
 }
+
+const utf8 = new TextEncoder();
 
 function checkNumber(value: number, what: string, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) {
@@ -26,6 +28,10 @@ function checkNumber(value: number, what: string, min: number): void {
 function checkHardState(next: HardState, durable: HardState): void {
   checkNumber(next.term, "term", 0);
   checkNumber(next.commit, "commit index", 0);
+  // Up to 85 UTF-16 units always fit in 255 UTF-8 bytes; only longer votes need encoding.
+  if (next.vote.length > 85 && utf8.encode(next.vote).length > VOTE_BYTES_MAX) {
+    throw new Error(`Cannot save vote "${next.vote}": longer than ${VOTE_BYTES_MAX} bytes`);
+  }
   if (next.term < durable.term) {
     throw new Error(`Cannot save term "${next.term}": the stored term "${durable.term}" is higher`);
   }

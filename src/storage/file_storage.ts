@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { Entry, HardState, Snapshot } from "../raft/types.ts";
+import type { HardState, Snapshot } from "../raft/types.ts";
 import type { NodeIdentity, RecoveredState, SaveBatch, Storage } from "./types.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { StorageError } from "./errors.ts";
-import { ensureDir, listFiles, removeFile, syncDir, writeFileAtomic } from "./fs_util.ts";
-import { claimIdentity, readIdentity, writeIdentity } from "./identity.ts";
+import { ensureDir, listFiles, removeFile, writeFileAtomic } from "./fs_util.ts";
+import { claimIdentity, writeIdentity } from "./identity.ts";
 import { LogTerms } from "./log_terms.ts";
 import { validateBatch } from "./batch.ts";
 import {
@@ -20,8 +20,9 @@ import {
   NUMBER_RECORD_BYTES,
   RecordEncoder,
 } from "./wal_encoder.ts";
-import { parseSegmentName, type SegmentInfo, WalSegments } from "./wal_segments.ts";
-import { reconcile, type ReplayResult, WalReplay } from "./wal_replay.ts";
+import { WalSegments } from "./wal_segments.ts";
+import { reconcile, WalReplay } from "./wal_replay.ts";
+import { type DiskState, finishPendingReset, readWal, RESET_FILE } from "./file_recovery.ts";
 import { SnapshotStore } from "./snapshot_store.ts";
 
 /** Options of {@link FileStorage.open}. */
@@ -36,17 +37,6 @@ export interface FileStorageOptions {
 
 /** The default size at which a WAL segment rolls over. */
 export const SEGMENT_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
-const RESET_FILE = "reset.pending";
-
-/** Everything recovery reads from disk, before the writer is set up. */
-interface DiskState {
-  replay: ReplayResult;
-  segments: SegmentInfo[];
-  snapshot: Snapshot | null;
-  entries: Entry[];
-  needsRestart: boolean;
-}
-
 /**
  * Durable storage on flat files; see the module documentation.
  *
@@ -389,66 +379,4 @@ export class FileStorage implements Storage {
     });
     return result;
   }
-}
-
-async function readWal(walDir: string, snapshot: Snapshot | null): Promise<DiskState> {
-  const names = (await listFiles(walDir)).filter((name) => parseSegmentName(name) !== null);
-  const replay = new WalReplay();
-  for (let i = 0; i < names.length; i++) {
-    const path = `${walDir}/${names[i]}`;
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(path);
-    } catch (error) {
-      throw new StorageError(`Cannot read "${path}": ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    replay.feed(
-      { name: path, firstIndex: parseSegmentName(names[i]!)!, bytes },
-      i === names.length - 1,
-    );
-  }
-  const result = replay.result();
-  const firstSegmentIndex = result.segments[0]?.firstIndex ?? (snapshot?.meta.index ?? 0) + 1;
-  const reconciled = reconcile(result, snapshot, firstSegmentIndex);
-  const segments = result.segments.map((segment) => ({
-    path: segment.name,
-    firstIndex: segment.firstIndex,
-    bytes: segment.validBytes,
-    maxEntryIndex: segment.maxEntryIndex,
-  }));
-  return {
-    replay: result,
-    segments,
-    snapshot,
-    entries: reconciled.entries,
-    needsRestart: reconciled.needsRestart,
-  };
-}
-
-/** Completes a reset whose intent file exists: wipe log and snapshots, then rewrite `node.json`. */
-async function finishPendingReset(dir: string): Promise<void> {
-  const path = `${dir}/${RESET_FILE}`;
-  let clusterId: string;
-  try {
-    const parsed = JSON.parse(await Deno.readTextFile(path)) as { clusterId?: unknown };
-    if (typeof parsed.clusterId !== "string") throw new Error("no cluster id");
-    clusterId = parsed.clusterId;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw new StorageError(`Cannot read "${path}": ${(error as Error).message}`);
-  }
-  const identity = await readIdentity(dir);
-  if (identity === null) {
-    throw new StorageError(`Cannot finish the reset of "${dir}": node.json is missing`);
-  }
-  for (const sub of ["wal", "snap"]) {
-    for (const name of await listFiles(`${dir}/${sub}`)) await removeFile(`${dir}/${sub}/${name}`);
-  }
-  await syncDir(`${dir}/wal`);
-  await syncDir(`${dir}/snap`);
-  await writeIdentity(dir, { nodeId: identity.nodeId, clusterId });
-  await removeFile(path);
-  await syncDir(dir);
 }
