@@ -22,7 +22,9 @@
  * - Only linearizations where every unanswered write is directly followed by
  *   an answered get or delete are searched: an unanswered write followed by
  *   anything else is overwritten before it is observed and can be left out.
- *   This keeps many timed-out writes from multiplying the search space.
+ *   This keeps many timed-out writes from multiplying the search space. For
+ *   the same reason a state is skipped when one explored before agrees with
+ *   it but linearized only a subset of its unanswered writes (see `Memo`).
  *
  * @module
  */
