@@ -416,23 +416,28 @@ export class RaftKvNode implements KvApi {
     }
   }
 
+  /**
+   * Committed entries are applied before this batch's sync: they are
+   * durable on a quorum already, so answering them need not wait for the
+   * disk, and the sync of new entries overlaps the replies.
+   */
   private async handleReady(rd: Ready): Promise<void> {
     this.send(rd.messages);
-    if (rd.snapshot !== null) await this.storage.saveSnapshot(rd.snapshot);
+    if (rd.snapshot !== null) {
+      await this.storage.saveSnapshot(rd.snapshot);
+      this.machine.restore(rd.snapshot.data);
+      this.log.info("installed snapshot", { index: rd.snapshot.meta.index });
+    }
+    for (const entry of rd.committed) this.apply(entry);
+    for (const rs of rd.readStates) this.waiters.readIndexKnown(rs.ctx, rs.index);
+    this.waiters.serveReads(this.machine.appliedIndex);
     if (rd.hardState !== null) this.unsavedHardState = rd.hardState;
     if (rd.mustSync) {
       await this.storage.save({ hardState: this.unsavedHardState, entries: rd.entries });
       this.unsavedHardState = null;
     }
     this.send(rd.messagesAfterSync);
-    if (rd.snapshot !== null) {
-      this.machine.restore(rd.snapshot.data);
-      this.log.info("installed snapshot", { index: rd.snapshot.meta.index });
-    }
-    for (const entry of rd.committed) this.apply(entry);
-    for (const rs of rd.readStates) this.waiters.readIndexKnown(rs.ctx, rs.index);
     this.raft.advance(rd);
-    this.waiters.serveReads(this.machine.appliedIndex);
     this.noteState();
     if (this.raft.currentMembership() !== this.peersFor) this.syncPeers();
     await this.maybeSnapshot();

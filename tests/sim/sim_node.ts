@@ -30,6 +30,8 @@ export interface CycleOutput {
   readStates: ReadState[];
   /** A snapshot was installed: waiters below its index can no longer learn their fate. */
   installed: boolean;
+  /** The node crashed before its sync; what it applied was answered, its later messages lost. */
+  crashed: boolean;
 }
 
 /** Debug switch for tracing a replayed seed. */
@@ -110,13 +112,26 @@ export class SimNode {
   }
 
   /**
-   * Runs one ready cycle. Returns null when the node crashed in the middle
-   * (its leader messages may already be out).
+   * Runs one ready cycle. With a crash point set, the node crashes after
+   * sending the leader's messages and applying, before its sync.
    */
-  cycle(checker: SafetyChecker): CycleOutput | null {
+  cycle(checker: SafetyChecker): CycleOutput {
     const rd = this.raft.ready();
     const sent: Message[] = rd.messages.map((m) => this.withSnapshotData(m));
     checker.noteEntries(this.id, rd.entries);
+    if (rd.snapshot !== null) {
+      this.disk.saveSnapshotSync(rd.snapshot);
+      this.machine.restore(rd.snapshot.data);
+      if (SIM_DEBUG.on) console.log(`  ${this.id} installs snapshot ${rd.snapshot.meta.index}`);
+    }
+    if (SIM_DEBUG.on && rd.committed.length > 0) {
+      console.log(
+        `  ${this.id} applies ${rd.committed.map((e) => `${e.index}@${e.term}`).join(",")}`,
+      );
+    }
+    // As the driver does: apply (and answer) before this batch's sync.
+    const applied = rd.committed.map((entry) => ({ entry, result: this.apply(entry, checker) }));
+    const out = { sent, applied, readStates: rd.readStates, installed: rd.snapshot !== null };
     if (this.crashPoint !== "none") {
       if (this.crashPoint === "tornSync" && rd.entries.length > 1) {
         this.disk.tornSave(
@@ -125,28 +140,17 @@ export class SimNode {
         );
       }
       this.crash();
-      return null;
+      return { ...out, crashed: true };
     }
-    if (rd.snapshot !== null) this.disk.saveSnapshotSync(rd.snapshot);
-    // As the driver does: a commit-only change waits for the next sync.
+    // A commit-only change waits for the next sync.
     if (rd.hardState !== null) this.unsavedHardState = rd.hardState;
     if (rd.mustSync) {
       this.disk.saveSync({ hardState: this.unsavedHardState, entries: rd.entries });
       this.unsavedHardState = null;
     }
     for (const m of rd.messagesAfterSync) sent.push(this.withSnapshotData(m));
-    if (rd.snapshot !== null) this.machine.restore(rd.snapshot.data);
-    if (SIM_DEBUG.on && rd.snapshot !== null) {
-      console.log(`  ${this.id} installs snapshot ${rd.snapshot.meta.index}`);
-    }
-    if (SIM_DEBUG.on && rd.committed.length > 0) {
-      console.log(
-        `  ${this.id} applies ${rd.committed.map((e) => `${e.index}@${e.term}`).join(",")}`,
-      );
-    }
-    const applied = rd.committed.map((entry) => ({ entry, result: this.apply(entry, checker) }));
     this.raft.advance(rd);
-    return { sent, applied, readStates: rd.readStates, installed: rd.snapshot !== null };
+    return { ...out, crashed: false };
   }
 
   private apply(entry: Entry, checker: SafetyChecker): ApplyResult | null {

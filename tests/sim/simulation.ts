@@ -186,12 +186,12 @@ class Simulation {
       if (i >= CYCLES_PER_UNIT_MAX) throw new InvariantError(`"${node.id}" never runs out of work`);
       const incarnation = node.incarnation;
       const out = node.cycle(this.checker);
-      if (out === null) {
+      for (const m of out.sent) this.network.send(m, this.now, incarnation);
+      this.resolve(node, out, incarnation);
+      if (out.crashed) {
         this.nodeCrashed(node);
         return;
       }
-      for (const m of out.sent) this.network.send(m, this.now, incarnation);
-      this.resolve(node, out);
     }
   }
 
@@ -294,7 +294,7 @@ class Simulation {
   }
 
   /** Matches applied entries and read states to waiting operations. */
-  private resolve(node: SimNode, out: CycleOutput): void {
+  private resolve(node: SimNode, out: CycleOutput, incarnation: number): void {
     const waiting = this.workload.waiting;
     for (const rs of out.readStates) {
       const w = waiting.find((x) => x.level === "consistent" && x.ctx === rs.ctx);
@@ -303,7 +303,7 @@ class Simulation {
     if (out.applied.length === 0) return;
     for (let i = waiting.length - 1; i >= 0; i--) {
       const w = waiting[i]!;
-      if (w.level !== "write" || w.node !== node.id || w.incarnation !== node.incarnation) continue;
+      if (w.level !== "write" || w.node !== node.id || w.incarnation !== incarnation) continue;
       const hit = out.applied.find((a) => a.entry.index === w.index);
       if (hit === undefined) continue;
       waiting.splice(i, 1);
