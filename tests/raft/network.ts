@@ -142,6 +142,7 @@ export class Network {
   readonly reads = new Map<NodeId, ReadState[]>();
   private readonly nodes = new Map<NodeId, RaftNode>();
   private readonly disks = new Map<NodeId, Disk>();
+  private readonly lazyHardState = new Map<NodeId, HardState>();
   private readonly machines = new Map<NodeId, StateMachine>();
   private readonly configs = new Map<NodeId, RaftConfig>();
   private readonly dropped = new Set<string>();
@@ -182,7 +183,7 @@ export class Network {
     return this.nodes.has(id);
   }
 
-  /** What `id` persisted. */
+  /** What `id` synced to its disk. */
   disk(id: NodeId): Disk {
     const disk = this.disks.get(id);
     if (disk === undefined) throw new Error(`Node "${id}" has no disk`);
@@ -241,10 +242,11 @@ export class Network {
     this.intercept = null;
   }
 
-  /** Stops `id`: what it did not persist is lost, messages to it are dropped. */
+  /** Stops `id`: what it did not sync is lost (a commit-only hard state), messages to it are dropped. */
   crash(id: NodeId): void {
     this.node(id);
     this.nodes.delete(id);
+    this.lazyHardState.delete(id);
   }
 
   /** Rebuilds `id` from its disk, with a fresh random source. */
@@ -295,7 +297,7 @@ export class Network {
     }
   }
 
-  /** Ticks everyone until a leader is known to every running voter; returns it. */
+  /** Ticks everyone until a leader is followed by every running voter it knows of; returns it. */
   tickUntilLeader(ticksMax = 200): NodeId {
     for (let t = 0; t < ticksMax; t++) {
       const lead = this.leader();
@@ -472,14 +474,15 @@ export class Network {
     return false;
   }
 
+  /** True when every running, reachable voter of the leader's membership follows it. */
   private settledOn(lead: NodeId): boolean {
-    const term = this.node(lead).state().term;
-    for (const [, node] of this.nodes) {
+    const leader = this.node(lead);
+    const term = leader.state().term;
+    for (const member of leader.currentMembership()) {
+      const node = this.nodes.get(member.id);
+      if (!member.voter || node === undefined || this.isolatedFrom(member.id, lead)) continue;
       const s = node.state();
-      const voter = node.currentMembership().some((m) => m.id === node.id && m.voter);
-      if (voter && !this.isolatedFrom(node.id, lead) && (s.lead !== lead || s.term !== term)) {
-        return false;
-      }
+      if (s.lead !== lead || s.term !== term) return false;
     }
     return true;
   }
@@ -518,7 +521,14 @@ export class Network {
       disk.snapshot = structuredClone(rd.snapshot);
       disk.entries = [];
     }
-    if (rd.hardState !== null) disk.hardState = { ...rd.hardState };
+    // As the driver does, a hard state that only moved the commit index waits
+    // for the next sync; a crash before it loses the new commit index.
+    if (rd.hardState !== null && !rd.mustSync) this.lazyHardState.set(id, { ...rd.hardState });
+    if (rd.mustSync) {
+      const hardState = rd.hardState ?? this.lazyHardState.get(id);
+      if (hardState !== undefined) disk.hardState = { ...hardState };
+      this.lazyHardState.delete(id);
+    }
     const first = rd.entries[0];
     if (first === undefined) return;
     const kept = disk.entries.filter((e) => e.index < first.index);

@@ -1,0 +1,59 @@
+/**
+ * Liveness after membership changes (§4.2). Both tests are ignored while the
+ * core has the two faults they reproduce; each names what to change.
+ */
+import { assertEquals, assertTrue } from "../assert.ts";
+import type { ConfChange } from "../../src/raft/mod.ts";
+import { Network } from "./network.ts";
+
+function change(op: ConfChange["op"], id: string): ConfChange {
+  return { op, id, raftAddr: "", httpAddr: "" };
+}
+
+Deno.test({
+  name: "§4.2.2 a server removed by an uncommitted entry still starts elections",
+  // Fails today: campaign() returns for any node that is not a voter of its
+  // latest configuration, so n1 never campaigns and n2 never gets its vote.
+  ignore: true,
+  fn() {
+    const net = new Network({ size: 2 });
+    net.campaign("n1");
+    net.tickAll(1);
+    // n1 removes itself; the entry stays on n1 alone, then n1 restarts as a follower.
+    net.drop("n1", "n2");
+    assertTrue(net.node("n1").proposeConfChange(change("remove", "n1")).ok);
+    net.deliverAll();
+    net.crash("n1");
+    net.restart("n1");
+    net.heal();
+    // n2 needs n1's vote, which n1 refuses (its log is longer); only n1 can
+    // win, counting the votes of its latest configuration, {n2}. It then
+    // commits its own removal and steps down, and n2 leads alone.
+    net.tickAll(200);
+    assertEquals(net.leader(), "n2");
+    assertEquals(net.node("n2").currentMembership().map((m) => m.id), ["n2"]);
+  },
+});
+
+Deno.test({
+  name: "§4.2.1 a learner whose promotion it has not received answers the candidate that needs it",
+  // Fails today for seed 7: a learner resets its election clock at every
+  // timeout without campaigning and keeps its old leader, so with a
+  // randomized timeout equal to electionTicks it ignores every vote request
+  // as if its leader were still alive (§4.2.3 check), forever.
+  ignore: true,
+  fn() {
+    const net = new Network({ size: 2, learners: ["n2"], seed: 7 });
+    net.tickAll(2);
+    // n1 promotes n2, but the entry stays on n1; n1 restarts and needs n2's vote.
+    net.drop("n1", "n2");
+    assertTrue(net.node("n1").proposeConfChange(change("promote", "n2")).ok);
+    net.deliverAll();
+    net.crash("n1");
+    net.restart("n1");
+    net.heal();
+    net.tickAll(300);
+    assertEquals(net.leader(), "n1");
+    assertEquals(net.node("n2").currentMembership().map((m) => m.voter), [true, true]);
+  },
+});
