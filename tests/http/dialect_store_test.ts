@@ -114,3 +114,19 @@ Deno.test("store: GET /raft/stats answers node and raft statistics", async () =>
     { id: "n2", address: "127.0.0.1:7002", suffrage: "Nonvoter" },
   ]);
 });
+
+Deno.test("store: writes on a follower redirect; with no leader they answer 503", async () => {
+  const { node, app } = fakeApp();
+  node.leaderHttpAddr = "127.0.0.1:8001";
+  const deleted = await send(app, "DELETE", "/store/a");
+  assertEquals(deleted.status, 307);
+  assertEquals(deleted.headers.get("location"), "http://127.0.0.1:8001/store/a");
+  const removed = await post(app, "/raft/remove", { node_id: "n3" });
+  assertEquals(removed.headers.get("location"), "http://127.0.0.1:8001/raft/remove");
+  node.leaderHttpAddr = "";
+  const leaderless = await post(app, "/store/", { key: "a", value: "1" });
+  assertEquals(leaderless.status, 503);
+  assertEquals(leaderless.headers.get("retry-after"), "1");
+  // Reads stay local and keep working.
+  assertEquals((await send(app, "GET", "/raft/stats")).body.data.raft.state, "Follower");
+});
