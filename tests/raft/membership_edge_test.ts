@@ -1,6 +1,7 @@
 /**
- * Liveness after membership changes (§4.2). Both tests are ignored while the
- * core has the two faults they reproduce; each names what to change.
+ * Membership changes against liveness (§4.2) and the leader lease (§6.4.1).
+ * These tests are ignored while the core has the faults they reproduce; each
+ * says what goes wrong.
  */
 import { assertEquals, assertTrue } from "../assert.ts";
 import type { ConfChange } from "../../src/raft/mod.ts";
@@ -55,5 +56,28 @@ Deno.test({
     net.tickAll(300);
     assertEquals(net.leader(), "n1");
     assertEquals(net.node("n2").currentMembership().map((m) => m.voter), [true, true]);
+  },
+});
+
+Deno.test({
+  name: "§6.4.1 a voter left alone by an uncommitted removal does not elect itself inside a lease",
+  // Fails today: tickElection() lets a lone voter campaign on its first tick,
+  // even while it hears from the leader whose lease its acknowledgements
+  // keep alive, so for a while two leaders both serve: n2 from its lease.
+  ignore: true,
+  fn() {
+    const net = new Network({ size: 2 });
+    net.campaign("n2");
+    net.tickAll(1);
+    assertTrue(net.node("n2").leaseRead() >= 0, "n2 holds a lease");
+    // n2 removes itself; n1 appends the change (it is now the only voter in
+    // its own log) but its acknowledgement is lost, so n2 is still leader.
+    net.drop("n1", "n2");
+    assertTrue(net.node("n2").proposeConfChange(change("remove", "n2")).ok);
+    net.deliverAll();
+    net.tick("n1", 1);
+    const rival = net.node("n1").state().role === "leader";
+    const lease = net.node("n2").leaseRead() >= 0;
+    assertTrue(!(rival && lease), "a new leader exists while the old one serves lease reads");
   },
 });
