@@ -19,6 +19,8 @@ export interface ClusterOptions {
   readyTimeoutMs?: number;
   /** Keep the data and log folder after `stop()` (default false). */
   keepDir?: boolean;
+  /** The program each node runs with `deno run` (default: the repository's `main.ts`). */
+  mainPath?: string;
 }
 
 /** Largest cluster the benchmark starts. */
@@ -32,7 +34,7 @@ const pollTimeoutMs = 1_000;
 /** Log lines shown per node when the cluster fails to start. */
 const logTailLines = 15;
 
-const mainPath = new URL("../main.ts", import.meta.url).pathname;
+const mainPathDefault = new URL("../main.ts", import.meta.url).pathname;
 const repoDir = new URL("..", import.meta.url).pathname;
 
 interface NodeProcess {
@@ -66,9 +68,14 @@ function assertPortFree(port: number): void {
   }
 }
 
+/** Copies a child's output to a file as it arrives (so a failure can show its tail). */
 async function copyToFile(stream: ReadableStream<Uint8Array>, path: string): Promise<void> {
-  const file = await Deno.open(path, { write: true, create: true, truncate: true });
-  await stream.pipeTo(file.writable);
+  using file = await Deno.open(path, { write: true, create: true, truncate: true });
+  // Not pipeTo: its file sink held lines back until the process ended.
+  for await (const chunk of stream) {
+    let written = 0;
+    while (written < chunk.length) written += await file.write(chunk.subarray(written));
+  }
 }
 
 async function readStatus(url: string): Promise<StatusView | null> {
@@ -117,6 +124,7 @@ export class RafterCluster {
       httpPortFirst: options.httpPortFirst ?? 18001,
       readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
       keepDir: options.keepDir ?? false,
+      mainPath: options.mainPath ?? mainPathDefault,
     };
     if (!Number.isInteger(full.size) || full.size < 1 || full.size > sizeMax) {
       throw new RangeError(`Cluster size must be an integer in 1..${sizeMax}, got "${full.size}"`);
@@ -159,7 +167,7 @@ export class RafterCluster {
       "--allow-read",
       "--allow-write",
       "--allow-env",
-      mainPath,
+      this.#options.mainPath,
       "serve",
       "--id",
       id,

@@ -10,6 +10,7 @@
 import { RafterCluster } from "./cluster.ts";
 import type { LoadOptions } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
+import { processCpuMs } from "./process_cpu.ts";
 import { type BenchOptions, parseBenchOptions, USAGE, UsageError } from "./options.ts";
 import { formatTable, reportOf, type ScenarioReport } from "./scenarios.ts";
 
@@ -96,8 +97,12 @@ function progressLine(report: ScenarioReport): string {
   const status = report.errors === 0
     ? "OK"
     : `FAIL (${report.errors} errors: ${report.firstError})`;
+  const cpu = report.generatorCpuMs < 0 || report.requests === 0
+    ? ""
+    : ` generator-cpu=${(report.generatorCpuMs / report.elapsedMs * 100).toFixed(0)}% ` +
+      `(${(report.generatorCpuMs * 1000 / report.requests).toFixed(0)}us/request)`;
   return `requests=${report.requests} req/s=${report.requestsPerSecond.toFixed(1)} ` +
-    `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms ${status}`;
+    `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms${cpu} ${status}`;
 }
 
 async function runScenarios(options: BenchOptions, url: string): Promise<ScenarioReport[]> {
@@ -109,13 +114,18 @@ async function runScenarios(options: BenchOptions, url: string): Promise<Scenari
       `-- ${scenario.name}: ${scenario.op}, ${scenario.connections} connections, ` +
         `${options.durationS}s`,
     );
+    const cpuBeforeMs = processCpuMs();
     const result = await runLoadInWorkers({
       ...loadOptions(options, url),
       op: scenario.op,
       mode: "random",
       connections: scenario.connections,
     }, options.threads);
+    const cpuAfterMs = processCpuMs();
     const report = reportOf(scenario.name, scenario.connections, result);
+    if (cpuBeforeMs !== null && cpuAfterMs !== null) {
+      report.generatorCpuMs = cpuAfterMs - cpuBeforeMs;
+    }
     console.log(`   ${progressLine(report)}`);
     reports.push(report);
   }
@@ -157,8 +167,20 @@ async function startTarget(options: BenchOptions): Promise<string> {
   return cluster.leaderUrl;
 }
 
+/** Keeps the cluster up until a signal arrives or `seconds` pass. */
+async function serveOnly(seconds: number): Promise<number> {
+  console.log(
+    `   serving until Ctrl-C (at most ${seconds}s); try: ` +
+      "../shared/bench/load.sh kv http://127.0.0.1:18001",
+  );
+  const endMs = Date.now() + seconds * 1000;
+  while (!interrupted && Date.now() < endMs) await delay(200);
+  return 0;
+}
+
 async function run(options: BenchOptions): Promise<number> {
   const url = await startTarget(options);
+  if (options.serveOnlyS > 0) return await serveOnly(options.serveOnlyS);
   const meta = header(options, url);
   console.log(
     `== rafter bench: target=${options.target} url=${url} duration=${options.durationS}s ` +

@@ -13,6 +13,9 @@ import { type Target, TARGETS } from "./targets.ts";
 /** Where etcd's first member answers when `--target etcd` is given without `--url`. */
 export const ETCD_URL_DEFAULT = "http://127.0.0.1:23791";
 
+/** Longest a `--serve-only` cluster stays up, in seconds. */
+const serveOnlySecondsMax = 3600;
+
 /** Everything a benchmark run is told. */
 export interface BenchOptions {
   scenarios: Scenario[];
@@ -29,6 +32,8 @@ export interface BenchOptions {
   threads: number;
   preload: boolean;
   keepDir: boolean;
+  /** Start the cluster and wait for Ctrl-C instead of running scenarios; 0 for a normal run. */
+  serveOnlyS: number;
   help: boolean;
 }
 
@@ -62,6 +67,8 @@ Options:
   --threads N          Workers that share the connections, 1..${workersMax} [1]
   --no-preload         skip writing every key before the scenarios
   --keep-dir           keep the cluster's data and logs after the run
+  --serve-only         start the cluster and keep it up until Ctrl-C (at most 1 hour),
+                       e.g. to drive it with the shared wrk scripts
   --help               show this text
 
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared
@@ -133,6 +140,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
         threads: { type: "string", default: "1" },
         "no-preload": { type: "boolean", default: false },
         "keep-dir": { type: "boolean", default: false },
+        "serve-only": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -140,6 +148,11 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     throw new UsageError((error as Error).message);
   }
   const target = oneOf("target", parsed.target, TARGETS);
+  if (parsed["serve-only"] && (target !== "rafter" || parsed.url !== undefined)) {
+    throw new UsageError(
+      "Option --serve-only starts a rafter cluster; it takes no --target or --url",
+    );
+  }
   const url = parsed.url !== undefined
     ? checkUrl(parsed.url)
     : target === "etcd"
@@ -158,6 +171,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     threads: integer("threads", parsed.threads, 1, workersMax),
     preload: !parsed["no-preload"],
     keepDir: parsed["keep-dir"],
+    serveOnlyS: parsed["serve-only"] ? serveOnlySecondsMax : 0,
     help: parsed.help,
   };
 }

@@ -66,6 +66,8 @@ export interface ScenarioReport {
   timeouts: number;
   statusCounts: Record<string, number>;
   elapsedMs: number;
+  /** CPU time the load generator's process used during the run; -1 when unknown. */
+  generatorCpuMs: number;
   firstError: string;
 }
 
@@ -93,6 +95,7 @@ export function reportOf(
     timeouts: result.timeouts,
     statusCounts: result.statusCounts,
     elapsedMs: result.elapsedMs,
+    generatorCpuMs: -1,
     firstError: result.firstError,
   };
 }
