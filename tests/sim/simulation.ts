@@ -108,6 +108,9 @@ class Simulation {
   private now = 0;
   private leaderTerms = 0;
   private readonly trace: boolean;
+  /** Leaders to crash at a given time, soon after their election. */
+  private readonly doomed = new Map<NodeId, number>();
+  private readonly earlyCrashPercent: number;
 
   constructor(options: SimOptions) {
     this.seed = options.seed;
@@ -117,6 +120,7 @@ class Simulation {
     this.network = new SimNetwork(createRng(options.seed ^ 0x5bd1e995));
     this.config = { ...defaultConfig(), maxEntriesPerMsg: 1 + this.rng.int(8) };
     this.config.maxInflightMsgs = 1 + this.rng.int(4);
+    this.earlyCrashPercent = this.rng.int(4) * 10;
     this.workload = new Workload(2 + this.rng.int(3));
     const voters = 3 + this.rng.int(3);
     const total = Math.min(5, voters + this.rng.int(3));
@@ -164,6 +168,18 @@ class Simulation {
 
   /** One time unit: deliver, run ready cycles, tick on tick boundaries, check. */
   private unit(): void {
+    for (const [id, at] of this.doomed) {
+      if (at > this.now) continue;
+      if (this.now >= this.steps * UNITS_PER_TICK) {
+        this.doomed.clear();
+        break;
+      }
+      this.doomed.delete(id);
+      const node = this.nodes.get(id)!;
+      if (!node.alive) continue;
+      node.crash();
+      this.count("crashNewLeader");
+    }
     for (const f of this.network.due(this.now)) {
       const node = this.nodes.get(f.message.to);
       const sender = this.nodes.get(f.message.from);
@@ -541,6 +557,11 @@ class Simulation {
         this.leaderTerms++;
         this.checker.noteLeader(node.id, state.term);
         this.checker.checkLeaderCompleteness(node.id, node.raft);
+        // A leader that dies before its no-op spreads leaves entries of older
+        // terms on some logs: the ground of the Figure 8 case (§3.6.2).
+        if (this.now < this.steps * UNITS_PER_TICK && this.rng.int(100) < this.earlyCrashPercent) {
+          this.doomed.set(node.id, this.now + 1 + this.rng.int(6));
+        }
       }
       this.lastRole.set(node.id, role);
     }
