@@ -1,16 +1,15 @@
 /**
- * CPU time used by this process (every thread, Workers included), read from
- * `/proc/self/stat`, so a run can show what the load generator itself cost.
+ * CPU time used by this process (every thread, Workers included), so a run can show what
+ * the load generator itself cost next to the servers it shares the cores with.
  *
  * @module
  */
 
-/** Clock ticks per second of `/proc` times (USER_HZ, 100 on Linux). */
-const ticksPerSecond = 100;
+// node:process gives getrusage without a permission; /proc/self needs --allow-all in Deno.
+import process from "node:process";
 
 /**
- * User plus system CPU time of this process in milliseconds (10 ms resolution), or null
- * where `/proc/self/stat` cannot be read.
+ * User plus system CPU time of this process in milliseconds, or null where it is unknown.
  *
  * @example
  * ```ts
@@ -20,16 +19,10 @@ const ticksPerSecond = 100;
  * ```
  */
 export function processCpuMs(): number | null {
-  let text: string;
   try {
-    text = Deno.readTextFileSync("/proc/self/stat");
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
   } catch {
     return null;
   }
-  // The command name may hold spaces and parentheses; the fields after its last ")" do not.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const user = Number(fields[11]);
-  const system = Number(fields[12]);
-  if (!Number.isFinite(user) || !Number.isFinite(system)) return null;
-  return ((user + system) * 1000) / ticksPerSecond;
 }
