@@ -1,5 +1,5 @@
 import { assertEquals, assertTrue } from "../assert.ts";
-import type { Message, NodeId } from "../../src/raft/mod.ts";
+import { createRng, type Message, type NodeId } from "../../src/raft/mod.ts";
 import { message, Network, type NetworkOptions } from "./network.ts";
 
 function electedCluster(options: NetworkOptions = {}) {
@@ -130,4 +130,68 @@ Deno.test("§6.4.1 a restarted node ignores vote requests for one election timeo
   net.tick(f1, 1);
   net.inject(vote());
   assertEquals(net.sent.filter((m) => m.type === "voteResp").map((m) => m.reject), [false]);
+});
+
+/** The highest commit index any running node knows: everything at or below it is committed. */
+function commitFloor(net: Network): number {
+  let floor = 0;
+  for (const id of net.ids) {
+    if (net.isUp(id)) floor = Math.max(floor, net.node(id).hardState().commit);
+  }
+  return floor;
+}
+
+/** Checks that no node serves a lease while a leader of a later term exists, or below the floor. */
+function checkLeases(net: Network, floor: number, where: string): void {
+  let newest = 0;
+  for (const id of net.ids) {
+    const s = net.isUp(id) ? net.node(id).state() : undefined;
+    if (s?.role === "leader") newest = Math.max(newest, s.term);
+  }
+  for (const id of net.ids) {
+    if (!net.isUp(id) || net.node(id).leaseRead() < 0) continue;
+    assertEquals(net.node(id).state().term, newest, `${where}: "${id}" serves a stale lease`);
+    assertTrue(net.node(id).leaseRead() >= floor, `${where}: "${id}" lease read below ${floor}`);
+  }
+}
+
+function readChaos(seed: number): number {
+  const net = new Network({ size: 5, seed, config: { maxInflightMsgs: 4 } });
+  const rng = createRng(seed * 131 + 3);
+  net.recording = false;
+  net.dropRate = 0.1;
+  net.delayRate = 0.1;
+  const issuedAt = new Map<number, number>();
+  let answered = 0;
+  for (let step = 0; step < 300; step++) {
+    const id = net.ids[rng.int(5)]!;
+    const roll = rng.int(100);
+    if (roll < 3) net.heal();
+    else if (roll < 6) net.isolate(id);
+    else if (roll < 8 && net.isUp(id)) net.crash(id);
+    else if (roll < 10 && !net.isUp(id)) net.restart(id);
+    const lead = net.leader();
+    if (lead !== undefined && rng.int(100) < 40) net.node(lead).propose(new Uint8Array([step]));
+    if (net.isUp(id) && net.node(id).readIndex(step + 1)) issuedAt.set(step + 1, commitFloor(net));
+    net.tickAll(1);
+    const floor = commitFloor(net);
+    checkLeases(net, floor, `seed ${seed} step ${step}`);
+    for (const [reader, states] of net.reads) {
+      for (const rs of states.splice(0)) {
+        const began = issuedAt.get(rs.ctx)!;
+        assertTrue(
+          rs.index >= began,
+          `seed ${seed}: read ${rs.ctx} on "${reader}" missed ${began}`,
+        );
+        answered++;
+      }
+    }
+  }
+  return answered;
+}
+
+Deno.test("§6.4/§6.4.1 under faults no read sees less than what committed before it began", () => {
+  let answered = 0;
+  for (let seed = 1; seed <= 10; seed++) answered += readChaos(seed);
+  assertTrue(answered > 500, `only ${answered} reads were answered`);
 });
