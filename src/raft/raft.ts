@@ -471,15 +471,34 @@ export class RaftNode {
 
   private tickElection(): void {
     this.electionElapsed++;
-    const alone = voterIds(this.membership).length === 1 && isVoter(this.membership, this.id);
+    // The only voter needs nobody's vote: it need not wait, unless a leader
+    // it still hears from may hold a lease.
+    const alone = this.lead === NO_NODE && voterIds(this.membership).length === 1 &&
+      isVoter(this.membership, this.id);
     if (!alone && this.electionElapsed < this.randomizedElectionTimeout) return;
     this.electionElapsed = 0;
+    // A full timeout without the leader: it no longer vouches for a lease,
+    // so vote requests are heard again (also for learners, who never campaign).
+    this.lead = NO_NODE;
     this.campaign(this.config.preVote, false);
+  }
+
+  /**
+   * Voters campaign; so does a server whose removal is still uncommitted
+   * (§4.2.2): the remaining voters may need it to lead until the change
+   * commits. Learners and servers whose removal committed never do.
+   */
+  private promotable(): boolean {
+    if (isVoter(this.membership, this.id)) return true;
+    if (findMember(this.membership, this.id) !== undefined) return false;
+    const last = this.confHistory[this.confHistory.length - 1];
+    return last !== undefined && last.index > this.log.committed &&
+      isVoter(this.membershipAt(last.index - 1), this.id);
   }
 
   /** Starts an election (§3.4), preceded by a PreVote round (§9.6) unless forced. */
   private campaign(preVote: boolean, force: boolean): void {
-    if (!isVoter(this.membership, this.id)) return;
+    if (!this.promotable()) return;
     if (this.pendingSnapshot !== null) return;
     if (preVote) {
       this.role = "preCandidate";
