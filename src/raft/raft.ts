@@ -471,16 +471,21 @@ export class RaftNode {
 
   private tickElection(): void {
     this.electionElapsed++;
-    // The only voter needs nobody's vote: it need not wait, unless a leader
-    // it still hears from may hold a lease.
-    const alone = this.lead === NO_NODE && voterIds(this.membership).length === 1 &&
-      isVoter(this.membership, this.id);
+    // The only voter needs nobody's vote: it need not wait, unless another
+    // leader may still hold a lease (one it hears from, or one of the
+    // committed configuration, which the latest may not have replaced yet).
+    const alone = this.lead === NO_NODE && this.soleVoter(this.membership) &&
+      this.soleVoter(this.membershipAt(this.log.committed));
     if (!alone && this.electionElapsed < this.randomizedElectionTimeout) return;
     this.electionElapsed = 0;
     // A full timeout without the leader: it no longer vouches for a lease,
     // so vote requests are heard again (also for learners, who never campaign).
     this.lead = NO_NODE;
     this.campaign(this.config.preVote, false);
+  }
+
+  private soleVoter(membership: Membership): boolean {
+    return voterIds(membership).length === 1 && isVoter(membership, this.id);
   }
 
   /**
