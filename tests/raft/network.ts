@@ -428,6 +428,38 @@ export class Network {
     }
   }
 
+  /** The highest commit index any running node knows: everything at or below it is committed. */
+  commitFloor(): number {
+    let floor = 0;
+    for (const node of this.nodes.values()) floor = Math.max(floor, node.hardState().commit);
+    return floor;
+  }
+
+  /**
+   * Checks the leader lease (§6.4.1): a node that would serve a lease read is
+   * a leader of the newest term any running leader has, and its read index
+   * is at least `floor`. Throws naming the first offender.
+   */
+  checkLeases(floor: number): void {
+    let newest = 0;
+    for (const node of this.nodes.values()) {
+      const s = node.state();
+      if (s.role === "leader") newest = Math.max(newest, s.term);
+    }
+    for (const [id, node] of this.nodes) {
+      const index = node.leaseRead();
+      if (index < 0) continue;
+      if (node.state().term !== newest) {
+        throw new Error(
+          `Node "${id}" serves a lease in term ${node.state().term}, a leader of ${newest} exists`,
+        );
+      }
+      if (index < floor) {
+        throw new Error(`Node "${id}" serves a lease read at ${index} below ${floor}`);
+      }
+    }
+  }
+
   /** Takes a snapshot of everything `id` applied and compacts its log up to `compactIndex`. */
   takeSnapshot(id: NodeId, compactIndex?: number): SnapshotMeta {
     const node = this.node(id);

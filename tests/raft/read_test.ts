@@ -132,29 +132,6 @@ Deno.test("§6.4.1 a restarted node ignores vote requests for one election timeo
   assertEquals(net.sent.filter((m) => m.type === "voteResp").map((m) => m.reject), [false]);
 });
 
-/** The highest commit index any running node knows: everything at or below it is committed. */
-function commitFloor(net: Network): number {
-  let floor = 0;
-  for (const id of net.ids) {
-    if (net.isUp(id)) floor = Math.max(floor, net.node(id).hardState().commit);
-  }
-  return floor;
-}
-
-/** Checks that no node serves a lease while a leader of a later term exists, or below the floor. */
-function checkLeases(net: Network, floor: number, where: string): void {
-  let newest = 0;
-  for (const id of net.ids) {
-    const s = net.isUp(id) ? net.node(id).state() : undefined;
-    if (s?.role === "leader") newest = Math.max(newest, s.term);
-  }
-  for (const id of net.ids) {
-    if (!net.isUp(id) || net.node(id).leaseRead() < 0) continue;
-    assertEquals(net.node(id).state().term, newest, `${where}: "${id}" serves a stale lease`);
-    assertTrue(net.node(id).leaseRead() >= floor, `${where}: "${id}" lease read below ${floor}`);
-  }
-}
-
 function readChaos(seed: number): number {
   const net = new Network({ size: 5, seed, config: { maxInflightMsgs: 4 } });
   const rng = createRng(seed * 131 + 3);
@@ -172,10 +149,9 @@ function readChaos(seed: number): number {
     else if (roll < 10 && !net.isUp(id)) net.restart(id);
     const lead = net.leader();
     if (lead !== undefined && rng.int(100) < 40) net.node(lead).propose(new Uint8Array([step]));
-    if (net.isUp(id) && net.node(id).readIndex(step + 1)) issuedAt.set(step + 1, commitFloor(net));
+    if (net.isUp(id) && net.node(id).readIndex(step + 1)) issuedAt.set(step + 1, net.commitFloor());
     net.tickAll(1);
-    const floor = commitFloor(net);
-    checkLeases(net, floor, `seed ${seed} step ${step}`);
+    net.checkLeases(net.commitFloor());
     for (const [reader, states] of net.reads) {
       for (const rs of states.splice(0)) {
         const began = issuedAt.get(rs.ctx)!;
