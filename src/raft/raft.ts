@@ -812,6 +812,8 @@ export class RaftNode {
     if (pr.state === "probe") pr.probeSent = false;
     // A full window may hold lost messages: free a slot so the follower can be reached.
     if (pr.state === "replicate" && pr.isPaused()) pr.freeFirstInflight();
+    // An empty append also probes a pipelined follower: if messages were
+    // lost it rejects, and the leader falls back to probing from its hint.
     if (pr.match < this.log.lastIndex() || pr.sentCommit < this.log.committed) {
       this.sendAppend(m.from, true);
     }
