@@ -98,6 +98,11 @@ export function parseCommand(args: string[]): Command {
   }
   const defaults = defaultNodeConfig();
   const id = values.id ?? values["node-id"] ?? defaults.id;
+  const snapshotEntries = integer(
+    "snapshot-entries",
+    values["snapshot-entries"],
+    defaults.snapshotEntries,
+  );
   const config: NodeConfig = {
     ...defaults,
     id,
@@ -109,10 +114,10 @@ export function parseCommand(args: string[]): Command {
     join: values.join ?? "",
     heartbeatMs: integer("heartbeat-ms", values["heartbeat-ms"], defaults.heartbeatMs),
     electionMs: integer("election-ms", values["election-ms"], defaults.electionMs),
-    snapshotEntries: integer(
-      "snapshot-entries",
-      values["snapshot-entries"],
-      defaults.snapshotEntries,
+    snapshotEntries,
+    snapshotCatchUpEntries: Math.min(
+      defaults.snapshotCatchUpEntries,
+      Math.ceil(snapshotEntries / 2),
     ),
     logLevel: (values["log-level"] ?? defaults.logLevel) as LogLevel,
   };

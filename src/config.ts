@@ -34,7 +34,10 @@ export interface NodeConfig {
   electionMs: number;
   /** Applied entries between automatic snapshots. */
   snapshotEntries: number;
-  /** Entries kept in the log behind a snapshot, so slow followers can catch up without one. */
+  /**
+   * Entries kept in the log behind a snapshot, so slow followers can catch up
+   * without one; at most `snapshotEntries`.
+   */
   snapshotCatchUpEntries: number;
   /** Writes waiting to commit before new ones get `503`. */
   proposalsInflightMax: number;
@@ -150,8 +153,17 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
     ] as const
   ) positive(config, field);
   raftConfigFor(config);
+  if (config.snapshotCatchUpEntries > config.snapshotEntries) {
+    throw new RangeError(
+      `Setting "snapshotCatchUpEntries" (${config.snapshotCatchUpEntries}) must not exceed "snapshotEntries" (${config.snapshotEntries})`,
+    );
+  }
   const advertise = config.advertiseHttpAddr === "" ? config.httpAddr : config.advertiseHttpAddr;
-  return { ...config, advertiseHttpAddr: advertised(advertise, "HTTP address") };
+  return {
+    ...config,
+    join: config.join === "" ? "" : normalizeJoinUrl(config.join),
+    advertiseHttpAddr: advertised(advertise, "HTTP address"),
+  };
 }
 
 /** The core's settings for this node: one tick per heartbeat. */

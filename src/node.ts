@@ -627,17 +627,18 @@ export class RaftKvNode implements KvApi {
    * and never applied a client write may be adopted; it then starts over
    * with that cluster's id and log.
    */
-  private mayAdopt(info: PeerInfo): boolean {
+  private mayAdopt(info: PeerInfo): true | string {
     const membership = this.raft.currentMembership();
     const alone = membership.length === 1 && membership[0]!.id === this.config.id;
     const pristine = alone && this.raft.log.offset === 0 &&
       this.raft.log.entries.every((e) => e.type === "conf" || e.data.length === 0);
     if (!pristine) {
+      const reason = `node "${this.config.id}" holds data and cannot join another cluster`;
       this.log.warn("refused a node of another cluster: this node holds data", {
         peer: info.id,
         cluster: info.clusterId,
       });
-      return false;
+      return reason;
     }
     this.adoptClusterId = info.clusterId;
     this.kick();

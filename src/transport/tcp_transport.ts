@@ -199,8 +199,10 @@ export class TcpTransport {
     }
     const ours = this.options.clusterId();
     if (!clustersConflict(ours, info.clusterId)) return null;
-    if (this.handlers.onForeignCluster?.(info) === true) return null;
-    return `Peer "${info.id}" is in cluster "${info.clusterId}", not "${ours}"`;
+    const verdict = this.handlers.onForeignCluster?.(info);
+    if (verdict === true) return null;
+    const reason = `Peer "${info.id}" is in cluster "${info.clusterId}", not "${ours}"`;
+    return verdict === undefined ? reason : `${reason}: ${verdict}`;
   }
 
   private announce(info: PeerInfo): void {

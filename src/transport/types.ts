@@ -55,9 +55,10 @@ export interface TransportHandlers {
   onPeer?(info: PeerInfo): void;
   /**
    * The peer's cluster id differs from ours (and neither is ""): return true
-   * to accept anyway (the node may adopt it). Default: refuse.
+   * to accept anyway (the node may adopt it), or a sentence saying why it is
+   * refused, which the refusal frame carries to the peer. Default: refuse.
    */
-  onForeignCluster?(info: PeerInfo): boolean;
+  onForeignCluster?(info: PeerInfo): true | string;
 }
 
 /** Counters of one outbound link, for status pages and tests. */

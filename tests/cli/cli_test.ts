@@ -96,7 +96,7 @@ Deno.test({
   // The config keeps the text as given and the node appends "/join" to it,
   // so "127.0.0.1:8001" fails with "Invalid URL" and "http://h:p/" asks
   // "//join". Enable once the parsed config holds normalizeJoinUrl's result.
-  ignore: true,
+
   fn: () => {
     assertEquals(serve(["--join", "http://127.0.0.1:8001/"]).join, "http://127.0.0.1:8001");
     assertEquals(serve(["--join", "127.0.0.1:8001"]).join, "http://127.0.0.1:8001");

@@ -127,7 +127,7 @@ Deno.test({
   // peer ...: refused: Peer "n1" is in cluster "A", not "B"": it never says
   // that the node holds data, which only the refusing node's log tells.
   // Enable once the refusal frame carries the reason `mayAdopt` logs.
-  ignore: true,
+
   fn: async () => {
     await withCluster({ heartbeatMs: 20, electionMs: 200 }, async (cluster) => {
       const [n1, n2] = await startAlone(cluster, ["n1", "n2"]);

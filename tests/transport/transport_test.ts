@@ -161,7 +161,9 @@ Deno.test("a connection that never sends a handshake is closed after the time li
 });
 
 Deno.test("another cluster is accepted when onForeignCluster says so; an unknown cluster id always", async () => {
-  const target = await startNode("n1", {}, { onForeignCluster: (info) => info.id === "x9" });
+  const target = await startNode("n1", {}, {
+    onForeignCluster: (info) => info.id === "x9" || "not adoptable",
+  });
   const fresh = await startNode("n3", { clusterId: () => "" });
   const raw = await RawPeer.connect(target.addr);
   try {
