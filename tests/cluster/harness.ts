@@ -12,7 +12,7 @@
 import type { NodeStatus } from "../../src/api.ts";
 
 /** The repository root: nodes run `main.ts` from here so `deno.json` applies. */
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 /** Longest any single wait may take; every test stays well under a minute. */
 export const WAIT_MS_MAX = 20_000;
 /** Log lines kept per node; older ones are dropped. */
@@ -311,9 +311,12 @@ export class Cluster {
     return this.signal(node, "SIGKILL");
   }
 
-  /** Stops `node` with SIGTERM and answers its exit status. */
-  stop(node: NodeProcess): Promise<Deno.CommandStatus> {
-    return this.signal(node, "SIGTERM");
+  /** Stops `node` gracefully (SIGTERM unless told) and answers its exit status. */
+  stop(
+    node: NodeProcess,
+    signal: "SIGTERM" | "SIGINT" = "SIGTERM",
+  ): Promise<Deno.CommandStatus> {
+    return this.signal(node, signal);
   }
 
   /** `GET /status` of `node`, or null when it does not answer. */

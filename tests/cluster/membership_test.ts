@@ -32,44 +32,37 @@ async function memberIds(cluster: Cluster, node: NodeProcess): Promise<string[]>
   return (status?.members ?? []).map((m) => m.id).sort();
 }
 
-Deno.test({
-  name: "a node joining after many snapshots is brought up to date by a snapshot",
-  // The node keeps `snapshotCatchUpEntries` (5000, no flag) entries behind each
-  // snapshot, so with 200 writes the leader still sends n4 plain entries.
-  // Enable once `--snapshot-entries` also bounds what is kept behind a snapshot.
+Deno.test("a node joining after many snapshots is brought up to date by a snapshot", async () => {
+  await withCluster({ snapshotEntries: SNAPSHOT_ENTRIES }, async (cluster) => {
+    const leader = await cluster.form(3);
+    const written = await writeKeys(leader, KEYS);
+    // Several snapshots were taken: the log no longer starts at index 1.
+    await waitFor(
+      async () => ((await cluster.status(leader))?.snapshotIndex ?? 0) >= SNAPSHOT_ENTRIES,
+      "a snapshot on the leader",
+    );
 
-  fn: async () => {
-    await withCluster({ snapshotEntries: SNAPSHOT_ENTRIES }, async (cluster) => {
-      const leader = await cluster.form(3);
-      const written = await writeKeys(leader, KEYS);
-      // Several snapshots were taken: the log no longer starts at index 1.
-      await waitFor(
-        async () => ((await cluster.status(leader))?.snapshotIndex ?? 0) >= SNAPSHOT_ENTRIES,
-        "a snapshot on the leader",
-      );
-
-      const fourth = cluster.add("n4", { join: `http://${leader.httpAddr}` });
-      await cluster.leader({ voters: 4 });
-      await waitFor(
-        () => fourth.lines.some((line) => line.includes("installed snapshot")),
-        `"installed snapshot" in the log of n4`,
-      );
-      const commit = (await cluster.status(leader))!.commitIndex;
-      await waitFor(
-        async () => ((await cluster.status(fourth))?.appliedIndex ?? 0) >= commit,
-        `n4 to apply up to ${commit}`,
-      );
-      const missing: string[] = [];
-      await forEachBounded([...written], 8, async ([key, value]) => {
-        const answer = await getKey(fourth.httpAddr, key, "stale");
-        if (answer.status !== 200 || (answer.json() as { value: string }).value !== value) {
-          missing.push(`${key}: ${answer.status}`);
-        }
-      });
-      assertEquals(missing, []);
-      assertTrue(leader.lines.some((line) => /sending snapshot to=n4\b/.test(line)));
+    const fourth = cluster.add("n4", { join: `http://${leader.httpAddr}` });
+    await cluster.leader({ voters: 4 });
+    await waitFor(
+      () => fourth.lines.some((line) => line.includes("installed snapshot")),
+      `"installed snapshot" in the log of n4`,
+    );
+    const commit = (await cluster.status(leader))!.commitIndex;
+    await waitFor(
+      async () => ((await cluster.status(fourth))?.appliedIndex ?? 0) >= commit,
+      `n4 to apply up to ${commit}`,
+    );
+    const missing: string[] = [];
+    await forEachBounded([...written], 8, async ([key, value]) => {
+      const answer = await getKey(fourth.httpAddr, key, "stale");
+      if (answer.status !== 200 || (answer.json() as { value: string }).value !== value) {
+        missing.push(`${key}: ${answer.status}`);
+      }
     });
-  },
+    assertEquals(missing, []);
+    assertTrue(leader.lines.some((line) => /sending snapshot to=n4\b/.test(line)));
+  });
 });
 
 Deno.test("/remove takes members out by POST and GET; the rest keeps serving", async () => {
@@ -118,21 +111,14 @@ Deno.test("/remove takes members out by POST and GET; the rest keeps serving", a
   });
 });
 
-Deno.test({
-  name: "nodes join through a bare host:port and through a URL with a trailing slash",
-  // The node appends "/join" to --join as given: "127.0.0.1:8001/join" is not a
-  // URL and "http://h:p//join" is not a route. Enable once the parsed config
-  // holds the normalized base URL (see tests/cli/cli_test.ts).
-
-  fn: async () => {
-    await withCluster({}, async (cluster) => {
-      const first = cluster.add("n1", { bootstrap: true });
-      await cluster.leader({ voters: 1 });
-      cluster.add("n2", { join: first.httpAddr });
-      cluster.add("n3", { join: `http://${first.httpAddr}/` });
-      const leader = await cluster.leader({ voters: 3 });
-      const written = await writeKeys(leader, 5);
-      await expectConsistent(cluster.nodes, written);
-    });
-  },
+Deno.test("nodes join through a bare host:port and through a URL with a trailing slash", async () => {
+  await withCluster({}, async (cluster) => {
+    const first = cluster.add("n1", { bootstrap: true });
+    await cluster.leader({ voters: 1 });
+    cluster.add("n2", { join: first.httpAddr });
+    cluster.add("n3", { join: `http://${first.httpAddr}/` });
+    const leader = await cluster.leader({ voters: 3 });
+    const written = await writeKeys(leader, 5);
+    await expectConsistent(cluster.nodes, written);
+  });
 });
