@@ -156,7 +156,7 @@ export interface RefusalCase {
 
 /**
  * A node that bootstrapped alone and then applied a client write must not be
- * adopted: the leader's join answers 400 saying the node did not accept it,
+ * adopted: the leader's join answers 400 with the node's reason (it holds data),
  * the node logs its refusal, keeps leading its own cluster and its data, and
  * the leader's membership stays as it was.
  */
@@ -177,6 +177,8 @@ export async function expectRefusedAdoption(
   );
   const message = bodyOf(refused).error as string;
   assertTrue(message.includes(loner.raftAddr), `the error names the node's address: ${message}`);
+  const reason = `node "${loner.id}" holds data and cannot join another cluster`;
+  assertTrue(message.includes(reason), `the error says why the node refused: ${message}`);
   await waitFor(
     () => loner.lines.some((line) => line.includes(REFUSAL_LOG)),
     `"${REFUSAL_LOG}" in the log of ${loner.id}`,

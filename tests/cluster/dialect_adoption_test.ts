@@ -1,0 +1,94 @@
+/**
+ * Adoption of a node started plainly (docs/COMPATIBILITY.md, "Forming a
+ * cluster the dialect way"), seen from the wire: a fake leader speaks the
+ * transport handshake to a real node process.
+ */
+
+import { assertEquals, assertTrue } from "../assert.ts";
+import { dial } from "../../src/transport/dial.ts";
+import { FrameReader } from "../../src/transport/frame.ts";
+import { decodeHandshake, HANDSHAKE_BYTES_MAX } from "../../src/transport/handshake.ts";
+import type { PeerInfo } from "../../src/transport/types.ts";
+import { startAlone, statusOf } from "./dialect_helpers.ts";
+import { waitFor, withCluster } from "./harness.ts";
+
+/** Time the node may take to answer or to dial back. */
+const HANDSHAKE_TIMEOUT_MS = 5_000;
+
+/** The first handshake a peer sends on a connection accepted by `listener`. */
+async function firstHandshake(listener: Deno.TcpListener): Promise<PeerInfo> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("No dial-back within the time limit")),
+      HANDSHAKE_TIMEOUT_MS,
+    );
+  });
+  try {
+    const conn = await Promise.race([listener.accept(), timeout]);
+    try {
+      const payload = await Promise.race([
+        new FrameReader(conn, HANDSHAKE_BYTES_MAX).next(),
+        timeout,
+      ]);
+      assertTrue(payload !== null, "the dial-back sent a handshake");
+      return decodeHandshake(payload);
+    } finally {
+      conn.close();
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test({
+  name: "a node that accepts adoption introduces itself with the adopted cluster id at once",
+  // The node switches its cluster id only in its loop, once `storage.reset`
+  // resolves, but answers the handshake and dials the leader back (onPeer →
+  // setPeer) at once, both with its old cluster id; a second handshake in
+  // that window makes it adopt (and reset) twice. On every join the leader
+  // logs "refused a node of another cluster: this node holds data" for that
+  // dial-back. When the dial-back arrives before the leader has appended its
+  // addLearner, the leader is still alone and pristine and adopts the joining
+  // node's old cluster: both nodes reset, no leader is left, and the join
+  // answers 400 "Cannot join: this node is not the leader (no leader is
+  // known)" (about one run in fifteen of the dialect tests on 2 cores).
+  // Enable once `mayAdopt` switches the cluster id it announces before it
+  // returns true.
+  ignore: true,
+  fn: async () => {
+    await withCluster({ heartbeatMs: 20, electionMs: 200 }, async (cluster) => {
+      const [loner] = await startAlone(cluster, ["n2"]);
+      assertTrue(loner !== undefined);
+      const own = (await statusOf(loner)).clusterId;
+      const adopted = crypto.randomUUID();
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      try {
+        const leader: PeerInfo = {
+          id: "n1",
+          clusterId: adopted,
+          raftAddr: `127.0.0.1:${listener.addr.port}`,
+          httpAddr: "",
+        };
+        const dialBack = firstHandshake(listener);
+        const { conn, info } = await dial(loner.raftAddr, leader, {
+          timeoutMs: HANDSHAKE_TIMEOUT_MS,
+          frameBytesMax: HANDSHAKE_BYTES_MAX,
+        });
+        conn.close();
+        const back = await dialBack;
+        await waitFor(
+          async () => (await statusOf(loner)).clusterId === adopted,
+          `${loner.id} to adopt cluster "${adopted}"`,
+        );
+        assertEquals(
+          { answer: info.clusterId, dialBack: back.clusterId },
+          { answer: adopted, dialBack: adopted },
+          `the node's own cluster was "${own}"`,
+        );
+      } finally {
+        listener.close();
+      }
+    });
+  },
+});
