@@ -69,6 +69,11 @@ Deno.test("set/get dialect: join, set, get, delete, forwarding and errors on thr
     const forwarded = await expectAnswer("set on a follower", set(n3, via), 200);
     assertEquals(bodyOf(forwarded).key, "via");
     await expectValue(n1, "via", "follower");
+    // `/get` also takes rafter's read levels; a consistent read on a follower asks the leader.
+    const consistent = call(n2.httpAddr, "GET", "/get?key=via&level=consistent");
+    assertEquals(bodyOf(await expectAnswer("consistent get", consistent, 200)).value, "follower");
+    const level = call(n2.httpAddr, "GET", "/get?key=via&level=eventual");
+    await expectAnswer("bad level", level, 400, /"eventual"/);
 
     // Delete, then the key is gone everywhere.
     const deleted = await expectAnswer("delete", set(n1, { key: "raft", action: "delete" }), 200);
@@ -111,6 +116,8 @@ Deno.test("set/get dialect: join, set, get, delete, forwarding and errors on thr
     // With one node of three left, a write fails with 500.
     await cluster.stop(other);
     await waitLeaderless(cluster, next);
+    const joinNoLeader = join(next, "n9", "127.0.0.1:7999");
+    await expectAnswer("join without leader", joinNoLeader, 400, /no leader is known/);
     await expectAnswer(
       "set without quorum",
       set(next, { key: "k", value: "w" }),
