@@ -80,6 +80,8 @@ export class RaftKvNode implements KvApi {
   private again = false;
   private stopped = false;
   private adoptClusterId = "";
+  /** Joins this node is serving as leader: it must not be adopted meanwhile. */
+  private joinsInFlight = 0;
   private readonly clockStart = performance.now();
   private ticksFed = 0;
   private timer: ReturnType<typeof setInterval> | undefined = undefined;
@@ -208,6 +210,15 @@ export class RaftKvNode implements KvApi {
   /** Adds a member as a learner and waits until it is promoted to voter. */
   async join(request: JoinRequest): Promise<{ id: NodeId; index: number }> {
     this.requireLeader();
+    this.joinsInFlight++;
+    try {
+      return await this.addMember(request);
+    } finally {
+      this.joinsInFlight--;
+    }
+  }
+
+  private async addMember(request: JoinRequest): Promise<{ id: NodeId; index: number }> {
     const info = await this.probe(request.raftAddr);
     if (request.id !== "" && info.id !== request.id) {
       throw new RejectedError(
@@ -628,6 +639,10 @@ export class RaftKvNode implements KvApi {
    * with that cluster's id and log.
    */
   private mayAdopt(info: PeerInfo): true | string {
+    if (this.adoptClusterId === info.clusterId) return true;
+    if (this.joinsInFlight > 0) {
+      return `node "${this.config.id}" is adding members to its own cluster`;
+    }
     const membership = this.raft.currentMembership();
     const alone = membership.length === 1 && membership[0]!.id === this.config.id;
     const pristine = alone && this.raft.log.offset === 0 &&
@@ -640,13 +655,15 @@ export class RaftKvNode implements KvApi {
       });
       return reason;
     }
+    // From now on every handshake carries the new id, so the peer never sees
+    // (and never adopts) the one this node is leaving.
     this.adoptClusterId = info.clusterId;
+    this.clusterId = info.clusterId;
     this.kick();
     return true;
   }
 
   private async adopt(clusterId: string): Promise<void> {
-    this.adoptClusterId = "";
     this.waiters.failAll(new UnavailableError("This node is joining another cluster"), true);
     await this.storage.reset(clusterId);
     this.clusterId = clusterId;
@@ -655,6 +672,7 @@ export class RaftKvNode implements KvApi {
     this.machine = this.newMachine(state);
     this.peersFor = null;
     this.syncPeers();
+    if (this.adoptClusterId === clusterId) this.adoptClusterId = "";
     this.log.info("adopted into another cluster", { cluster: clusterId });
   }
 

@@ -55,7 +55,7 @@ Deno.test({
   // known)" (about one run in fifteen of the dialect tests on 2 cores).
   // Enable once `mayAdopt` switches the cluster id it announces before it
   // returns true.
-  ignore: true,
+
   fn: async () => {
     await withCluster({ heartbeatMs: 20, electionMs: 200 }, async (cluster) => {
       const [loner] = await startAlone(cluster, ["n2"]);
