@@ -43,18 +43,10 @@ async function firstHandshake(listener: Deno.TcpListener): Promise<PeerInfo> {
 
 Deno.test({
   name: "a node that accepts adoption introduces itself with the adopted cluster id at once",
-  // The node switches its cluster id only in its loop, once `storage.reset`
-  // resolves, but answers the handshake and dials the leader back (onPeer →
-  // setPeer) at once, both with its old cluster id; a second handshake in
-  // that window makes it adopt (and reset) twice. On every join the leader
-  // logs "refused a node of another cluster: this node holds data" for that
-  // dial-back. When the dial-back arrives before the leader has appended its
-  // addLearner, the leader is still alone and pristine and adopts the joining
-  // node's old cluster: both nodes reset, no leader is left, and the join
-  // answers 400 "Cannot join: this node is not the leader (no leader is
-  // known)" (about one run in fifteen of the dialect tests on 2 cores).
-  // Enable once `mayAdopt` switches the cluster id it announces before it
-  // returns true.
+  // The node once switched its cluster id only in its loop, after
+  // `storage.reset`, while it answered the handshake and dialed the leader
+  // back with its old id; when the dial-back reached a still pristine leader,
+  // that leader adopted the joining node's old cluster and no leader was left.
 
   fn: async () => {
     await withCluster({ heartbeatMs: 20, electionMs: 200 }, async (cluster) => {
