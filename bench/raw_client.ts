@@ -58,12 +58,22 @@ export class RawHttpConnection {
   async request(request: Uint8Array): Promise<HttpResponseInfo> {
     this.aborted = false;
     try {
-      await this.connect();
+      if (this.#conn === null) await this.connect();
       const conn = this.#conn!;
-      await writeAll(conn, request);
-      const info = await this.#readResponse(conn);
-      if (!info.keepAlive) this.close();
-      return info;
+      // One await per write and per read, no nested async calls: this is the hot path.
+      let written = await conn.write(request);
+      while (written < request.length) written += await conn.write(request.subarray(written));
+      if (this.#filled !== 0) throw new HttpProtocolError("Server sent bytes before the request");
+      for (;;) {
+        if (this.#filled === this.#buffer.length) this.#grow();
+        const n = await conn.read(
+          this.#filled === 0 ? this.#buffer : this.#buffer.subarray(this.#filled),
+        );
+        const info = n === null ? this.#atEof() : this.#parse(n);
+        if (info === null) continue;
+        if (!info.keepAlive) this.close();
+        return info;
+      }
     } catch (error) {
       this.close();
       throw error;
@@ -88,26 +98,22 @@ export class RawHttpConnection {
     }
   }
 
-  async #readResponse(conn: Deno.TcpConn): Promise<HttpResponseInfo> {
-    // A server must not send before it is asked; leftover bytes mean a broken exchange.
-    if (this.#filled !== 0) throw new HttpProtocolError("Server sent bytes before the request");
-    for (;;) {
-      if (this.#filled === this.#buffer.length) this.#grow();
-      const n = await conn.read(this.#buffer.subarray(this.#filled));
-      if (n === null) {
-        const info = parseHttpResponse(this.#buffer, 0, this.#filled, true);
-        this.#filled = 0;
-        return { ...info!, keepAlive: false };
-      }
-      this.#filled += n;
-      const info = parseHttpResponse(this.#buffer, 0, this.#filled);
-      if (info === null) continue;
-      if (info.messageEnd !== this.#filled) {
-        throw new HttpProtocolError("Server sent more bytes than one response");
-      }
-      this.#filled = 0;
-      return info;
+  #parse(n: number): HttpResponseInfo | null {
+    this.#filled += n;
+    const info = parseHttpResponse(this.#buffer, 0, this.#filled);
+    if (info === null) return null;
+    // One request is in flight, so one response must end exactly where the bytes end.
+    if (info.messageEnd !== this.#filled) {
+      throw new HttpProtocolError("Server sent more bytes than one response");
     }
+    this.#filled = 0;
+    return info;
+  }
+
+  #atEof(): HttpResponseInfo {
+    const info = parseHttpResponse(this.#buffer, 0, this.#filled, true)!;
+    this.#filled = 0;
+    return { ...info, keepAlive: false };
   }
 
   #grow(): void {
@@ -118,9 +124,4 @@ export class RawHttpConnection {
     bigger.set(this.#buffer);
     this.#buffer = bigger;
   }
-}
-
-async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
-  let written = await conn.write(bytes);
-  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
 }
