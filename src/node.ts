@@ -55,6 +55,8 @@ export interface NodeOptions {
 
 /** Ticks fed to the core at most per loop turn (after a long pause the rest follow). */
 const TICKS_PER_TURN_MAX = 100;
+/** Most peers a node waiting to be added answers before its log names the members. */
+const STRANGERS_MAX = 16;
 /** A learner within this many entries of the commit index is promoted to voter. */
 const PROMOTE_LAG_ENTRIES_MAX = 1000;
 
@@ -73,6 +75,8 @@ export class RaftKvNode implements KvApi {
   private proposals: { data: Uint8Array; conf: ConfChange | null; settle: Settle }[] = [];
   private readQueue: number[] = [];
   private snapshotFailures: NodeId[] = [];
+  /** Peers answered before our log named the members (see `onPeer`). */
+  private readonly strangers = new Set<NodeId>();
   /** A commit-only hard state not yet written: it rides along with the next sync. */
   private unsavedHardState: HardState | null = null;
   private readonly promotions = new Map<NodeId, (() => void)[]>();
@@ -82,6 +86,8 @@ export class RaftKvNode implements KvApi {
   private adoptClusterId = "";
   /** Joins this node is serving as leader: it must not be adopted meanwhile. */
   private joinsInFlight = 0;
+  /** The peer whose cluster this node is adopting. */
+  private adopter: PeerInfo | null = null;
   private readonly clockStart = performance.now();
   private ticksFed = 0;
   private timer: ReturnType<typeof setInterval> | undefined = undefined;
@@ -573,6 +579,12 @@ export class RaftKvNode implements KvApi {
     for (const m of previous) {
       if (findMember(membership, m.id) === undefined) this.transport.removePeer(m.id);
     }
+    if (findMember(membership, this.config.id) !== undefined) {
+      for (const id of this.strangers) {
+        if (findMember(membership, id) === undefined) this.transport.removePeer(id);
+      }
+      this.strangers.clear();
+    }
     if (
       findMember(previous, this.config.id) !== undefined &&
       findMember(membership, this.config.id) === undefined
@@ -617,14 +629,19 @@ export class RaftKvNode implements KvApi {
   }
 
   /**
-   * A peer completed a handshake. A node that is not yet in our log (we are
-   * a fresh learner, or it is) can still be answered at the address it
-   * announced; a fresh node learns its cluster id from the first leader.
+   * A peer completed a handshake. A node waiting to be added (its log does
+   * not hold itself yet) answers peers at the address they announced; once
+   * its log names the members, those links go. A fresh node learns its
+   * cluster id from the first leader.
    */
   private onPeer(info: PeerInfo): void {
+    const membership = this.raft.currentMembership();
+    const waiting = findMember(membership, this.config.id) === undefined;
     if (
-      info.id !== this.config.id && findMember(this.raft.currentMembership(), info.id) === undefined
+      waiting && info.id !== this.config.id && findMember(membership, info.id) === undefined &&
+      this.strangers.size < STRANGERS_MAX
     ) {
+      this.strangers.add(info.id);
       this.transport.setPeer(info.id, info.raftAddr);
     }
     if (this.clusterId !== "" || info.clusterId === "") return;
@@ -658,6 +675,7 @@ export class RaftKvNode implements KvApi {
     // From now on every handshake carries the new id, so the peer never sees
     // (and never adopts) the one this node is leaving.
     this.adoptClusterId = info.clusterId;
+    this.adopter = info;
     this.clusterId = info.clusterId;
     this.kick();
     return true;
@@ -672,6 +690,9 @@ export class RaftKvNode implements KvApi {
     this.machine = this.newMachine(state);
     this.peersFor = null;
     this.syncPeers();
+    // The new leader dialed us while we were still a member of our own
+    // cluster: answer it until its log tells us who is who.
+    if (this.adopter !== null) this.onPeer(this.adopter);
     if (this.adoptClusterId === clusterId) this.adoptClusterId = "";
     this.log.info("adopted into another cluster", { cluster: clusterId });
   }
