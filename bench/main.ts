@@ -99,8 +99,8 @@ function progressLine(report: ScenarioReport): string {
     : `FAIL (${report.errors} errors: ${report.firstError})`;
   const cpu = report.generatorCpuMs < 0 || report.requests === 0
     ? ""
-    : ` generator-cpu=${(report.generatorCpuMs / report.elapsedMs * 100).toFixed(0)}% ` +
-      `(${(report.generatorCpuMs * 1000 / report.requests).toFixed(0)}us/request)`;
+    : ` generator-cpu=${(report.generatorCpuMs * 1000 / report.requests).toFixed(0)}us/request ` +
+      `(${(report.generatorCpuMs / report.elapsedMs * 100).toFixed(0)}% of a core)`;
   return `requests=${report.requests} req/s=${report.requestsPerSecond.toFixed(1)} ` +
     `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms${cpu} ${status}`;
 }
