@@ -22,9 +22,18 @@ import { crc32 } from "node:zlib";
 import type { Membership } from "../raft/types.ts";
 import { ByteReader, ByteWriter } from "./bytes.ts";
 
-/** A key's value and the Raft indexes that created and last changed it. */
+/**
+ * A key's value and the Raft indexes that created and last changed it. A
+ * value restored from a snapshot stays as UTF-8 bytes in the snapshot
+ * (`source`, bytes `[at, at + length)`) until it is read: restoring a
+ * million keys then allocates a million small strings, not two million, and
+ * the next snapshot copies those bytes without decoding them.
+ */
 export interface StoredValue {
-  value: string;
+  /** The value, or null while it is still undecoded in the snapshot. */
+  value: string | null;
+  at: number;
+  length: number;
   createIndex: number;
   modIndex: number;
 }
@@ -34,6 +43,17 @@ export interface SnapshotContent {
   appliedIndex: number;
   membership: Membership;
   records: Map<string, StoredValue>;
+  /** The snapshot bytes that undecoded values point into, or null when none do. */
+  source: Uint8Array | null;
+}
+
+const lazyDecoder = new TextDecoder();
+
+/** The value of `stored`, decoding it from `source` when it was never decoded. */
+export function valueOf(stored: StoredValue, source: Uint8Array | null): string {
+  if (stored.value !== null) return stored.value;
+  if (source === null) throw new Error("Invariant broken: an undecoded value without its snapshot");
+  return lazyDecoder.decode(source.subarray(stored.at, stored.at + stored.length));
 }
 
 const MAGIC = [0x52, 0x4b, 0x56, 0x53]; // "RKVS"
@@ -61,8 +81,8 @@ function writeHeader(writer: ByteWriter, content: SnapshotContent): void {
  * @example
  * ```ts
  * import { decodeSnapshot, encodeSnapshot } from "./snapshot.ts";
- * const records = new Map([["k", { value: "v", createIndex: 2, modIndex: 3 }]]);
- * const bytes = encodeSnapshot({ appliedIndex: 3, membership: [], records });
+ * const records = new Map([["k", { value: "v", at: 0, length: 0, createIndex: 2, modIndex: 3 }]]);
+ * const bytes = encodeSnapshot({ appliedIndex: 3, membership: [], records, source: null });
  * if (decodeSnapshot(bytes).records.get("k")?.modIndex !== 3) throw new Error();
  * ```
  */
@@ -71,9 +91,16 @@ export function encodeSnapshot(content: SnapshotContent): Uint8Array {
   const main = new ByteWriter(4096 + 64 * count);
   const numbers = new ByteWriter(16 + 8 * count);
   writeHeader(main, content);
+  const source = content.source;
   for (const [key, stored] of content.records) {
     numbers.varint(main.text(key));
-    numbers.varint(main.text(stored.value));
+    if (stored.value !== null) numbers.varint(main.text(stored.value));
+    else if (source === null) {
+      throw new Error("Invariant broken: an undecoded value without its snapshot");
+    } else {
+      main.raw(source.subarray(stored.at, stored.at + stored.length));
+      numbers.varint(stored.length);
+    }
     numbers.varint(stored.createIndex);
     numbers.varint(stored.modIndex);
   }
@@ -84,7 +111,9 @@ export function encodeSnapshot(content: SnapshotContent): Uint8Array {
   return main.bytes();
 }
 
-function readHeader(reader: ByteReader): Omit<SnapshotContent, "records"> & { count: number } {
+function readHeader(
+  reader: ByteReader,
+): Omit<SnapshotContent, "records" | "source"> & { count: number } {
   for (const byte of MAGIC) {
     if (reader.u8() !== byte) reader.fail("the data does not start with the snapshot magic");
   }
@@ -149,14 +178,23 @@ export function decodeSnapshot(bytes: Uint8Array): SnapshotContent {
     const keyBytes = numbers.varint();
     const valueBytes = numbers.varint();
     const key = header.string(at, keyBytes);
-    const value = header.string(at + keyBytes, valueBytes);
+    // Values stay bytes until read; the CRC above vouches for them.
+    if (at + keyBytes + valueBytes > numbersStart) {
+      header.fail(`value of key "${key}" runs past the end`);
+    }
+    const stored: StoredValue = {
+      value: null,
+      at: at + keyBytes,
+      length: valueBytes,
+      createIndex: numbers.varint(),
+      modIndex: numbers.varint(),
+    };
     at += keyBytes + valueBytes;
-    const stored = { value, createIndex: numbers.varint(), modIndex: numbers.varint() };
     checkIndexes(header, key, stored, appliedIndex);
     records.set(key, stored);
   }
   if (records.size !== count) header.fail(`"${count - records.size}" keys appear twice`);
   if (at !== numbersStart) header.fail(`"${numbersStart - at}" bytes follow the last key`);
   if (numbers.remaining !== 0) header.fail(`"${numbers.remaining}" bytes follow the last index`);
-  return { appliedIndex, membership, records };
+  return { appliedIndex, membership, records, source: count > 0 ? bytes : null };
 }

@@ -10,7 +10,7 @@
 import type { KvRecord } from "../api.ts";
 import type { Entry, Membership } from "../raft/types.ts";
 import { decodeCommand } from "./command.ts";
-import { decodeSnapshot, encodeSnapshot, type StoredValue } from "./snapshot.ts";
+import { decodeSnapshot, encodeSnapshot, type StoredValue, valueOf } from "./snapshot.ts";
 
 /** What applying one `normal` entry did. */
 export type ApplyResult =
@@ -43,6 +43,8 @@ export class KvStateMachine {
   #records = new Map<string, StoredValue>();
   #membership: Membership = [];
   #appliedIndex = 0;
+  /** The restored snapshot whose bytes undecoded values still point into. */
+  #source: Uint8Array | null = null;
 
   /** The index of the last entry applied (or restored from a snapshot). */
   get appliedIndex(): number {
@@ -83,7 +85,13 @@ export class KvStateMachine {
     }
     const stored = this.#records.get(command.key);
     if (stored === undefined) {
-      this.#records.set(command.key, { value: command.value, createIndex: index, modIndex: index });
+      this.#records.set(command.key, {
+        value: command.value,
+        at: 0,
+        length: 0,
+        createIndex: index,
+        modIndex: index,
+      });
     } else {
       stored.value = command.value;
       stored.modIndex = index;
@@ -101,7 +109,8 @@ export class KvStateMachine {
   get(key: string): KvRecord | null {
     const stored = this.#records.get(key);
     if (stored === undefined) return null;
-    return { key, value: stored.value, createIndex: stored.createIndex, modIndex: stored.modIndex };
+    const value = valueOf(stored, this.#source);
+    return { key, value, createIndex: stored.createIndex, modIndex: stored.modIndex };
   }
 
   /** Serializes the applied index, the membership and every key into one buffer. */
@@ -110,6 +119,7 @@ export class KvStateMachine {
       appliedIndex: this.#appliedIndex,
       membership: this.#membership,
       records: this.#records,
+      source: this.#source,
     });
   }
 
@@ -120,6 +130,7 @@ export class KvStateMachine {
   restore(bytes: Uint8Array): void {
     const content = decodeSnapshot(bytes);
     this.#records = content.records;
+    this.#source = content.source;
     this.#membership = content.membership;
     this.#appliedIndex = content.appliedIndex;
   }

@@ -148,15 +148,50 @@ Deno.test("a snapshot with a valid checksum but inconsistent content is refused"
   const { crc32 } = await import("node:zlib");
   const machine = new KvStateMachine();
   const record = (createIndex: number, modIndex: number) =>
-    new Map([["k", { value: "v", createIndex, modIndex }]]);
-  const past = encodeSnapshot({ appliedIndex: 3, membership: [], records: record(2, 4) });
+    new Map([["k", { value: "v", at: 0, length: 0, createIndex, modIndex }]]);
+  const past = encodeSnapshot({
+    appliedIndex: 3,
+    membership: [],
+    records: record(2, 4),
+    source: null,
+  });
   assertThrows(() => machine.restore(past), /key "k" has mod index "4" past "3"/);
-  const backwards = encodeSnapshot({ appliedIndex: 5, membership: [], records: record(4, 3) });
+  const backwards = encodeSnapshot({
+    appliedIndex: 5,
+    membership: [],
+    records: record(4, 3),
+    source: null,
+  });
   assertThrows(() => machine.restore(backwards), /create index "4" after "3"/);
-  const renamed = encodeSnapshot({ appliedIndex: 5, membership: [], records: record(1, 1) });
+  const renamed = encodeSnapshot({
+    appliedIndex: 5,
+    membership: [],
+    records: record(1, 1),
+    source: null,
+  });
   renamed[0] = 0x58;
   const view = new DataView(renamed.buffer, renamed.byteOffset);
   view.setUint32(renamed.length - 4, crc32(renamed.subarray(0, renamed.length - 4)), true);
   assertThrows(() => machine.restore(renamed), /does not start with the snapshot magic/);
   assertEquals(machine.appliedIndex, 0);
+});
+
+Deno.test("restored values are read from the snapshot, survive a second snapshot and can be overwritten", () => {
+  const first = new KvStateMachine();
+  first.setMembership([], 1);
+  first.apply({ index: 2, term: 1, type: "normal", data: encodePut("a", "ünï 🦀") });
+  first.apply({ index: 3, term: 1, type: "normal", data: encodePut("b", "") });
+  const second = new KvStateMachine();
+  second.restore(first.snapshot());
+  // A snapshot of a restored machine copies the undecoded bytes as they are.
+  const third = new KvStateMachine();
+  third.restore(second.snapshot());
+  assertEquals(third.get("a")?.value, "ünï 🦀");
+  assertEquals(third.get("b")?.value, "");
+  third.apply({ index: 4, term: 1, type: "normal", data: encodePut("a", "new") });
+  assertEquals(third.get("a"), { key: "a", value: "new", createIndex: 2, modIndex: 4 });
+  const fourth = new KvStateMachine();
+  fourth.restore(third.snapshot());
+  assertEquals(fourth.get("a")?.value, "new");
+  assertEquals(fourth.get("b")?.value, "");
 });
