@@ -7,6 +7,7 @@ import {
   parseHttpResponse,
   runLoad,
 } from "../../bench/load.ts";
+import { runLoadInWorkers } from "../../bench/load_workers.ts";
 import { benchValue, buildRequestSet, encodeRequest } from "../../bench/targets.ts";
 
 const encoder = new TextEncoder();
@@ -341,4 +342,30 @@ Deno.test("a refused connection counts as a socket error within the duration", a
   assertEquals(result.requests, 0);
   assertTrue(result.socketErrors >= 1);
   assertTrue(/ConnectionRefused/.test(result.firstError), result.firstError);
+});
+
+Deno.test("Workers share the connections and the preload still writes each key once", async () => {
+  const kv = startKvServer();
+  try {
+    const result = await runLoadInWorkers({
+      ...baseOptions,
+      url: kv.url,
+      op: "write",
+      mode: "preload",
+      connections: 5,
+      durationMs: 10_000,
+      client: "raw",
+    }, 2);
+    assertEquals([result.requests, result.ok, errorCount(result), result.complete], [
+      40,
+      40,
+      0,
+      true,
+    ]);
+    assertEquals(new Set(kv.writes).size, 40);
+    assertEquals(kv.writes.length, 40);
+    assertEquals(LatencyHistogram.fromData(result.histogram).count, 40);
+  } finally {
+    await kv.server.shutdown();
+  }
 });
