@@ -39,6 +39,7 @@ import type {
   NodeId,
   Ready,
   Role,
+  SnapshotMeta,
 } from "./raft/types.ts";
 import { FileStorage } from "./storage/file_storage.ts";
 import type { RecoveredState } from "./storage/types.ts";
@@ -75,6 +76,10 @@ export class RaftKvNode implements KvApi {
   private proposals: { data: Uint8Array; conf: ConfChange | null; settle: Settle }[] = [];
   private readQueue: number[] = [];
   private snapshotFailures: NodeId[] = [];
+  /** A snapshot is being written; its metadata lands in `snapshotsSaved`. */
+  private snapshotting = false;
+  private snapshotsSaved: SnapshotMeta[] = [];
+  private snapshotWrite: Promise<void> = Promise.resolve();
   /** Peers answered before our log named the members (see `onPeer`). */
   private readonly strangers = new Set<NodeId>();
   /** A commit-only hard state not yet written: it rides along with the next sync. */
@@ -98,6 +103,8 @@ export class RaftKvNode implements KvApi {
     lead: "",
   };
   private readonly raftAddr: string;
+  /** Applied entries between this node's snapshots: `snapshotEntries` plus a per-node offset. */
+  private readonly snapshotEvery: number;
 
   private constructor(
     config: NodeConfig,
@@ -114,6 +121,10 @@ export class RaftKvNode implements KvApi {
     this.storage = storage;
     this.clusterId = storage.identity().clusterId;
     this.raftAddr = advertised(config.raftAddr, "Raft address");
+    // Nodes apply the same entries at about the same time; a per-node offset
+    // keeps their snapshot writes (and the disk syncs they slow) apart.
+    this.snapshotEvery = config.snapshotEntries +
+      stableHash(config.id) % Math.max(1, Math.floor(config.snapshotEntries / 5));
     this.raft = this.newCore(state);
     this.machine = this.newMachine(state);
     this.transport = new TcpTransport({
@@ -309,6 +320,7 @@ export class RaftKvNode implements KvApi {
     this.stopped = true;
     clearInterval(this.timer);
     for (let i = 0; i < 500 && this.looping; i++) await new Promise((r) => setTimeout(r, 10));
+    await this.snapshotWrite;
     this.waiters.failAll(new UnavailableError("Node is shutting down"), true);
     for (const p of this.proposals) p.settle.reject(new UnavailableError("Node is shutting down"));
     this.proposals = [];
@@ -399,6 +411,7 @@ export class RaftKvNode implements KvApi {
       this.raft.tick();
       if (i === 0) this.onTick();
     }
+    this.compactSaved();
     for (const id of this.snapshotFailures) this.raft.reportSnapshotFailure(id);
     this.snapshotFailures = [];
     const inbox = this.inbox;
@@ -457,7 +470,7 @@ export class RaftKvNode implements KvApi {
     this.raft.advance(rd);
     this.noteState();
     if (this.raft.currentMembership() !== this.peersFor) this.syncPeers();
-    await this.maybeSnapshot();
+    this.maybeSnapshot();
   }
 
   private apply(entry: Entry): void {
@@ -551,20 +564,39 @@ export class RaftKvNode implements KvApi {
     }
   }
 
-  private async maybeSnapshot(): Promise<void> {
+  /**
+   * Every `snapshotEntries` applied entries: serialize the state machine
+   * here (it must not change meanwhile), write the file in the background
+   * while the loop goes on, then compact in a later turn.
+   */
+  private maybeSnapshot(): void {
+    if (this.snapshotting) return;
     const applied = this.machine.appliedIndex;
     const last = this.raft.snapshot()?.index ?? 0;
-    if (applied - last < this.config.snapshotEntries || applied !== this.raft.log.applied) return;
+    if (applied - last < this.snapshotEvery || applied !== this.raft.log.applied) return;
     const meta = {
       index: applied,
       term: this.raft.log.term(applied),
       membership: this.machine.membership,
     };
-    await this.storage.saveSnapshot({ meta, data: this.machine.snapshot() });
-    const compactTo = Math.max(0, applied - this.config.snapshotCatchUpEntries);
-    this.raft.snapshotTaken(meta, compactTo);
-    await this.storage.compact(compactTo);
-    this.log.info("snapshot taken", { index: applied, keys: this.machine.size });
+    const data = this.machine.snapshot();
+    this.snapshotting = true;
+    this.snapshotWrite = this.storage.saveSnapshot({ meta, data }).then(() => {
+      this.snapshotsSaved.push(meta);
+      this.kick();
+    }, (error) => this.onFatal(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  /** In the loop: the core learns of saved snapshots and the log is compacted behind them. */
+  private compactSaved(): void {
+    for (const meta of this.snapshotsSaved) {
+      const compactTo = Math.max(0, meta.index - this.config.snapshotCatchUpEntries);
+      this.raft.snapshotTaken(meta, compactTo);
+      this.storage.compact(compactTo).catch((error) => this.onFatal(error));
+      this.log.info("snapshot taken", { index: meta.index, keys: this.machine.size });
+    }
+    if (this.snapshotsSaved.length > 0) this.snapshotting = false;
+    this.snapshotsSaved = [];
   }
 
   // ---- membership and peers ------------------------------------------------------
@@ -732,4 +764,11 @@ export class RaftKvNode implements KvApi {
 interface Settle {
   resolve(value: ApplyResult): void;
   reject(error: Error): void;
+}
+
+/** A small deterministic hash of a node id (FNV-1a). */
+function stableHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }

@@ -8,6 +8,8 @@
 import { decodeUtf8 } from "./utf8.ts";
 
 const encoder = new TextEncoder();
+/** Longest text `ByteWriter.text` tries to copy as ASCII before using the encoder. */
+const ASCII_COPY_CHARS_MAX = 24;
 
 /**
  * Appends bytes to a buffer that doubles when full.
@@ -87,7 +89,24 @@ export class ByteWriter {
   text(text: string): number {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     this.reserve(3 * text.length);
-    const written = encoder.encodeInto(text, this.#buffer.subarray(this.#length)).written;
+    const buffer = this.#buffer;
+    const start = this.#length;
+    // Short ASCII text (most keys) is copied byte by byte: cheaper than
+    // making a view for `encodeInto`, which wins for longer text.
+    if (text.length <= ASCII_COPY_CHARS_MAX) {
+      let at = start;
+      let i = 0;
+      for (; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        buffer[at++] = code;
+      }
+      if (i === text.length) {
+        this.#length = at;
+        return at - start;
+      }
+    }
+    const written = encoder.encodeInto(text, buffer.subarray(start)).written;
     this.#length += written;
     return written;
   }

@@ -312,20 +312,32 @@ export class FileStorage implements Storage {
    * the log does not hold the snapshot's index with its term, a truncate
    * record then restarts the log after the snapshot. Deletes nothing.
    */
-  saveSnapshot(snapshot: Snapshot): Promise<void> {
+  /**
+   * The snapshot file is written (and synced) outside the queue of log
+   * writes, so a large snapshot does not hold up the batches saved meanwhile;
+   * only adopting it waits its turn.
+   */
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    const { index, term } = snapshot.meta;
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(term) || index < 1 || term < 1) {
+      throw new Error(`Cannot save a snapshot with index "${index}" and term "${term}"`);
+    }
+    if (this.#failure !== null) throw this.#failure;
+    try {
+      await this.#snapshots.write(snapshot);
+    } catch (error) {
+      if (error instanceof StorageError) this.#failure ??= error;
+      throw error;
+    }
     return this.#run(async () => {
-      const { index, term } = snapshot.meta;
       const terms = this.#terms;
-      if (!Number.isSafeInteger(index) || !Number.isSafeInteger(term) || index < 1 || term < 1) {
-        throw new Error(`Cannot save a snapshot with index "${index}" and term "${term}"`);
-      }
       if (index < terms.snapshotIndex) {
         throw new Error(
           `Cannot save snapshot at index "${index}": a newer one covers ${terms.snapshotIndex}`,
         );
       }
       const matches = terms.termAt(index) === term;
-      await this.#snapshots.save(snapshot);
+      this.#snapshots.register(term, index);
       this.#cache = null;
       if (!matches) {
         this.#encoder.reset();

@@ -9,7 +9,7 @@
 import type { Snapshot } from "../raft/types.ts";
 import type { Logger } from "../log.ts";
 import { ioError, StorageError } from "./errors.ts";
-import { listFiles, readFileOrNull, removeFile, syncDir, writeFileAtomic } from "./fs_util.ts";
+import { listFiles, readFileOrNull, removeFile, writeFileAtomic } from "./fs_util.ts";
 import {
   decodeSnapshot,
   decodeSnapshotOrThrow,
@@ -72,9 +72,23 @@ export class SnapshotStore {
 
   /** Writes `snapshot` atomically and makes it the newest. */
   async save(snapshot: Snapshot): Promise<void> {
+    await this.write(snapshot);
+    this.register(snapshot.meta.term, snapshot.meta.index);
+  }
+
+  /**
+   * Writes `snapshot`'s file atomically without making it the newest yet, so
+   * the write can overlap other work; {@link register} then adopts it. A
+   * crash in between leaves a valid file that the next open finds.
+   */
+  async write(snapshot: Snapshot): Promise<void> {
     const { term, index } = snapshot.meta;
+    await writeFileAtomic(this.#dir, snapshotFileName(term, index), encodeSnapshot(snapshot));
+  }
+
+  /** Makes the written snapshot at (`term`, `index`) the newest. */
+  register(term: number, index: number): void {
     const name = snapshotFileName(term, index);
-    await writeFileAtomic(this.#dir, name, encodeSnapshot(snapshot));
     const names = this.#names.filter((known) => known.name !== name);
     this.#names = newestFirst([{ name, term, index }, ...names]);
   }
@@ -112,8 +126,10 @@ export class SnapshotStore {
     const old = this.#names.slice(SNAPSHOTS_KEPT);
     if (old.length === 0) return;
     this.#names = this.#names.slice(0, SNAPSHOTS_KEPT);
+    // No directory sync: a deletion a crash forgets leaves an older valid
+    // snapshot behind, which the next open ignores and the next call deletes;
+    // a sync here would stall the log's syncs behind a journal commit.
     for (const name of old) await removeFile(`${this.#dir}/${name.name}`);
-    await syncDir(this.#dir);
   }
 }
 
