@@ -25,6 +25,7 @@ import {
 } from "./api.ts";
 import { advertised, type NodeConfig, raftConfigFor } from "./config.ts";
 import { encodeDelete, encodePut } from "./kv/command.ts";
+import { encodeSnapshotInSlices } from "./kv/snapshot.ts";
 import { type ApplyResult, KvStateMachine } from "./kv/state_machine.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { applyConfChange, decodeConfChange, findMember } from "./raft/membership.ts";
@@ -56,6 +57,8 @@ export interface NodeOptions {
 
 /** Ticks fed to the core at most per loop turn (after a long pause the rest follow). */
 const TICKS_PER_TURN_MAX = 100;
+/** Records encoded per slice of a background snapshot (a few milliseconds each). */
+const SNAPSHOT_SLICE_RECORDS = 20_000;
 /** Most peers a node waiting to be added answers before its log names the members. */
 const STRANGERS_MAX = 16;
 /** A learner within this many entries of the commit index is promoted to voter. */
@@ -565,9 +568,9 @@ export class RaftKvNode implements KvApi {
   }
 
   /**
-   * Every `snapshotEntries` applied entries: serialize the state machine
-   * here (it must not change meanwhile), write the file in the background
-   * while the loop goes on, then compact in a later turn.
+   * Every `snapshotEntries` applied entries: freeze the state machine here,
+   * encode it in slices and write the file in the background while the loop
+   * goes on, then compact in a later turn.
    */
   private maybeSnapshot(): void {
     if (this.snapshotting) return;
@@ -579,12 +582,14 @@ export class RaftKvNode implements KvApi {
       term: this.raft.log.term(applied),
       membership: this.machine.membership,
     };
-    const data = this.machine.snapshot();
+    const frozen = this.machine.freeze();
     this.snapshotting = true;
-    this.snapshotWrite = this.storage.saveSnapshot({ meta, data }).then(() => {
-      this.snapshotsSaved.push(meta);
-      this.kick();
-    }, (error) => this.onFatal(error instanceof Error ? error : new Error(String(error))));
+    this.snapshotWrite = encodeSnapshotInSlices(frozen, SNAPSHOT_SLICE_RECORDS, yieldToEventLoop)
+      .then((data) => this.storage.saveSnapshot({ meta, data }))
+      .then(() => {
+        this.snapshotsSaved.push(meta);
+        this.kick();
+      }, (error) => this.onFatal(error instanceof Error ? error : new Error(String(error))));
   }
 
   /** In the loop: the core learns of saved snapshots and the log is compacted behind them. */
@@ -771,4 +776,9 @@ function stableHash(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/** Lets timers, I/O and the loop run between slices of background work. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

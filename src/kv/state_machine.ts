@@ -10,7 +10,14 @@
 import type { KvRecord } from "../api.ts";
 import type { Entry, Membership } from "../raft/types.ts";
 import { decodeCommand } from "./command.ts";
-import { decodeSnapshot, encodeSnapshot, type StoredValue, valueOf } from "./snapshot.ts";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  freeze,
+  type FrozenState,
+  type StoredValue,
+  valueOf,
+} from "./snapshot.ts";
 
 /** What applying one `normal` entry did. */
 export type ApplyResult =
@@ -93,8 +100,14 @@ export class KvStateMachine {
         modIndex: index,
       });
     } else {
-      stored.value = command.value;
-      stored.modIndex = index;
+      // Replaced, never changed in place: a frozen snapshot may still hold the old record.
+      this.#records.set(command.key, {
+        value: command.value,
+        at: 0,
+        length: 0,
+        createIndex: stored.createIndex,
+        modIndex: index,
+      });
     }
     return { kind: "put", index };
   }
@@ -116,6 +129,19 @@ export class KvStateMachine {
   /** Serializes the applied index, the membership and every key into one buffer. */
   snapshot(): Uint8Array {
     return encodeSnapshot({
+      appliedIndex: this.#appliedIndex,
+      membership: this.#membership,
+      records: this.#records,
+      source: this.#source,
+    });
+  }
+
+  /**
+   * Freezes the current state for {@link encodeSnapshotInSlices}, which may
+   * then run while more entries apply.
+   */
+  freeze(): FrozenState {
+    return freeze({
       appliedIndex: this.#appliedIndex,
       membership: this.#membership,
       records: this.#records,

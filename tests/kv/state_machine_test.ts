@@ -195,3 +195,25 @@ Deno.test("restored values are read from the snapshot, survive a second snapshot
   assertEquals(fourth.get("a")?.value, "new");
   assertEquals(fourth.get("b")?.value, "");
 });
+
+Deno.test("a frozen state encodes in slices to the same bytes while the machine moves on", async () => {
+  const { encodeSnapshotInSlices } = await import("../../src/kv/snapshot.ts");
+  const machine = new KvStateMachine();
+  machine.setMembership([], 1);
+  for (let i = 0; i < 50; i++) {
+    machine.apply({ index: i + 2, term: 1, type: "normal", data: encodePut(`k${i}`, `v${i}`) });
+  }
+  const expected = machine.snapshot();
+  const frozen = machine.freeze();
+  let pauses = 0;
+  const sliced = encodeSnapshotInSlices(frozen, 7, () => {
+    pauses++;
+    return Promise.resolve();
+  });
+  // Overwrites and deletes after the freeze do not reach the frozen state.
+  machine.apply({ index: 52, term: 1, type: "normal", data: encodePut("k0", "changed") });
+  machine.apply({ index: 53, term: 1, type: "normal", data: encodeDelete("k1") });
+  assertEquals(await sliced, expected);
+  assertEquals(pauses, 8);
+  assertEquals(machine.get("k0")?.value, "changed");
+});
