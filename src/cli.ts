@@ -26,7 +26,8 @@ Flags:
                           retried with backoff, ignored once the directory holds state
   --heartbeat-ms N        leader heartbeat interval, also the tick (default 50)
   --election-ms N         election timeout, at least 3 heartbeats (default 500)
-  --snapshot-entries N    applied entries between snapshots (default 10000)
+  --snapshot-entries N    applied entries between snapshots (default 10000; with more than
+                          4N keys, a quarter of the key count)
   --log-level LEVEL       debug, info, warn or error (default info)
   -h, --help              this text
 

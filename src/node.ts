@@ -57,6 +57,8 @@ export interface NodeOptions {
 
 /** Ticks fed to the core at most per loop turn (after a long pause the rest follow). */
 const TICKS_PER_TURN_MAX = 100;
+/** A snapshot waits for at least 1/N as many applied entries as there are keys. */
+const SNAPSHOT_STATE_SHARE = 4;
 /** Records encoded per slice of a background snapshot (a few milliseconds each). */
 const SNAPSHOT_SLICE_RECORDS = 20_000;
 /** Most peers a node waiting to be added answers before its log names the members. */
@@ -576,7 +578,13 @@ export class RaftKvNode implements KvApi {
     if (this.snapshotting) return;
     const applied = this.machine.appliedIndex;
     const last = this.raft.snapshot()?.index ?? 0;
-    if (applied - last < this.snapshotEvery || applied !== this.raft.log.applied) return;
+    // A snapshot costs time proportional to the whole state: with many keys,
+    // wait for writes worth a fraction of it, so the cost per write stays flat.
+    const every = Math.max(
+      this.snapshotEvery,
+      Math.floor(this.machine.size / SNAPSHOT_STATE_SHARE),
+    );
+    if (applied - last < every || applied !== this.raft.log.applied) return;
     const meta = {
       index: applied,
       term: this.raft.log.term(applied),
