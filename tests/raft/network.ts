@@ -8,6 +8,7 @@
  * @module
  */
 
+import { newMessage } from "../../src/raft/message.ts";
 import {
   createRng,
   defaultConfig,
@@ -596,20 +597,5 @@ export function message(
   term: number,
   fields: Partial<Message> = {},
 ): Message {
-  return {
-    type,
-    from,
-    to,
-    term,
-    index: 0,
-    logTerm: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    hint: 0,
-    seq: 0,
-    ctx: 0,
-    snapshot: null,
-    ...fields,
-  };
+  return { ...newMessage(type, from, to, term), ...fields };
 }

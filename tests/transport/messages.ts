@@ -4,6 +4,7 @@
  * @module
  */
 
+import { newMessage } from "../../src/raft/message.ts";
 import type { Entry, Message, MessageType } from "../../src/raft/types.ts";
 
 /** A message of `type` from `from` to `to` with every field at its empty value, then `fields`. */
@@ -13,22 +14,7 @@ export function makeMessage(
   to: string,
   fields: Partial<Message> = {},
 ): Message {
-  return {
-    type,
-    from,
-    to,
-    term: 0,
-    index: 0,
-    logTerm: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    hint: 0,
-    seq: 0,
-    ctx: 0,
-    snapshot: null,
-    ...fields,
-  };
+  return { ...newMessage(type, from, to, 0), ...fields };
 }
 
 /** `count` normal entries from `firstIndex`, each with `dataBytes` bytes derived from its index. */
