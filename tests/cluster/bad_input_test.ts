@@ -188,5 +188,10 @@ Deno.test("garbage on the raft port closes that connection and nothing else", as
     }
     const now = await cluster.leader({ voters: 3 });
     await expectCommits(cluster, now, "after-idle");
+    // A member answers only members: a handshake alone does not make it dial the sender.
+    for (const node of cluster.nodes) {
+      const dialed = node.lines.filter((line) => line.includes("unreachable peer=intruder"));
+      assertEquals(dialed, [], `${node.id} dialed the intruder`);
+    }
   });
 });
