@@ -9,6 +9,7 @@ import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import {
   defaultConfig as defaultRaftConfig,
   type RaftConfig,
+  requirePositiveInteger,
   validateConfig,
 } from "./raft/config.ts";
 
@@ -103,11 +104,7 @@ export function advertised(addr: string, what: string): string {
 }
 
 function positive(config: NodeConfig, field: keyof NodeConfig): number {
-  const value = config[field];
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`Setting "${field}" must be a positive integer, got "${value}"`);
-  }
-  return value;
+  return requirePositiveInteger(config[field], `Setting "${field}"`);
 }
 
 /**

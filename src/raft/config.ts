@@ -55,12 +55,25 @@ export function defaultConfig(): RaftConfig {
   };
 }
 
-function positiveInteger(config: RaftConfig, field: keyof RaftConfig): number {
-  const value = config[field];
+/**
+ * Returns `value` when it is a positive integer; otherwise throws a
+ * `RangeError` saying `<label> must be a positive integer, got "<value>"`.
+ *
+ * @example
+ * ```ts
+ * import { requirePositiveInteger } from "./config.ts";
+ * if (requirePositiveInteger(3, "Setting") !== 3) throw new Error();
+ * ```
+ */
+export function requirePositiveInteger(value: unknown, label: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`Config "${field}" must be a positive integer, got "${value}"`);
+    throw new RangeError(`${label} must be a positive integer, got "${value}"`);
   }
   return value;
+}
+
+function positiveInteger(config: RaftConfig, field: keyof RaftConfig): number {
+  return requirePositiveInteger(config[field], `Config "${field}"`);
 }
 
 /**
