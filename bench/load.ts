@@ -131,6 +131,34 @@ class Tally {
   noteError(message: string): void {
     if (this.firstError === "") this.firstError = message;
   }
+
+  /**
+   * Records an answer that arrived `startMs` after the clock: its latency,
+   * its status, and for reads (`found` is false) a miss.
+   */
+  answered(startMs: number, status: number, key: number, found: boolean): void {
+    this.histogram.record(performance.now() - startMs);
+    this.requests++;
+    if (!this.countStatus(status)) return;
+    if (!found) {
+      this.misses++;
+      this.noteError(`Read of key "k${key}" did not return the stored value`);
+      return;
+    }
+    this.ok++;
+  }
+
+  /** Records a request that got no answer: a timeout, or a socket error (returns true). */
+  failed(timedOut: boolean, timeoutMs: number, error: unknown): boolean {
+    if (timedOut) {
+      this.timeouts++;
+      this.noteError(`Request timed out after ${timeoutMs} ms`);
+      return false;
+    }
+    this.socketErrors++;
+    this.noteError(errorText(error));
+    return true;
+  }
 }
 
 /** Hands out key numbers: at random until a deadline, or each of a share once. */
@@ -242,24 +270,11 @@ async function rawRunner(
       conn.startedAtMs = startMs;
       try {
         const info = await conn.request(requests[key]!);
-        tally.histogram.record(performance.now() - startMs);
-        tally.requests++;
-        if (!tally.countStatus(info.status)) continue;
-        if (checkBody && indexOfBytes(conn.buffer, expected, info.bodyStart, info.bodyEnd) < 0) {
-          tally.misses++;
-          tally.noteError(`Read of key "k${key}" did not return the stored value`);
-          continue;
-        }
-        tally.ok++;
+        const found = !checkBody ||
+          indexOfBytes(conn.buffer, expected, info.bodyStart, info.bodyEnd) >= 0;
+        tally.answered(startMs, info.status, key, found);
       } catch (error) {
-        if (conn.aborted) {
-          tally.timeouts++;
-          tally.noteError(`Request timed out after ${options.timeoutMs} ms`);
-        } else {
-          tally.socketErrors++;
-          tally.noteError(errorText(error));
-          await delay(errorBackoffMs);
-        }
+        if (tally.failed(conn.aborted, options.timeoutMs, error)) await delay(errorBackoffMs);
       } finally {
         conn.startedAtMs = -1;
       }
@@ -310,24 +325,10 @@ function fetchRunner(
         signal,
       });
       const body = new Uint8Array(await response.arrayBuffer());
-      tally.histogram.record(performance.now() - startMs);
-      tally.requests++;
-      if (!tally.countStatus(response.status)) return;
-      if (checkBody && indexOfBytes(body, expected, 0, body.length) < 0) {
-        tally.misses++;
-        tally.noteError(`Read of key "k${key}" did not return the stored value`);
-        return;
-      }
-      tally.ok++;
+      const found = !checkBody || indexOfBytes(body, expected, 0, body.length) >= 0;
+      tally.answered(startMs, response.status, key, found);
     } catch (error) {
-      if (signal.aborted) {
-        tally.timeouts++;
-        tally.noteError(`Request timed out after ${options.timeoutMs} ms`);
-      } else {
-        tally.socketErrors++;
-        tally.noteError(errorText(error));
-        await delay(errorBackoffMs);
-      }
+      if (tally.failed(signal.aborted, options.timeoutMs, error)) await delay(errorBackoffMs);
     }
   }
   return {
