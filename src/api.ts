@@ -53,6 +53,12 @@ export interface NodeStatus {
   appliedIndex: number;
   lastLogIndex: number;
   snapshotIndex: number;
+  /**
+   * Peer input refused or dropped since start: handshakes refused, frames
+   * that broke the protocol, and messages from senders this node cannot
+   * place or that no correct peer sends.
+   */
+  droppedPeerMessages: number;
   members: MemberStatus[];
 }
 

@@ -25,9 +25,11 @@ import {
 } from "./api.ts";
 import { advertised, type NodeConfig, raftConfigFor } from "./config.ts";
 import { encodeDelete, encodePut } from "./kv/command.ts";
-import { encodeSnapshotInSlices } from "./kv/snapshot.ts";
+import { decodeSnapshot, encodeSnapshotInSlices, type SnapshotContent } from "./kv/snapshot.ts";
 import { type ApplyResult, KvStateMachine } from "./kv/state_machine.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { RateLimitedLog } from "./log_rate.ts";
+import { TERM_MAX } from "./raft/limits.ts";
 import { applyConfChange, decodeConfChange, findMember } from "./raft/membership.ts";
 import { bootstrapState, RaftNode } from "./raft/raft.ts";
 import { createRng } from "./raft/rng.ts";
@@ -44,6 +46,7 @@ import type {
 } from "./raft/types.ts";
 import { FileStorage } from "./storage/file_storage.ts";
 import type { RecoveredState } from "./storage/types.ts";
+import { clustersConflict } from "./transport/handshake.ts";
 import { TcpTransport } from "./transport/tcp_transport.ts";
 import type { PeerInfo } from "./transport/types.ts";
 import { Waiters } from "./waiters.ts";
@@ -61,8 +64,16 @@ const TICKS_PER_TURN_MAX = 100;
 const SNAPSHOT_STATE_SHARE = 4;
 /** Records encoded per slice of a background snapshot (a few milliseconds each). */
 const SNAPSHOT_SLICE_RECORDS = 20_000;
-/** Most peers a node waiting to be added answers before its log names the members. */
+/** Most peers outside its configuration a node answers (while waiting to be added or lagging). */
 const STRANGERS_MAX = 16;
+/** How far ahead of ours a stranger's term may be for its message to be heard. */
+const STRANGER_TERMS_AHEAD_MAX = 1000;
+/** What a stranger may send a member: what a leader or a candidate sends. */
+const STRANGER_TYPES: ReadonlySet<string> = new Set(["app", "hb", "snap", "vote", "preVote"]);
+/** Least time between two log lines about bad messages from one peer. */
+const DROP_LOG_INTERVAL_MS = 10_000;
+/** Longest a join may wait for the node at the given address to answer a probe. */
+const PROBE_TIMEOUT_MS = 3000;
 /** A learner within this many entries of the commit index is promoted to voter. */
 const PROMOTE_LAG_ENTRIES_MAX = 1000;
 
@@ -85,8 +96,15 @@ export class RaftKvNode implements KvApi {
   private snapshotting = false;
   private snapshotsSaved: SnapshotMeta[] = [];
   private snapshotWrite: Promise<void> = Promise.resolve();
-  /** Peers answered before our log named the members (see `onPeer`). */
-  private readonly strangers = new Set<NodeId>();
+  /** Peers outside our configuration that we answer, with their Raft address (see `onPeer`). */
+  private readonly strangers = new Map<NodeId, string>();
+  /** Nodes this leader is adding: their handshakes are admitted before the log names them. */
+  private readonly joining = new Set<NodeId>();
+  /** Peer messages dropped here: from a sender we cannot place, or refused by the core. */
+  private messagesDropped = 0;
+  private readonly dropLog: RateLimitedLog;
+  /** Snapshots from the network, decoded when they arrived. */
+  private readonly decodedSnapshots = new WeakMap<Uint8Array, SnapshotContent>();
   /** A commit-only hard state not yet written: it rides along with the next sync. */
   private unsavedHardState: HardState | null = null;
   private readonly promotions = new Map<NodeId, (() => void)[]>();
@@ -124,6 +142,7 @@ export class RaftKvNode implements KvApi {
       Deno.exit(1);
     });
     this.storage = storage;
+    this.dropLog = new RateLimitedLog(this.log, DROP_LOG_INTERVAL_MS);
     this.clusterId = storage.identity().clusterId;
     this.raftAddr = advertised(config.raftAddr, "Raft address");
     // Nodes apply the same entries at about the same time; a per-node offset
@@ -139,12 +158,9 @@ export class RaftKvNode implements KvApi {
       clusterId: () => this.clusterId,
       logger: this.log,
     }, {
-      onMessage: (m) => {
-        this.inbox.push(m);
-        this.kick();
-      },
+      onMessage: (m) => this.receive(m),
       onPeer: (info) => this.onPeer(info),
-      onForeignCluster: (info) => this.mayAdopt(info),
+      admit: (info, inbound) => this.admitPeer(info, inbound),
     });
   }
 
@@ -157,6 +173,11 @@ export class RaftKvNode implements KvApi {
       logger,
     });
     let state = storage.recovered();
+    const absurd = absurdState(state, config.dataDir);
+    if (absurd !== null) {
+      await storage.close();
+      throw new Error(absurd);
+    }
     const fresh = state.hardState.term === 0 && state.entries.length === 0 &&
       state.snapshot === null;
     if (fresh && config.join === "") {
@@ -241,6 +262,16 @@ export class RaftKvNode implements KvApi {
   }
 
   private async addMember(request: JoinRequest): Promise<{ id: NodeId; index: number }> {
+    // The new node dials us as soon as it hears our probe: admit it from now on.
+    if (request.id !== "") this.joining.add(request.id);
+    try {
+      return await this.probeAndAdd(request);
+    } finally {
+      this.joining.delete(request.id);
+    }
+  }
+
+  private async probeAndAdd(request: JoinRequest): Promise<{ id: NodeId; index: number }> {
     const info = await this.probe(request.raftAddr);
     if (request.id !== "" && info.id !== request.id) {
       throw new RejectedError(
@@ -248,6 +279,7 @@ export class RaftKvNode implements KvApi {
       );
     }
     const id = info.id;
+    this.joining.add(id);
     const httpAddr = request.httpAddr !== "" ? request.httpAddr : info.httpAddr;
     const membership = this.raft.currentMembership();
     const existing = findMember(membership, id);
@@ -266,7 +298,11 @@ export class RaftKvNode implements KvApi {
         `Cannot join: node id "${id}" is already a member at "${existing.raftAddr}"`,
       );
     }
-    await this.waitVoter(id);
+    try {
+      await this.waitVoter(id);
+    } finally {
+      this.joining.delete(id);
+    }
     return { id, index };
   }
 
@@ -303,6 +339,7 @@ export class RaftKvNode implements KvApi {
       appliedIndex: this.machine.appliedIndex,
       lastLogIndex: this.raft.log.lastIndex(),
       snapshotIndex: this.raft.snapshot()?.index ?? 0,
+      droppedPeerMessages: this.droppedPeerMessages(),
       members: this.raft.currentMembership().map((m) => {
         const p = progress.get(m.id);
         return {
@@ -421,7 +458,10 @@ export class RaftKvNode implements KvApi {
     this.snapshotFailures = [];
     const inbox = this.inbox;
     this.inbox = [];
-    for (const m of inbox) this.raft.step(m);
+    for (const m of inbox) {
+      const dropped = this.raft.step(m);
+      if (dropped !== null) this.dropMessage(m, dropped);
+    }
     const proposals = this.proposals;
     this.proposals = [];
     for (const p of proposals) this.proposeOne(p);
@@ -460,7 +500,9 @@ export class RaftKvNode implements KvApi {
     this.send(rd.messages);
     if (rd.snapshot !== null) {
       await this.storage.saveSnapshot(rd.snapshot);
-      this.machine.restore(rd.snapshot.data);
+      const decoded = this.decodedSnapshots.get(rd.snapshot.data);
+      if (decoded !== undefined) this.machine.restoreContent(decoded);
+      else this.machine.restore(rd.snapshot.data);
       this.log.info("installed snapshot", { index: rd.snapshot.meta.index });
     }
     for (const entry of rd.committed) this.apply(entry);
@@ -540,6 +582,7 @@ export class RaftKvNode implements KvApi {
     if (now.lead !== before.lead && now.lead !== "") {
       this.log.info("leader is known", { leader: now.lead, term: now.term });
     }
+    if (now.lead !== before.lead) this.pruneStrangers();
     if (before.role === "leader" && now.role !== "leader") {
       this.waiters.failAll(
         new UnavailableError(
@@ -624,12 +667,7 @@ export class RaftKvNode implements KvApi {
     for (const m of previous) {
       if (findMember(membership, m.id) === undefined) this.transport.removePeer(m.id);
     }
-    if (findMember(membership, this.config.id) !== undefined) {
-      for (const id of this.strangers) {
-        if (findMember(membership, id) === undefined) this.transport.removePeer(id);
-      }
-      this.strangers.clear();
-    }
+    this.pruneStrangers();
     if (
       findMember(previous, this.config.id) !== undefined &&
       findMember(membership, this.config.id) === undefined
@@ -640,7 +678,7 @@ export class RaftKvNode implements KvApi {
 
   private async probe(raftAddr: string): Promise<PeerInfo> {
     try {
-      return await this.transport.probe(raftAddr, 3000);
+      return await this.transport.probe(raftAddr, PROBE_TIMEOUT_MS);
     } catch (error) {
       throw new RejectedError(
         `Cannot join: the node at "${raftAddr}" did not accept us: ${
@@ -674,25 +712,133 @@ export class RaftKvNode implements KvApi {
   }
 
   /**
-   * A peer completed a handshake. A node waiting to be added (its log does
-   * not hold itself yet) answers peers at the address they announced; once
-   * its log names the members, those links go. A fresh node learns its
-   * cluster id from the first leader.
+   * A peer completed a handshake. A node answers a peer its configuration
+   * does not name (a stranger) at the address it announced while it waits to
+   * be added, or while it follows that peer as leader (a leader added while
+   * this node was away); once its log names the members, those links go. A
+   * fresh node learns its cluster id from the first leader.
    */
   private onPeer(info: PeerInfo): void {
     const membership = this.raft.currentMembership();
-    const waiting = findMember(membership, this.config.id) === undefined;
     if (
-      waiting && info.id !== this.config.id && findMember(membership, info.id) === undefined &&
-      this.strangers.size < STRANGERS_MAX
+      info.id !== this.config.id && findMember(membership, info.id) === undefined &&
+      (this.strangers.has(info.id) || this.strangers.size < STRANGERS_MAX)
     ) {
-      this.strangers.add(info.id);
+      this.strangers.set(info.id, info.raftAddr);
       this.transport.setPeer(info.id, info.raftAddr);
     }
     if (this.clusterId !== "" || info.clusterId === "") return;
     this.clusterId = info.clusterId;
     this.storage.setClusterId(info.clusterId).catch((error) => this.onFatal(error));
     this.log.info("joined cluster", { cluster: info.clusterId, via: info.id });
+  }
+
+  /** Drops links to strangers we neither wait for nor follow; members' links are kept. */
+  private pruneStrangers(): void {
+    const membership = this.raft.currentMembership();
+    const waiting = findMember(membership, this.config.id) === undefined;
+    const lead = this.raft.state().lead;
+    for (const id of [...this.strangers.keys()]) {
+      const member = findMember(membership, id) !== undefined;
+      if (!member && (waiting || id === lead)) continue;
+      this.strangers.delete(id);
+      if (!member) this.transport.removePeer(id);
+    }
+  }
+
+  /**
+   * Whom the transport talks to. Inbound, a peer must name our cluster and
+   * be one we can place: a member, a node this leader is adding, or (while
+   * this node waits to be added or knows no leader) a possible leader. A
+   * fresh node admits the member that is adding it; a node of another
+   * cluster only when this node may be adopted. Outbound, we chose the peer:
+   * only a conflicting cluster id is refused.
+   */
+  private admitPeer(info: PeerInfo, inbound: boolean): string | null {
+    const ours = this.clusterId;
+    const conflict = `Peer "${info.id}" is in cluster "${info.clusterId}", not "${ours}"`;
+    if (!inbound) return clustersConflict(ours, info.clusterId) ? conflict : null;
+    if (info.clusterId === "") return `Peer "${info.id}" names no cluster`;
+    if (ours === "") return null;
+    if (info.clusterId !== ours) {
+      const verdict = this.mayAdopt(info);
+      return verdict === true ? null : `${conflict}: ${verdict}`;
+    }
+    if (this.canPlace(info.id)) return null;
+    return `Node "${info.id}" is not a member of cluster "${ours}"`;
+  }
+
+  private canPlace(id: NodeId): boolean {
+    const membership = this.raft.currentMembership();
+    if (findMember(membership, id) !== undefined || this.joining.has(id)) return true;
+    if (this.strangers.has(id)) return true;
+    return findMember(membership, this.config.id) === undefined || this.raft.state().lead === "";
+  }
+
+  /** Hands a peer's message to the loop, unless it must be dropped. */
+  private receive(m: Message): void {
+    const refused = this.knowsSender(m)
+      ? (m.type === "snap" ? this.checkSnapshot(m) : null)
+      : `"${m.from}" is not a member of this node's configuration`;
+    if (refused !== null) return this.dropMessage(m, refused);
+    this.inbox.push(m);
+    this.kick();
+  }
+
+  /**
+   * Members are heard. A node waiting to be added hears the strangers it
+   * answers. A member hears a stranger only as a possible leader or
+   * candidate (one added while this node was away, which the cluster may
+   * need), only while it follows no other leader, and only a bounded number
+   * of terms ahead, so no stranger can push its term toward the limit.
+   */
+  private knowsSender(m: Message): boolean {
+    const membership = this.raft.currentMembership();
+    if (findMember(membership, m.from) !== undefined) return true;
+    if (!this.strangers.has(m.from)) return false;
+    if (findMember(membership, this.config.id) === undefined) return true;
+    const { lead, term } = this.raft.state();
+    if ((lead !== "" && lead !== m.from) || m.term > term + STRANGER_TERMS_AHEAD_MAX) return false;
+    return STRANGER_TYPES.has(m.type);
+  }
+
+  /**
+   * A snapshot is decoded and checked against its metadata before the core
+   * sees it, so a corrupt one is dropped instead of being installed. The
+   * decoded state is kept for the restore.
+   */
+  private checkSnapshot(m: Message): string | null {
+    const snapshot = m.snapshot!;
+    let content: SnapshotContent;
+    try {
+      content = decodeSnapshot(snapshot.data);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    if (content.appliedIndex !== snapshot.meta.index) {
+      return `snapshot data is at index ${content.appliedIndex}, its metadata says ${snapshot.meta.index}`;
+    }
+    if (JSON.stringify(content.membership) !== JSON.stringify(snapshot.meta.membership)) {
+      return "snapshot data and metadata name different members";
+    }
+    this.decodedSnapshots.set(snapshot.data, content);
+    return null;
+  }
+
+  private dropMessage(m: Message, reason: string): void {
+    this.messagesDropped++;
+    this.dropLog.warn(m.from, "dropped a peer message", {
+      from: m.from,
+      type: m.type,
+      term: m.term,
+      reason,
+    });
+  }
+
+  /** Everything refused or dropped from peers: handshakes, frames and messages. */
+  private droppedPeerMessages(): number {
+    const inbound = this.transport.inboundStats();
+    return this.messagesDropped + inbound.handshakesRefused + inbound.framesDropped;
   }
 
   /**
@@ -789,4 +935,18 @@ function stableHash(text: string): number {
 /** Lets timers, I/O and the loop run between slices of background work. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Why recovered state cannot be served, or null: a term at or beyond
+ * `TERM_MAX` was never reached by a working cluster, only forced in by a
+ * bad peer, and a node holding it would stop every election.
+ */
+function absurdState(state: RecoveredState, dataDir: string): string | null {
+  const last = state.entries[state.entries.length - 1];
+  const term = Math.max(state.hardState.term, last?.term ?? 0, state.snapshot?.meta.term ?? 0);
+  if (term < TERM_MAX) return null;
+  return `Cannot start: the log in "${dataDir}/wal" holds term ${term}, at or above the ` +
+    `largest a cluster may reach (${TERM_MAX}); restore this member from a backup or ` +
+    `remove it and join a fresh data directory`;
 }

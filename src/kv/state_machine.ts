@@ -15,6 +15,7 @@ import {
   encodeSnapshot,
   freeze,
   type FrozenState,
+  type SnapshotContent,
   type StoredValue,
   valueOf,
 } from "./snapshot.ts";
@@ -154,7 +155,11 @@ export class KvStateMachine {
    * first: on corruption this throws and the current state is kept.
    */
   restore(bytes: Uint8Array): void {
-    const content = decodeSnapshot(bytes);
+    this.restoreContent(decodeSnapshot(bytes));
+  }
+
+  /** Replaces the whole state with a snapshot's that was already decoded (and so validated). */
+  restoreContent(content: SnapshotContent): void {
     this.#records = content.records;
     this.#source = content.source;
     this.#membership = content.membership;

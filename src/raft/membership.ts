@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ADDRESS_LENGTH_MAX, NODE_ID_LENGTH_MAX } from "./limits.ts";
 import type { ConfChange, Member, Membership, NodeId } from "./types.ts";
 
 const encoder = new TextEncoder();
@@ -27,15 +28,55 @@ export function encodeConfChange(change: ConfChange): Uint8Array {
 
 /** Decodes a `conf` entry's data; throws on anything that is not a well-formed change. */
 export function decodeConfChange(data: Uint8Array): ConfChange {
-  const value: unknown = JSON.parse(decoder.decode(data));
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(data));
+  } catch {
+    throw new Error("Conf change is not JSON");
+  }
   if (typeof value !== "object" || value === null) throw new Error("Conf change is not an object");
   const { op, id, raftAddr, httpAddr } = value as Record<string, unknown>;
   if (!CONF_OPS.includes(op as ConfChange["op"])) throw new Error(`Unknown conf change "${op}"`);
-  if (typeof id !== "string" || id === "") throw new Error("Conf change has no node id");
-  if (typeof raftAddr !== "string" || typeof httpAddr !== "string") {
-    throw new Error(`Conf change for "${id}" has bad addresses`);
+  const invalid = checkMember({ id, voter: false, raftAddr, httpAddr });
+  if (invalid !== null) throw new Error(`Conf change: ${invalid}`);
+  return {
+    op: op as ConfChange["op"],
+    id: id as string,
+    raftAddr: raftAddr as string,
+    httpAddr: httpAddr as string,
+  };
+}
+
+/**
+ * Why `value` is not a well-formed member (id, voter flag, addresses within
+ * their bounds), or null when it is.
+ *
+ * @example
+ * ```ts
+ * import { checkMember } from "./membership.ts";
+ * if (checkMember({ id: "n1", voter: true, raftAddr: "a:1", httpAddr: "" }) !== null) {
+ *   throw new Error();
+ * }
+ * if (checkMember({ id: "", voter: true, raftAddr: "a:1", httpAddr: "" }) === null) {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function checkMember(value: unknown): string | null {
+  if (typeof value !== "object" || value === null) return "a member is not an object";
+  const { id, voter, raftAddr, httpAddr } = value as Record<string, unknown>;
+  if (typeof id !== "string" || id === "" || id.length > NODE_ID_LENGTH_MAX) {
+    return `member id ${
+      JSON.stringify(id)?.slice(0, 80)
+    } is not 1..${NODE_ID_LENGTH_MAX} characters`;
   }
-  return { op: op as ConfChange["op"], id, raftAddr, httpAddr };
+  if (typeof voter !== "boolean") return `member "${id}" has no voter flag`;
+  for (const addr of [raftAddr, httpAddr]) {
+    if (typeof addr !== "string" || addr.length > ADDRESS_LENGTH_MAX) {
+      return `member "${id}" has a bad address`;
+    }
+  }
+  return null;
 }
 
 /** The member with `id`, or undefined. */

@@ -9,6 +9,8 @@
  */
 
 import { assert } from "./assert.ts";
+import { TERM_MAX } from "./limits.ts";
+import { checkMessage } from "./message_check.ts";
 import type { RaftConfig } from "./config.ts";
 import { validateConfig } from "./config.ts";
 import { newMessage } from "./message.ts";
@@ -161,29 +163,34 @@ export class RaftNode {
     else this.tickElection();
   }
 
-  /** Feeds one message from a peer. */
-  step(m: Message): void {
+  /**
+   * Feeds one message from a peer. Returns null when the message was stepped
+   * (or ignored by a rule of the protocol), or why it was dropped: a message
+   * no correct peer sends, such as a number out of range or an
+   * acknowledgement of an entry this leader never had. Input from the
+   * network is checked here, never asserted.
+   */
+  step(m: Message): string | null {
+    const invalid = checkMessage(m) ?? (m.to === this.id ? null : `addressed to "${m.to}"`);
+    if (invalid !== null) return invalid;
     if (m.term > this.term) {
-      if (!this.acceptHigherTerm(m)) return;
+      if (!this.acceptHigherTerm(m)) return null;
     } else if (m.term < this.term) {
       this.answerStaleTerm(m);
-      return;
+      return null;
     }
     if (m.type === "vote" || m.type === "preVote") {
       this.handleVoteRequest(m);
-      return;
+      return null;
     }
     switch (this.role) {
       case "leader":
-        this.stepLeader(m);
-        break;
+        return this.stepLeader(m);
       case "candidate":
       case "preCandidate":
-        this.stepCandidate(m);
-        break;
+        return this.stepCandidate(m);
       case "follower":
-        this.stepFollower(m);
-        break;
+        return this.stepFollower(m);
     }
   }
 
@@ -384,6 +391,7 @@ export class RaftNode {
   /** A message from a higher term: returns false when it must be ignored. */
   private acceptHigherTerm(m: Message): boolean {
     if (m.type === "vote" || m.type === "preVote") {
+      if (!this.mayRaiseTerm(m)) return false;
       // §4.2.3: while a follower hears from a leader it ignores vote requests,
       // so a removed or partitioned server cannot depose a working leader.
       // A node that just started may have acknowledged a leader before it
@@ -392,7 +400,9 @@ export class RaftNode {
       const inLease = this.config.checkQuorum &&
         ((this.lead !== NO_NODE && this.electionElapsed < this.config.electionTicks) ||
           this.ticks < this.config.electionTicks);
-      if (inLease && m.ctx !== CAMPAIGN_TRANSFER) return false;
+      // A transfer (§3.10) overrides the lease only for the term right after ours.
+      const transfer = m.ctx === CAMPAIGN_TRANSFER && m.term === this.term + 1;
+      if (inLease && !transfer) return false;
       if (m.type === "preVote") return true;
       this.becomeFollower(m.term, NO_NODE);
       return true;
@@ -401,6 +411,19 @@ export class RaftNode {
     const fromLeader = m.type === "app" || m.type === "hb" || m.type === "snap";
     this.becomeFollower(m.term, fromLeader ? m.from : NO_NODE);
     return true;
+  }
+
+  /**
+   * Whether a vote request may raise our term: a voter of our configuration
+   * may. Anyone else (a stranger, a learner, a removed server) only with a
+   * log ahead of ours: a voter added while this node was away, which the
+   * cluster may need for a quorum. A node that knows no configuration yet
+   * cannot tell, and has nothing a vote could disturb.
+   */
+  private mayRaiseTerm(m: Message): boolean {
+    if (this.membership.length === 0 || isVoter(this.membership, m.from)) return true;
+    const lastTerm = this.log.lastTerm();
+    return m.logTerm > lastTerm || (m.logTerm === lastTerm && m.index > this.log.lastIndex());
   }
 
   /** A message from an older term: tell a stale leader or pre-candidate our term. */
@@ -505,6 +528,8 @@ export class RaftNode {
   private campaign(preVote: boolean, force: boolean): void {
     if (!this.promotable()) return;
     if (this.pendingSnapshot !== null) return;
+    // Unreachable unless the durable term is absurd: the driver refuses to start then.
+    if (this.term + 1 >= TERM_MAX) return;
     if (preVote) {
       this.role = "preCandidate";
       this.lead = NO_NODE;
@@ -552,21 +577,23 @@ export class RaftNode {
     return false;
   }
 
-  private stepCandidate(m: Message): void {
+  private stepCandidate(m: Message): string | null {
     const myResp = this.role === "preCandidate" ? "preVoteResp" : "voteResp";
     if (m.type === "app" || m.type === "hb" || m.type === "snap") {
       // A leader of our term exists (§3.4).
       this.becomeFollower(this.term, m.from);
-      this.stepFollower(m);
-    } else if (m.type === myResp) {
+      return this.stepFollower(m);
+    }
+    if (m.type === myResp) {
       this.votes.set(m.from, !m.reject);
       this.tallyVotes();
     }
+    return null;
   }
 
   // ---- follower ----------------------------------------------------------
 
-  private stepFollower(m: Message): void {
+  private stepFollower(m: Message): string | null {
     switch (m.type) {
       case "app":
         this.heardFromLeader(m.from);
@@ -582,6 +609,10 @@ export class RaftNode {
         this.handleSnapshot(m);
         break;
       case "timeoutNow":
+        // Only the leader hands its leadership over (a node may also ask itself, as tests do).
+        if (m.from !== this.lead && m.from !== this.id) {
+          return `timeoutNow from "${m.from}", who is not the leader`;
+        }
         // §3.10: the leader asks us to campaign now, skipping PreVote.
         this.campaign(false, true);
         break;
@@ -591,6 +622,7 @@ export class RaftNode {
       default:
         break;
     }
+    return null;
   }
 
   private heardFromLeader(from: NodeId): void {
@@ -768,17 +800,35 @@ export class RaftNode {
     return active >= Math.floor(voters.length / 2) + 1;
   }
 
-  private stepLeader(m: Message): void {
+  private stepLeader(m: Message): string | null {
     const pr = this.prs.get(m.from);
     if (m.type === "readIndex") {
       this.leaderRead(m.ctx, m.from);
-      return;
+      return null;
     }
-    if (pr === undefined) return;
+    if (pr === undefined) return null;
+    const impossible = this.impossibleResponse(m);
+    if (impossible !== null) return impossible;
     pr.recentActive = true;
     pr.lastContactTick = this.ticks;
     if (m.type === "appResp") this.handleAppendResponse(m, pr);
     else if (m.type === "hbResp") this.handleHeartbeatResponse(m, pr);
+    return null;
+  }
+
+  /**
+   * Why a response of this term cannot answer anything this leader sent, or
+   * null: it names an index beyond our log or a heartbeat round never sent.
+   */
+  private impossibleResponse(m: Message): string | null {
+    const last = this.log.lastIndex();
+    if (m.type === "appResp" && m.index > last) {
+      return `"${m.from}" answers for index ${m.index}, beyond the log's last ${last}`;
+    }
+    if (m.type === "hbResp" && m.seq > this.hbSeq) {
+      return `"${m.from}" acknowledges heartbeat round ${m.seq}, above the last sent ${this.hbSeq}`;
+    }
+    return null;
   }
 
   private handleAppendResponse(m: Message, pr: Progress): void {

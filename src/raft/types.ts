@@ -100,6 +100,22 @@ export type MessageType =
   /** The leader's answer: `index` is the read index for `ctx`. */
   | "readIndexResp";
 
+/** Every message type, in wire-tag order: a type's position is its tag. Append only. */
+export const MESSAGE_TYPES: readonly MessageType[] = [
+  "app",
+  "appResp",
+  "hb",
+  "hbResp",
+  "vote",
+  "voteResp",
+  "preVote",
+  "preVoteResp",
+  "snap",
+  "timeoutNow",
+  "readIndex",
+  "readIndexResp",
+];
+
 /**
  * A message between peers. Every field is always present (one object shape
  * for the hot path); fields a type does not use hold 0, `false`, `[]` or `null`.

@@ -94,12 +94,12 @@ export class ByteReader {
     return value;
   }
 
-  /** Reads a float64 that must be a safe integer, `>= 0` unless `signed`. */
-  int(field: string, signed = false): number {
+  /** Reads a float64 that must be an integer in `[0, max)` (any non-negative safe integer by default). */
+  int(field: string, max = Number.MAX_SAFE_INTEGER + 1): number {
     this.need(8);
     const value = this.view.getFloat64(this.pos, true);
-    if (!Number.isSafeInteger(value) || (!signed && value < 0)) {
-      this.fail(`${field} "${value}" is not a ${signed ? "" : "non-negative "}safe integer`);
+    if (!Number.isSafeInteger(value) || value < 0 || value >= max) {
+      this.fail(`${field} "${value}" is not an integer in 0..${max - 1}`);
     }
     this.pos += 8;
     return value;

@@ -10,32 +10,26 @@
  * if snapshot: f64 index, f64 term, u32 length + membership JSON, u32 length + data
  * ```
  *
- * Integers travel as float64 (exact up to 2^53) and are checked on both
- * sides. Decoding validates every length against the input and copies entry
+ * Integers travel as float64 and are checked on both sides against the
+ * ranges of `src/raft/limits.ts` (terms and indexes below 2^48). Decoding validates every length against the input and copies entry
  * data into one fresh buffer per message, so the input may be reused.
  *
  * @module
  */
 
-import type { Entry, EntryType, Member, Message, MessageType, Snapshot } from "../raft/types.ts";
+import {
+  type Entry,
+  type EntryType,
+  type Member,
+  type Message,
+  MESSAGE_TYPES,
+  type MessageType,
+  type Snapshot,
+} from "../raft/types.ts";
+import { COUNTER_MAX, INDEX_MAX, MEMBERS_MAX, TERM_MAX } from "../raft/limits.ts";
+import { checkMember } from "../raft/membership.ts";
 import { ByteReader } from "./byte_reader.ts";
 import { ByteWriter } from "./byte_writer.ts";
-
-/** Message types in tag order: a type's index is its wire tag. Append only. */
-const MESSAGE_TYPES: readonly MessageType[] = [
-  "app",
-  "appResp",
-  "hb",
-  "hbResp",
-  "vote",
-  "voteResp",
-  "preVote",
-  "preVoteResp",
-  "snap",
-  "timeoutNow",
-  "readIndex",
-  "readIndexResp",
-];
 
 const MESSAGE_TAGS: Record<MessageType, number> = Object.fromEntries(
   MESSAGE_TYPES.map((type, tag) => [type, tag]),
@@ -53,18 +47,14 @@ export const NODE_ID_BYTES_MAX = 255;
 const ENTRY_HEADER_BYTES = 8 + 8 + 1 + 4;
 /** Bytes of a message besides ids, entries and snapshot. */
 const MESSAGE_FIXED_BYTES = 1 + 1 + 2 + 2 + 7 * 8 + 4;
-/** Most members a decoded snapshot membership may list. */
-const MEMBERS_MAX = 1024;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
-function checkInt(value: number, field: string, signed = false): void {
-  if (!Number.isSafeInteger(value) || (!signed && value < 0)) {
+function checkInt(value: number, field: string, max = COUNTER_MAX + 1): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value >= max) {
     throw new Error(
-      `Cannot encode message: ${field} "${value}" is not a ${
-        signed ? "" : "non-negative "
-      }safe integer`,
+      `Cannot encode message: ${field} "${value}" is not an integer in 0..${max - 1}`,
     );
   }
 }
@@ -130,13 +120,13 @@ function writeMessage(w: ByteWriter, m: Message): void {
 }
 
 function writeNumbers(w: ByteWriter, m: Message): void {
-  checkInt(m.term, "term");
-  checkInt(m.index, "index");
-  checkInt(m.logTerm, "logTerm");
-  checkInt(m.commit, "commit");
-  checkInt(m.hint, "hint");
-  checkInt(m.seq, "seq", true);
-  checkInt(m.ctx, "ctx", true);
+  checkInt(m.term, "term", TERM_MAX);
+  checkInt(m.index, "index", INDEX_MAX);
+  checkInt(m.logTerm, "logTerm", TERM_MAX);
+  checkInt(m.commit, "commit", INDEX_MAX);
+  checkInt(m.hint, "hint", INDEX_MAX);
+  checkInt(m.seq, "seq");
+  checkInt(m.ctx, "ctx");
   w.f64(m.term);
   w.f64(m.index);
   w.f64(m.logTerm);
@@ -147,8 +137,8 @@ function writeNumbers(w: ByteWriter, m: Message): void {
 }
 
 function writeEntry(w: ByteWriter, entry: Entry): void {
-  checkInt(entry.index, "entry index");
-  checkInt(entry.term, "entry term");
+  checkInt(entry.index, "entry index", INDEX_MAX);
+  checkInt(entry.term, "entry term", TERM_MAX);
   const type = entry.type === "normal" ? 0 : entry.type === "conf" ? 1 : -1;
   if (type < 0) throw new Error(`Cannot encode message: unknown entry type "${entry.type}"`);
   w.f64(entry.index);
@@ -159,8 +149,8 @@ function writeEntry(w: ByteWriter, entry: Entry): void {
 }
 
 function writeSnapshot(w: ByteWriter, snapshot: Snapshot): void {
-  checkInt(snapshot.meta.index, "snapshot index");
-  checkInt(snapshot.meta.term, "snapshot term");
+  checkInt(snapshot.meta.index, "snapshot index", INDEX_MAX);
+  checkInt(snapshot.meta.term, "snapshot term", TERM_MAX);
   const membership = textEncoder.encode(JSON.stringify(snapshot.meta.membership));
   w.f64(snapshot.meta.index);
   w.f64(snapshot.meta.term);
@@ -188,15 +178,15 @@ export function decodeMessage(bytes: Uint8Array): Message {
     type,
     from,
     to,
-    term: r.int("term"),
-    index: r.int("index"),
-    logTerm: r.int("logTerm"),
+    term: r.int("term", TERM_MAX),
+    index: r.int("index", INDEX_MAX),
+    logTerm: r.int("logTerm", TERM_MAX),
     entries: [],
-    commit: r.int("commit"),
+    commit: r.int("commit", INDEX_MAX),
     reject: (flags & FLAG_REJECT) !== 0,
-    hint: r.int("hint"),
-    seq: r.int("seq", true),
-    ctx: r.int("ctx", true),
+    hint: r.int("hint", INDEX_MAX),
+    seq: r.int("seq"),
+    ctx: r.int("ctx"),
     snapshot: null,
   };
   message.entries = readEntries(r);
@@ -226,8 +216,8 @@ function readEntries(r: ByteReader): Entry[] {
   const region = r.bytes.slice(start, start + regionBytes);
   const entries: Entry[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const index = r.int("entry index");
-    const term = r.int("entry term");
+    const index = r.int("entry index", INDEX_MAX);
+    const term = r.int("entry term", TERM_MAX);
     const type = ENTRY_TYPES[r.u8()];
     if (type === undefined) r.fail(`unknown entry type tag "${r.bytes[r.pos - 1]}"`);
     const length = r.u32();
@@ -254,8 +244,8 @@ function measureEntries(r: ByteReader, count: number): number {
 }
 
 function readSnapshot(r: ByteReader): Snapshot {
-  const index = r.int("snapshot index");
-  const term = r.int("snapshot term");
+  const index = r.int("snapshot index", INDEX_MAX);
+  const term = r.int("snapshot term", TERM_MAX);
   const membershipBytes = r.view8(r.u32());
   const membership = parseMembership(r, membershipBytes);
   const data = r.view8(r.u32()).slice();
@@ -276,13 +266,8 @@ function parseMembership(r: ByteReader, bytes: Uint8Array): Member[] {
 }
 
 function toMember(r: ByteReader, item: unknown): Member {
-  const m = item as Partial<Record<keyof Member, unknown>> | null;
-  if (
-    typeof m !== "object" || m === null || typeof m.id !== "string" || m.id === "" ||
-    typeof m.voter !== "boolean" || typeof m.raftAddr !== "string" ||
-    typeof m.httpAddr !== "string"
-  ) {
-    return r.fail(`snapshot member ${JSON.stringify(item)?.slice(0, 80)} has the wrong shape`);
-  }
+  const invalid = checkMember(item);
+  if (invalid !== null) return r.fail(`snapshot membership: ${invalid}`);
+  const m = item as Member;
   return { id: m.id, voter: m.voter, raftAddr: m.raftAddr, httpAddr: m.httpAddr };
 }

@@ -1,7 +1,8 @@
 /**
  * Serving one accepted connection: check the peer's handshake, answer with
- * ours, then read frames and deliver messages until the peer hangs up. Any
- * protocol error closes this connection only, with one log line.
+ * ours, then read frames and deliver messages until the peer hangs up. A
+ * refused handshake or any protocol error closes this connection only and is
+ * reported to the transport, which counts it and logs it with a rate limit.
  *
  * @module
  */
@@ -17,7 +18,7 @@ import {
   encodeRefusal,
   HANDSHAKE_BYTES_MAX,
 } from "./handshake.ts";
-import { closeQuietly, errorText, writeAll } from "./io.ts";
+import { closeQuietly, errorText, isConnectionLoss, writeAll } from "./io.ts";
 import type { TransportLimits } from "./limits.ts";
 import { SnapshotAssembler } from "./snapshot_chunks.ts";
 import type { PeerInfo } from "./types.ts";
@@ -30,6 +31,8 @@ export interface InboundEnv {
   ours(): PeerInfo;
   /** Why the peer must be refused, or null to accept. */
   admit(info: PeerInfo): string | null;
+  /** A handshake was refused, or a frame broke the protocol: count it and log it, rate-limited. */
+  dropped(what: "handshake" | "frame", remote: string, peer: string, reason: string): void;
   /** Tells the node about a peer whose handshake was accepted. */
   announce(info: PeerInfo): void;
   /** Hands a checked message to the node. */
@@ -47,36 +50,46 @@ export async function serveInbound(conn: Deno.TcpConn, env: InboundEnv): Promise
     conn.setKeepAlive(true);
     const reader = new FrameReader(conn, env.limits.frameBytesMax);
     const info = await acceptHandshake(conn, reader, env);
+    if (info === null) return;
     peer = info.id;
     await receive(reader, info, env);
     env.logger.debug("peer connection closed", { peer, remote });
   } catch (error) {
-    if (!env.closing()) {
-      env.logger.warn("closing peer connection", { remote, peer, error: errorText(error) });
+    if (env.closing()) return;
+    if (isConnectionLoss(error)) {
+      env.logger.debug("peer connection lost", { remote, peer, error: errorText(error) });
+    } else {
+      env.dropped("frame", remote, peer, errorText(error));
     }
   } finally {
     closeQuietly(conn);
   }
 }
 
-/** Reads and checks the peer's handshake within the time limit, then answers with ours. */
+/**
+ * Reads and checks the peer's handshake within the time limit, then answers
+ * with ours. Returns null when the handshake was refused (and reported).
+ */
 async function acceptHandshake(
   conn: Deno.TcpConn,
   reader: FrameReader,
   env: InboundEnv,
-): Promise<PeerInfo> {
+): Promise<PeerInfo | null> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     closeQuietly(conn);
   }, env.limits.handshakeTimeoutMs);
+  const remote = remoteOf(conn);
   try {
     const info = await readHandshake(reader, env).catch(async (error) => {
       if (timedOut) throw new Error(`No handshake within ${env.limits.handshakeTimeoutMs} ms`);
       // Tell the peer why before hanging up, so a join or probe can report it.
       await writeAll(conn, encodeRefusal(errorText(error))).catch(() => {});
-      throw error;
+      env.dropped("handshake", remote, "", errorText(error));
+      return null;
     });
+    if (info === null) return null;
     await writeAll(conn, encodeHandshake(env.ours()));
     env.announce(info);
     return info;

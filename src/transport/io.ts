@@ -26,3 +26,17 @@ export function closeQuietly(conn: Deno.Conn): void {
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * True when `error` means the connection ended (reset, closed mid-frame)
+ * rather than that the peer broke the protocol.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.Interrupted ||
+    error instanceof Deno.errors.UnexpectedEof ||
+    (error instanceof Error && error.message.startsWith("Connection closed"));
+}

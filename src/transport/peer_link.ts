@@ -25,8 +25,8 @@ export interface LinkEnv {
   logger: Logger;
   /** Our handshake as of now (the cluster id may change). */
   ours(): PeerInfo;
-  /** Why the peer must be refused (a cluster conflict), or null to accept. */
-  admit(info: PeerInfo): string | null;
+  /** Why the peer that answered our handshake must be refused, or null to accept. */
+  check(info: PeerInfo): string | null;
   /** Tells the node about a peer whose handshake was accepted. */
   announce(info: PeerInfo): void;
 }
@@ -185,7 +185,7 @@ export class PeerLink {
 
   private check(info: PeerInfo): string | null {
     if (info.id !== this.id) return `Peer at "${this.addr}" is node "${info.id}", not "${this.id}"`;
-    return this.env.admit(info);
+    return this.env.check(info);
   }
 
   private failed(addr: string, reason: string): void {

@@ -9,6 +9,7 @@
 
 import type { Logger } from "../log.ts";
 import { silentLogger } from "../log.ts";
+import { RateLimitedLog } from "../log_rate.ts";
 import type { Message } from "../raft/types.ts";
 import { formatAddr, parseAddr, remoteOf } from "./address.ts";
 import { dial } from "./dial.ts";
@@ -17,7 +18,16 @@ import { type InboundEnv, serveInbound } from "./inbound.ts";
 import { closeQuietly, errorText } from "./io.ts";
 import { resolveLimits, type TransportLimits } from "./limits.ts";
 import { type LinkEnv, PeerLink } from "./peer_link.ts";
-import type { PeerInfo, PeerStats, TransportHandlers, TransportOptions } from "./types.ts";
+import type {
+  InboundStats,
+  PeerInfo,
+  PeerStats,
+  TransportHandlers,
+  TransportOptions,
+} from "./types.ts";
+
+/** Least time between two log lines about bad input from one remote address. */
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The TCP transport of one node.
@@ -51,6 +61,8 @@ export class TcpTransport {
   private readonly dials = new Set<AbortController>();
   private closed = false;
   private readonly env: LinkEnv & InboundEnv;
+  private readonly dropLog: RateLimitedLog;
+  private readonly drops: InboundStats = { handshakesRefused: 0, framesDropped: 0 };
 
   /**
    * @param options identity, addresses and bounds (see {@link TransportOptions})
@@ -63,11 +75,14 @@ export class TcpTransport {
     this.handlers = handlers;
     this.limits = resolveLimits(options);
     this.logger = options.logger ?? silentLogger;
+    this.dropLog = new RateLimitedLog(this.logger, DROP_LOG_INTERVAL_MS);
     this.env = {
       limits: this.limits,
       logger: this.logger,
       ours: () => this.ours(),
-      admit: (info) => this.admit(info),
+      admit: (info) => this.admit(info, true),
+      check: (info) => this.admit(info, false),
+      dropped: (what, remote, peer, reason) => this.dropped(what, remote, peer, reason),
       announce: (info) => this.announce(info),
       deliver: (message) => this.deliver(message),
       closing: () => this.closed,
@@ -159,6 +174,11 @@ export class TcpTransport {
     return [...this.links.values()].map((link) => link.stats());
   }
 
+  /** What the listener refused or dropped since it started. */
+  inboundStats(): InboundStats {
+    return { ...this.drops };
+  }
+
   /** Closes the listener and every link; resolves once nothing of the transport runs. */
   async close(): Promise<void> {
     this.closed = true;
@@ -193,16 +213,30 @@ export class TcpTransport {
     };
   }
 
-  private admit(info: PeerInfo): string | null {
+  private admit(info: PeerInfo, inbound: boolean): string | null {
     if (info.id === this.options.nodeId) {
       return `Peer id "${info.id}" is this node's own id`;
     }
+    if (this.handlers.admit !== undefined) return this.handlers.admit(info, inbound);
     const ours = this.options.clusterId();
     if (!clustersConflict(ours, info.clusterId)) return null;
-    const verdict = this.handlers.onForeignCluster?.(info);
-    if (verdict === true) return null;
-    const reason = `Peer "${info.id}" is in cluster "${info.clusterId}", not "${ours}"`;
-    return verdict === undefined ? reason : `${reason}: ${verdict}`;
+    return `Peer "${info.id}" is in cluster "${info.clusterId}", not "${ours}"`;
+  }
+
+  private dropped(
+    what: "handshake" | "frame",
+    remote: string,
+    peer: string,
+    reason: string,
+  ): void {
+    if (what === "handshake") this.drops.handshakesRefused++;
+    else this.drops.framesDropped++;
+    const message = what === "handshake" ? "refused a peer" : "closing peer connection";
+    this.dropLog.warn(remote.slice(0, remote.lastIndexOf(":")), message, {
+      remote,
+      ...(peer === "" ? {} : { peer }),
+      error: reason,
+    });
   }
 
   private announce(info: PeerInfo): void {

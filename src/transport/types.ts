@@ -54,11 +54,20 @@ export interface TransportHandlers {
   /** Called with the peer's handshake for every accepted inbound and outbound link. */
   onPeer?(info: PeerInfo): void;
   /**
-   * The peer's cluster id differs from ours (and neither is ""): return true
-   * to accept anyway (the node may adopt it), or a sentence saying why it is
-   * refused, which the refusal frame carries to the peer. Default: refuse.
+   * Decides whether to talk to a peer whose handshake arrived (`inbound`:
+   * it dialed us) or answered ours: null to accept, or a sentence saying why
+   * not, which a refusal frame carries back. The default refuses a peer
+   * whose cluster id differs from ours when both are known.
    */
-  onForeignCluster?(info: PeerInfo): true | string;
+  admit?(info: PeerInfo, inbound: boolean): string | null;
+}
+
+/** What the listener refused or dropped from peers since it started. */
+export interface InboundStats {
+  /** Handshakes refused (bad version or cluster, a peer we cannot place, our own id). */
+  handshakesRefused: number;
+  /** Frames that failed to decode or broke the protocol; each closed its connection. */
+  framesDropped: number;
 }
 
 /** Counters of one outbound link, for status pages and tests. */

@@ -86,6 +86,7 @@ export class FakeNode implements KvApi {
       appliedIndex: this.index,
       lastLogIndex: this.index,
       snapshotIndex: 0,
+      droppedPeerMessages: 0,
       members: this.members,
     };
   }

@@ -22,7 +22,7 @@ const ALL_TYPES: MessageType[] = [
 function sample(type: MessageType): Message {
   if (type === "snap") return makeSnapMessage("n1", "n2", 3000);
   return makeMessage(type, "n1", "nöde-2", {
-    term: 2 ** 53 - 1,
+    term: 2 ** 48 - 1,
     index: 1234567,
     logTerm: 9,
     entries: type === "app"
@@ -36,7 +36,7 @@ function sample(type: MessageType): Message {
     commit: 1234000,
     reject: type === "appResp",
     hint: 77,
-    seq: -5,
+    seq: 2 ** 53 - 1,
     ctx: 42,
   });
 }
@@ -73,10 +73,13 @@ Deno.test("decoded data does not alias the input buffer", () => {
 
 Deno.test("codec refuses to encode values the decoder would reject", () => {
   const cases: [Partial<Message>, RegExp][] = [
-    [{ term: -1 }, /term "-1" is not a non-negative safe integer/],
+    [{ term: -1 }, /term "-1" is not an integer in 0..281474976710655/],
+    [{ term: 2 ** 48 }, /term "281474976710656" is not an integer in 0..281474976710655/],
     [{ index: 1.5 }, /index "1.5"/],
+    [{ index: 2 ** 48 }, /index "281474976710656"/],
     [{ commit: 2 ** 53 }, /commit/],
     [{ seq: Number.NaN }, /seq "NaN"/],
+    [{ ctx: -1 }, /ctx "-1"/],
     [{ from: "" }, /from "" or to "n2" is empty/],
     [{ to: "x".repeat(256) }, /longer than 255 bytes/],
     [{ type: "bogus" as MessageType }, /unknown type "bogus"/],
@@ -122,11 +125,14 @@ Deno.test("malformed fields fail to decode with a clear error", () => {
   assertDecodeFails(patch(2, [0, 0]), /from is empty/);
   assertDecodeFails(patch(2, [0xff, 0xff]), /from length "65535" exceeds 255 bytes/);
   const half = new Uint8Array(new Float64Array([0.5]).buffer);
-  assertDecodeFails(patch(15, [...half]), /term "0.5" is not a non-negative safe integer/);
+  assertDecodeFails(patch(15, [...half]), /term "0.5" is not an integer in 0..281474976710655/);
   const negative = new Uint8Array(new Float64Array([-3]).buffer);
   assertDecodeFails(patch(15, [...negative]), /term "-3"/);
   const huge = new Uint8Array(new Float64Array([2 ** 60]).buffer);
   assertDecodeFails(patch(15, [...huge]), /term/);
+  // The term that once stopped a whole cluster: far beyond any real one.
+  const absurd = new Uint8Array(new Float64Array([2 ** 53 - 1]).buffer);
+  assertDecodeFails(patch(15, [...absurd]), /term "9007199254740991" is not an integer/);
   assertDecodeFails(patch(hb.length - 4, [0xff, 0xff, 0xff, 0xff]), /entry count "4294967295"/);
   assertDecodeFails(Uint8Array.of(...hb, 0), /1 trailing bytes/);
 });
@@ -138,8 +144,12 @@ Deno.test("malformed snapshot membership fails to decode", () => {
     return encodeMessage(m);
   };
   assertDecodeFails(encodeWithMembership({ not: "an array" }), /membership is not an array/);
-  assertDecodeFails(encodeWithMembership([{ id: "n1", voter: "yes" }]), /wrong shape/);
-  assertDecodeFails(encodeWithMembership([null]), /wrong shape/);
+  assertDecodeFails(encodeWithMembership([{ id: "n1", voter: "yes" }]), /no voter flag/);
+  assertDecodeFails(encodeWithMembership([null]), /not an object/);
+  assertDecodeFails(
+    encodeWithMembership([{ id: "n1", voter: true, raftAddr: "x".repeat(513), httpAddr: "" }]),
+    /bad address/,
+  );
   const bytes = encodeMessage(makeSnapMessage("n1", "n2", 10)).slice();
   const jsonStart = bytes.indexOf(0x5b); // "["
   bytes[jsonStart] = 0x7b; // "{"

@@ -98,7 +98,7 @@ const rawInfo = { id: "x9", clusterId: "c1", raftAddr: "127.0.0.1:1", httpAddr: 
 Deno.test("garbage bytes close only that connection", async () => {
   await expectOnlyThatConnectionClosed(async (raw) => {
     await raw.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-  }, /warn closing peer connection .*Frame length "542393671" is outside/);
+  }, /warn refused a peer .*Frame length "542393671" is outside/);
 });
 
 Deno.test("an oversized length prefix closes only that connection", async () => {
@@ -115,7 +115,7 @@ Deno.test("a handshake with another protocol version is refused with a reason", 
     const answer = await raw.handshake(rawInfo, 99);
     assertEquals(answer?.[0], FrameKind.refusal);
     assertTrue(/protocol version "99" is not 1/.test(decodeRefusal(answer!)));
-  }, /closing peer connection .*protocol version "99"/);
+  }, /refused a peer .*protocol version "99"/);
 });
 
 Deno.test("a handshake from another cluster is refused with a reason", async () => {
@@ -123,7 +123,7 @@ Deno.test("a handshake from another cluster is refused with a reason", async () 
     const answer = await raw.handshake({ ...rawInfo, clusterId: "other" });
     assertEquals(answer?.[0], FrameKind.refusal);
     assertTrue(/cluster "other", not "c1"/.test(decodeRefusal(answer!)));
-  }, /closing peer connection .*cluster/);
+  }, /refused a peer .*cluster/);
 });
 
 Deno.test("a frame that does not decode closes only that connection", async () => {
@@ -160,9 +160,9 @@ Deno.test("a connection that never sends a handshake is closed after the time li
   }
 });
 
-Deno.test("another cluster is accepted when onForeignCluster says so; an unknown cluster id always", async () => {
+Deno.test("the admit handler decides who is accepted; a fresh peer answering a probe is", async () => {
   const target = await startNode("n1", {}, {
-    onForeignCluster: (info) => info.id === "x9" || "not adoptable",
+    admit: (info) => info.id === "x9" || info.clusterId === "c1" ? null : "not adoptable",
   });
   const fresh = await startNode("n3", { clusterId: () => "" });
   const raw = await RawPeer.connect(target.addr);
