@@ -719,6 +719,12 @@ export class RaftKvNode implements KvApi {
    * fresh node learns its cluster id from the first leader.
    */
   private onPeer(info: PeerInfo): void {
+    if (this.clusterId === "" && info.clusterId !== "") {
+      // First, so that our handshake to this peer already names the cluster.
+      this.clusterId = info.clusterId;
+      this.storage.setClusterId(info.clusterId).catch((error) => this.onFatal(error));
+      this.log.info("joined cluster", { cluster: info.clusterId, via: info.id });
+    }
     const membership = this.raft.currentMembership();
     if (
       info.id !== this.config.id && findMember(membership, info.id) === undefined &&
@@ -727,10 +733,6 @@ export class RaftKvNode implements KvApi {
       this.strangers.set(info.id, info.raftAddr);
       this.transport.setPeer(info.id, info.raftAddr);
     }
-    if (this.clusterId !== "" || info.clusterId === "") return;
-    this.clusterId = info.clusterId;
-    this.storage.setClusterId(info.clusterId).catch((error) => this.onFatal(error));
-    this.log.info("joined cluster", { cluster: info.clusterId, via: info.id });
   }
 
   /** Drops links to strangers we neither wait for nor follow; members' links are kept. */

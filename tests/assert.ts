@@ -24,3 +24,8 @@ export function assertThrows(fn: () => unknown, pattern: RegExp): void {
 export async function assertRejects(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(promise, pattern);
 }
+
+/** Asserts that `text` matches `pattern`. */
+export function assertMatch(text: string, pattern: RegExp, message?: string): void {
+  assert.match(text, pattern, message);
+}

@@ -400,8 +400,9 @@ export class RaftNode {
       const inLease = this.config.checkQuorum &&
         ((this.lead !== NO_NODE && this.electionElapsed < this.config.electionTicks) ||
           this.ticks < this.config.electionTicks);
-      // A transfer (§3.10) overrides the lease only for the term right after ours.
-      const transfer = m.ctx === CAMPAIGN_TRANSFER && m.term === this.term + 1;
+      // A transfer (§3.10) overrides the lease only from a voter, for the term right after ours.
+      const transfer = m.ctx === CAMPAIGN_TRANSFER && m.term === this.term + 1 &&
+        isVoter(this.membership, m.from);
       if (inLease && !transfer) return false;
       if (m.type === "preVote") return true;
       this.becomeFollower(m.term, NO_NODE);

@@ -232,7 +232,7 @@ export class TcpTransport {
     if (what === "handshake") this.drops.handshakesRefused++;
     else this.drops.framesDropped++;
     const message = what === "handshake" ? "refused a peer" : "closing peer connection";
-    this.dropLog.warn(remote.slice(0, remote.lastIndexOf(":")), message, {
+    this.dropLog.warn(`${what} ${remote.slice(0, remote.lastIndexOf(":"))}`, message, {
       remote,
       ...(peer === "" ? {} : { peer }),
       error: reason,

@@ -139,6 +139,10 @@ export class Network {
   duplicateRate = 0;
   /** Every (term → leaders) ever observed, to check election safety. */
   readonly leadersByTerm = new Map<number, Set<NodeId>>();
+  /** Set when a test makes nodes send what a correct node would not: drops are recorded, not thrown. */
+  dropsExpected = false;
+  /** Why nodes dropped delivered messages (while `dropsExpected`), as "id: reason". */
+  readonly drops: string[] = [];
   /** Read states each node handed out. */
   readonly reads = new Map<NodeId, ReadState[]>();
   private readonly nodes = new Map<NodeId, RaftNode>();
@@ -316,11 +320,15 @@ export class Network {
     this.deliverAll();
   }
 
-  /** Steps one message straight into its target (no link rules), then delivers what follows. */
-  inject(m: Message): void {
-    this.node(m.to).step(m);
+  /**
+   * Steps one message straight into its target (no link rules), then
+   * delivers what follows; returns why the target dropped it, or null.
+   */
+  inject(m: Message): string | null {
+    const dropped = this.node(m.to).step(m);
     this.observe(m.to);
     this.deliverAll();
+    return dropped;
   }
 
   /** Proposes a text payload on `id` and delivers. */
@@ -371,7 +379,14 @@ export class Network {
           ? structuredClone(m)
           : this.intercept(structuredClone(m));
         if (wire === null) continue;
-        node.step(wire);
+        // A message a correct node sent is never dropped as invalid or impossible.
+        const dropped = node.step(wire);
+        if (dropped !== null) {
+          if (!this.dropsExpected) {
+            throw new Error(`"${m.to}" dropped a ${m.type} from "${m.from}": ${dropped}`);
+          }
+          this.drops.push(`${m.to}: ${dropped}`);
+        }
         this.observe(m.to);
         arrived++;
       }

@@ -7,6 +7,7 @@
 
 import type { Message, NodeId } from "../../src/raft/types.ts";
 import type { Rng } from "../../src/raft/rng.ts";
+import { corrupt, type Corrupted } from "./corrupt.ts";
 
 /** Probabilities and delays the fault schedule changes during a run. */
 export interface NetworkConditions {
@@ -20,11 +21,20 @@ export interface NetworkConditions {
   delayMax: number;
   /** Delay bound of a slow message, in time units. */
   slowDelayMax: number;
+  /** Chance that a corrupted copy of a message also goes to a random node. */
+  corruptRate: number;
 }
 
 /** Calm conditions: every message arrives within a few units. */
 export function calmConditions(): NetworkConditions {
-  return { dropRate: 0, duplicateRate: 0, slowRate: 0, delayMax: 3, slowDelayMax: 3 };
+  return {
+    dropRate: 0,
+    duplicateRate: 0,
+    slowRate: 0,
+    delayMax: 3,
+    slowDelayMax: 3,
+    corruptRate: 0,
+  };
 }
 
 /** Counts of what the network did, for the run's report. */
@@ -34,18 +44,32 @@ export interface NetworkStats {
   duplicated: number;
   delayed: number;
   cutDropped: number;
+  corrupted: number;
 }
 
 /** An in-flight message and the incarnation of the node that sent it. */
-interface InFlight {
+export interface InFlight {
   message: Message;
   incarnation: number;
+  /** Where it goes: `message.to`, or a random node for a corrupted copy. */
+  target: NodeId;
+  /** Set on a corrupted copy: what changed and whether the target must drop it. */
+  corruption: Corrupted | null;
 }
 
 /** Links, delays and faults between simulated nodes. */
 export class SimNetwork {
   conditions: NetworkConditions = calmConditions();
-  readonly stats: NetworkStats = { sent: 0, dropped: 0, duplicated: 0, delayed: 0, cutDropped: 0 };
+  readonly stats: NetworkStats = {
+    sent: 0,
+    dropped: 0,
+    duplicated: 0,
+    delayed: 0,
+    cutDropped: 0,
+    corrupted: 0,
+  };
+  /** Every node a corrupted copy may be sent to. */
+  nodeIds: NodeId[] = [];
   private readonly buckets = new Map<number, InFlight[]>();
   private readonly cuts = new Set<string>();
   private readonly rng: Rng;
@@ -86,14 +110,25 @@ export class SimNetwork {
     const copies = this.rng.int(1_000_000) < c.duplicateRate * 1_000_000 ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
     for (let i = 0; i < copies; i++) {
-      const slow = this.rng.int(1_000_000) < c.slowRate * 1_000_000;
-      if (slow) this.stats.delayed++;
-      const delay = 1 + this.rng.int(slow ? c.slowDelayMax : c.delayMax);
-      const at = now + delay;
-      let bucket = this.buckets.get(at);
-      if (bucket === undefined) this.buckets.set(at, bucket = []);
-      bucket.push({ message, incarnation });
+      this.schedule({ message, incarnation, target: message.to, corruption: null }, now);
     }
+    if (this.nodeIds.length > 0 && this.rng.int(1_000_000) < c.corruptRate * 1_000_000) {
+      const corruption = corrupt(message, this.rng);
+      if (corruption === null) return;
+      this.stats.corrupted++;
+      const target = this.nodeIds[this.rng.int(this.nodeIds.length)]!;
+      this.schedule({ message: corruption.message, incarnation, target, corruption }, now);
+    }
+  }
+
+  private schedule(flight: InFlight, now: number): void {
+    const c = this.conditions;
+    const slow = this.rng.int(1_000_000) < c.slowRate * 1_000_000;
+    if (slow) this.stats.delayed++;
+    const at = now + 1 + this.rng.int(slow ? c.slowDelayMax : c.delayMax);
+    let bucket = this.buckets.get(at);
+    if (bucket === undefined) this.buckets.set(at, bucket = []);
+    bucket.push(flight);
   }
 
   /** Takes the messages due at `now`, shuffled, without the ones on cut links. */
@@ -108,7 +143,7 @@ export class SimNetwork {
       bucket[j] = tmp;
     }
     return bucket.filter((f) => {
-      const cut = this.isCut(f.message.from, f.message.to);
+      const cut = this.isCut(f.message.from, f.target);
       if (cut) this.stats.cutDropped++;
       return !cut;
     });

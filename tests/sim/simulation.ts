@@ -15,7 +15,7 @@ import type { Entry, Member, NodeId } from "../../src/raft/types.ts";
 import { MemoryStorage } from "../../src/storage/memory_storage.ts";
 import { InvariantError, SafetyChecker } from "./invariants.ts";
 import { checkLinearizable } from "./linearizability.ts";
-import { calmConditions, SimNetwork } from "./network.ts";
+import { calmConditions, type InFlight, SimNetwork } from "./network.ts";
 import { type CycleOutput, SimNode } from "./sim_node.ts";
 import { SIM_KEYS, type WaitingOp, Workload } from "./workload.ts";
 
@@ -133,6 +133,7 @@ class Simulation {
       }
       this.nodes.set(id, new SimNode(id, disk, this.config, this.seed));
     }
+    this.network.nodeIds = ids;
   }
 
   tickCount(): number {
@@ -180,13 +181,7 @@ class Simulation {
       node.crash();
       this.count("crashNewLeader");
     }
-    for (const f of this.network.due(this.now)) {
-      const node = this.nodes.get(f.message.to);
-      const sender = this.nodes.get(f.message.from);
-      if (node === undefined || !node.alive) continue;
-      if (sender === undefined || sender.incarnation !== f.incarnation) continue;
-      node.raft.step(f.message);
-    }
+    for (const f of this.network.due(this.now)) this.deliver(f);
     if (this.now % UNITS_PER_TICK === 0) {
       for (const node of this.nodes.values()) if (node.alive) node.raft.tick();
       this.maintenance();
@@ -195,6 +190,31 @@ class Simulation {
     this.serveWaiting();
     this.checkStep();
     this.now++;
+  }
+
+  /** Steps one message; a real one is never dropped, a corrupted one that must be always is. */
+  private deliver(f: InFlight): void {
+    const node = this.nodes.get(f.target);
+    const sender = this.nodes.get(f.message.from);
+    if (node === undefined || !node.alive) return;
+    if (f.corruption === null && sender?.incarnation !== f.incarnation) return;
+    const verdict = node.raft.step(f.message);
+    const m = f.message;
+    if (f.corruption === null) {
+      if (verdict === null) return;
+      throw new InvariantError(
+        `"${node.id}" dropped a real ${m.type} from "${m.from}": ${verdict}`,
+      );
+    }
+    if (this.trace) {
+      console.log(`t=${this.now} corrupt ${m.type} to ${node.id}: ${f.corruption.change}`);
+    }
+    const mustDrop = f.corruption.mustDrop || node.id !== m.to;
+    if (mustDrop && verdict === null) {
+      throw new InvariantError(
+        `"${node.id}" accepted a corrupted ${m.type} from "${m.from}": ${f.corruption.change}`,
+      );
+    }
   }
 
   private runCycles(node: SimNode): void {
@@ -468,10 +488,12 @@ class Simulation {
       slowRate: pick(20),
       delayMax: 1 + this.rng.int(5),
       slowDelayMax: 5 + this.rng.int(40),
+      corruptRate: pick(5),
     };
     if (this.network.conditions.dropRate > 0) this.count("dropping");
     if (this.network.conditions.duplicateRate > 0) this.count("duplicating");
     if (this.network.conditions.slowRate > 0) this.count("delaying");
+    if (this.network.conditions.corruptRate > 0) this.count("corrupting");
   }
 
   private crashMidWrite(): void {

@@ -346,3 +346,33 @@ Deno.test("close() ends links in backoff, live links and inbound connections, an
   await b.transport.close();
   // Deno's op and resource sanitizers fail this test if a timer, read or socket outlived close().
 });
+
+Deno.test("refused handshakes and broken frames are counted; a dropped connection is not", async () => {
+  const target = await startNode("n1");
+  try {
+    for (let i = 0; i < 3; i++) {
+      const raw = await RawPeer.connect(target.addr);
+      const answer = await raw.handshake({ ...rawInfo, clusterId: "other" });
+      assertEquals(answer?.[0], FrameKind.refusal);
+      raw.close();
+    }
+    const broken = await RawPeer.connect(target.addr);
+    await broken.handshakeOk(rawInfo);
+    await broken.write(frame(FrameKind.message, Uint8Array.of(200)));
+    assertTrue(await broken.closedByRemote());
+    const lost = await RawPeer.connect(target.addr);
+    await lost.handshakeOk(rawInfo);
+    await lost.write(Uint8Array.of(9, 0, 0)); // half a length prefix, then gone
+    lost.close();
+    await waitUntil(
+      () => target.transport.inboundStats().framesDropped === 1,
+      "the broken frame to be counted",
+    );
+    await waitUntil(() => target.logs.some((l) => l.includes("peer connection lost")), "loss");
+    assertEquals(target.transport.inboundStats(), { handshakesRefused: 3, framesDropped: 1 });
+    // One line for the first refusal from this address; the rest were counted, not logged.
+    assertEquals(target.logs.filter((line) => line.includes("refused a peer")).length, 1);
+  } finally {
+    await target.transport.close();
+  }
+});
