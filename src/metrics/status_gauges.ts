@@ -1,0 +1,101 @@
+/**
+ * The gauges read from the node's status when scraped: leader known, leader
+ * here, term, commit and applied indexes (also as etcd's
+ * `proposals_committed_total` and `proposals_applied_total`), the snapshot
+ * index and, on the leader, every follower's match index.
+ *
+ * @module
+ */
+
+import type { NodeStatus } from "../api.ts";
+import type { Registry } from "./registry.ts";
+
+/** Where the status gauges read from: the last status observed, or null before any. */
+export interface StatusSource {
+  latest: NodeStatus | null;
+}
+
+function read(
+  source: StatusSource,
+  pick: (status: NodeStatus) => number,
+): () => number | undefined {
+  return () => source.latest === null ? undefined : pick(source.latest);
+}
+
+/**
+ * Registers the status-derived gauges on `registry`, reading `source.latest`.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "./registry.ts";
+ * import { registerStatusGauges, type StatusSource } from "./status_gauges.ts";
+ * import type { NodeStatus } from "../api.ts";
+ * const registry = new Registry();
+ * const source: StatusSource = { latest: null };
+ * registerStatusGauges(registry, source);
+ * source.latest = { id: "n1", role: "leader", leaderId: "n1", term: 4, members: [] } as unknown as NodeStatus;
+ * if (!registry.render().includes("rafter_raft_term 4\n")) throw new Error();
+ * ```
+ */
+export function registerStatusGauges(registry: Registry, source: StatusSource): void {
+  registry.sampled(
+    "rafter_server_has_leader",
+    "Whether a leader is known to this member (1) or not (0).",
+    "gauge",
+    read(source, (s) => s.leaderId === "" ? 0 : 1),
+  );
+  registry.sampled(
+    "rafter_server_is_leader",
+    "Whether this member is the leader (1) or not (0).",
+    "gauge",
+    read(source, (s) => s.role === "leader" ? 1 : 0),
+  );
+  registry.sampled(
+    "rafter_server_proposals_committed_total",
+    "The total number of consensus proposals committed (the commit index, as etcd reports it).",
+    "counter",
+    read(source, (s) => s.commitIndex),
+  );
+  registry.sampled(
+    "rafter_server_proposals_applied_total",
+    "The total number of consensus proposals applied (the applied index, as etcd reports it).",
+    "counter",
+    read(source, (s) => s.appliedIndex),
+  );
+  registry.sampled(
+    "rafter_snapshot_last_index",
+    "Log index of the newest snapshot.",
+    "gauge",
+    read(source, (s) => s.snapshotIndex),
+  );
+  registry.sampled(
+    "rafter_raft_term",
+    "The current Raft term.",
+    "gauge",
+    read(source, (s) => s.term),
+  );
+  registry.sampled(
+    "rafter_raft_commit_index",
+    "The highest log index known committed.",
+    "gauge",
+    read(source, (s) => s.commitIndex),
+  );
+  registry.sampled(
+    "rafter_raft_applied_index",
+    "The highest log index applied to the state machine.",
+    "gauge",
+    read(source, (s) => s.appliedIndex),
+  );
+  registry.sampledFamily(
+    "rafter_raft_follower_match_index",
+    "Highest log index known replicated on each other member (on the leader only).",
+    ["peer"],
+    function* () {
+      const status = source.latest;
+      if (status === null || status.role !== "leader") return;
+      for (const member of status.members) {
+        if (member.id !== status.id) yield [[member.id], member.matchIndex] as const;
+      }
+    },
+  );
+}
