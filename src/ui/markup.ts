@@ -35,10 +35,10 @@ export const DASHBOARD_BODY = String.raw`
     <div id="members" class="members"></div>
   </section>
   <section class="live">
-    <h2>Load (last 2 minutes)</h2>
+    <h2>Load (last 2 minutes; reads and writes served by this node)</h2>
     <div class="charts">
       <div class="chart">
-        <div class="legend"><span><i style="background:var(--write)"></i>writes/s <b id="writes-now">0</b></span><span><i style="background:var(--read)"></i>reads/s <b id="reads-now">0</b></span><span>max <b id="ops-max">0</b></span></div>
+        <div class="legend"><span><i style="background:var(--write)"></i>writes/s <b id="writes-now">0</b></span><span><i style="background:var(--read)"></i>reads/s <b id="reads-now">0</b></span><span><i style="background:var(--lead)"></i>committed/s (cluster) <b id="commits-now">0</b></span><span>max <b id="ops-max">0</b></span></div>
         <svg id="ops-chart" viewBox="0 0 240 100" preserveAspectRatio="none" aria-label="operations per second"></svg>
       </div>
       <div class="chart">

@@ -9,7 +9,17 @@
 /** Browser JavaScript: the status stream and everything drawn from it. */
 export const SCRIPT_STATUS = String.raw`
 var STALE_MS = 4000;
-var feed = { lastAtMs: 0, controller: null, health: "down" };
+var COMMITS_KEPT = 120;
+var feed = { lastAtMs: 0, controller: null, health: "down", commits: [], lastCommit: null };
+/** Entries the cluster committed per second, from this node's commit index between events. */
+function noteCommit(node, atMs) {
+  var last = feed.lastCommit;
+  if (last !== null && last.id === node.id && atMs > last.atMs && node.commitIndex >= last.index) {
+    feed.commits.push(((node.commitIndex - last.index) * 1000) / (atMs - last.atMs));
+    if (feed.commits.length > COMMITS_KEPT) feed.commits.shift();
+  }
+  feed.lastCommit = { id: node.id, index: node.commitIndex, atMs: atMs };
+}
 function setHealth(health, message) {
   feed.health = health;
   document.body.setAttribute("data-health", health);
@@ -99,7 +109,10 @@ function onStatus(d) {
   $("members").replaceChildren.apply($("members"), d.members.map(memberCard));
   showLeaders(d.leaders, d.atMs);
   var ops = d.ops;
-  text("ops-max", drawLines($("ops-chart"), [ops.writes, ops.reads], ["var(--write)", "var(--read)"]));
+  noteCommit(node, d.atMs);
+  var opsMax = drawLines($("ops-chart"), [ops.writes, ops.reads, feed.commits], ["var(--write)", "var(--read)", "var(--lead)"]);
+  text("ops-max", Math.round(opsMax));
+  text("commits-now", Math.round(last(feed.commits)));
   text("writes-now", last(ops.writes));
   text("reads-now", last(ops.reads));
   var p99max = drawLines($("p99-chart"), [ops.writeP99Ms, ops.readP99Ms], ["var(--write)", "var(--read)"]);
