@@ -82,7 +82,6 @@ export function mountStatusFeed(app: Hono, deps: HttpDeps): void {
       },
       cancel: close,
     });
-    c.req.raw.signal.addEventListener("abort", close);
     return new Response(body, {
       headers: {
         "content-type": "text/event-stream",
