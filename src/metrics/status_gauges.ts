@@ -22,6 +22,54 @@ function read(
   return () => source.latest === null ? undefined : pick(source.latest);
 }
 
+/** Name, help, type and the status field of each single-valued status metric. */
+const STATUS_METRICS: readonly [string, string, "counter" | "gauge", (s: NodeStatus) => number][] =
+  [
+    [
+      "rafter_server_has_leader",
+      "Whether a leader is known to this member (1) or not (0).",
+      "gauge",
+      (s) => s.leaderId === "" ? 0 : 1,
+    ],
+    [
+      "rafter_server_is_leader",
+      "Whether this member is the leader (1) or not (0).",
+      "gauge",
+      (s) => s.role === "leader" ? 1 : 0,
+    ],
+    [
+      "rafter_server_proposals_committed_total",
+      "The total number of consensus proposals committed (the commit index, as etcd reports it).",
+      "counter",
+      (s) => s.commitIndex,
+    ],
+    [
+      "rafter_server_proposals_applied_total",
+      "The total number of consensus proposals applied (the applied index, as etcd reports it).",
+      "counter",
+      (s) => s.appliedIndex,
+    ],
+    [
+      "rafter_snapshot_last_index",
+      "Log index of the newest snapshot.",
+      "gauge",
+      (s) => s.snapshotIndex,
+    ],
+    ["rafter_raft_term", "The current Raft term.", "gauge", (s) => s.term],
+    [
+      "rafter_raft_commit_index",
+      "The highest log index known committed.",
+      "gauge",
+      (s) => s.commitIndex,
+    ],
+    [
+      "rafter_raft_applied_index",
+      "The highest log index applied to the state machine.",
+      "gauge",
+      (s) => s.appliedIndex,
+    ],
+  ];
+
 /**
  * Registers the status-derived gauges on `registry`, reading `source.latest`.
  *
@@ -38,54 +86,9 @@ function read(
  * ```
  */
 export function registerStatusGauges(registry: Registry, source: StatusSource): void {
-  registry.sampled(
-    "rafter_server_has_leader",
-    "Whether a leader is known to this member (1) or not (0).",
-    "gauge",
-    read(source, (s) => s.leaderId === "" ? 0 : 1),
-  );
-  registry.sampled(
-    "rafter_server_is_leader",
-    "Whether this member is the leader (1) or not (0).",
-    "gauge",
-    read(source, (s) => s.role === "leader" ? 1 : 0),
-  );
-  registry.sampled(
-    "rafter_server_proposals_committed_total",
-    "The total number of consensus proposals committed (the commit index, as etcd reports it).",
-    "counter",
-    read(source, (s) => s.commitIndex),
-  );
-  registry.sampled(
-    "rafter_server_proposals_applied_total",
-    "The total number of consensus proposals applied (the applied index, as etcd reports it).",
-    "counter",
-    read(source, (s) => s.appliedIndex),
-  );
-  registry.sampled(
-    "rafter_snapshot_last_index",
-    "Log index of the newest snapshot.",
-    "gauge",
-    read(source, (s) => s.snapshotIndex),
-  );
-  registry.sampled(
-    "rafter_raft_term",
-    "The current Raft term.",
-    "gauge",
-    read(source, (s) => s.term),
-  );
-  registry.sampled(
-    "rafter_raft_commit_index",
-    "The highest log index known committed.",
-    "gauge",
-    read(source, (s) => s.commitIndex),
-  );
-  registry.sampled(
-    "rafter_raft_applied_index",
-    "The highest log index applied to the state machine.",
-    "gauge",
-    read(source, (s) => s.appliedIndex),
-  );
+  for (const [name, help, type, pick] of STATUS_METRICS) {
+    registry.sampled(name, help, type, read(source, pick));
+  }
   registry.sampledFamily(
     "rafter_raft_follower_match_index",
     "Highest log index known replicated on each other member (on the leader only).",
