@@ -1,7 +1,7 @@
 /**
- * What the driver, storage and transport report happening, turned into the
- * operator's log lines and the metrics in one place: each report is one
- * call at its counting point. The messages are the ones docs/OPERATIONS.md
+ * What the driver and storage report happening, turned into the operator's
+ * log lines and the metrics in one place: each report is one call at its
+ * counting point. (Peers lost and regained are logged by the transport.) The messages are the ones docs/OPERATIONS.md
  * explains; change both together.
  *
  * @module
@@ -47,7 +47,6 @@ export class NodeEvents {
   readonly #log: Logger;
   readonly #nodeId: string;
   readonly #slowFsyncSeconds: number;
-  readonly #lostPeers = new Set<string>();
 
   /** @param options metrics, logger, node id and slow-fsync threshold */
   constructor(options: NodeEventsOptions) {
@@ -91,10 +90,10 @@ export class NodeEvents {
   }
 
   /** A snapshot at `index` of `bytes` was saved after `seconds`. */
-  snapshotSaved(index: number, bytes: number, seconds: number): void {
+  snapshotTaken(index: number, bytes: number, seconds: number): void {
     this.#metrics.snapshot.saveSeconds.observe(seconds);
     this.#metrics.snapshot.sizeBytes.set(bytes);
-    this.#log.info("snapshot saved", {
+    this.#log.info("snapshot taken", {
       index,
       bytes,
       durationMs: Math.round(seconds * MS_PER_SECOND),
@@ -103,7 +102,7 @@ export class NodeEvents {
 
   /** A snapshot from the leader was installed. */
   snapshotInstalled(index: number, bytes: number): void {
-    this.#log.info("snapshot installed", { index, bytes });
+    this.#log.info("installed snapshot", { index, bytes });
   }
 
   /** One WAL write of `bytes` and its sync took `seconds`. */
@@ -117,19 +116,6 @@ export class NodeEvents {
         bytes,
       });
     }
-  }
-
-  /** The link to `peer` failed; logged once until it is regained. */
-  peerLost(peer: string, error: string): void {
-    if (this.#lostPeers.has(peer)) return;
-    this.#lostPeers.add(peer);
-    this.#log.warn("peer unreachable", { peer, error });
-  }
-
-  /** The link to `peer` works again (logged only after a loss). */
-  peerRegained(peer: string): void {
-    if (!this.#lostPeers.delete(peer)) return;
-    this.#log.info("peer reachable again", { peer });
   }
 
   /** Storage failed; the node stops. */

@@ -52,16 +52,12 @@ Deno.test("leader reports feed the history and the change counter and say who le
   ]);
 });
 
-Deno.test("snapshots, members, peers and failures make their lines and metrics", () => {
+Deno.test("snapshots, members and failures make their lines and metrics", () => {
   const { lines, metrics, events, messages } = setup();
   events.snapshotStarted(100);
-  events.snapshotSaved(100, 65536, 0.25);
+  events.snapshotTaken(100, 65536, 0.25);
   events.snapshotInstalled(200, 1000);
   events.memberChanged("added", "n4", 7);
-  events.peerLost("n2", "connection refused");
-  events.peerLost("n2", "connection refused");
-  events.peerRegained("n2");
-  events.peerRegained("n2");
   events.proposalFailed(3);
   events.storageFailed("disk full");
   assertEquals(metrics.snapshot.saveSeconds.count, 1);
@@ -70,11 +66,9 @@ Deno.test("snapshots, members, peers and failures make their lines and metrics",
   assertEquals(lines[1]!.durationMs, 250);
   assertEquals(messages(), [
     "info snapshot started",
-    "info snapshot saved",
-    "info snapshot installed",
+    "info snapshot taken",
+    "info installed snapshot",
     "info member added",
-    "warn peer unreachable",
-    "info peer reachable again",
     "error storage failure; exiting",
   ]);
 });
