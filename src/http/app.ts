@@ -52,6 +52,11 @@ export interface AppOptions {
   statusIntervalMs?: number;
 }
 
+/** The election timeout `/readyz` assumes unless told (the node's default). */
+const ELECTION_TIMEOUT_MS_DEFAULT = 500;
+/** Milliseconds between status feed events unless told. */
+const STATUS_INTERVAL_MS_DEFAULT = 1000;
+
 function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
   const metrics = options.metrics ?? createMetrics();
   return {
@@ -66,8 +71,8 @@ function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     logger: options.logger ?? silentLogger,
     metrics,
-    electionTimeoutMs: options.electionTimeoutMs ?? 500,
-    statusIntervalMs: options.statusIntervalMs ?? 1000,
+    electionTimeoutMs: options.electionTimeoutMs ?? ELECTION_TIMEOUT_MS_DEFAULT,
+    statusIntervalMs: options.statusIntervalMs ?? STATUS_INTERVAL_MS_DEFAULT,
   };
 }
 
