@@ -60,7 +60,19 @@ async function fetchStatus(member: MemberStatus, peer: PeerFetch): Promise<NodeS
   }
 }
 
-/** The members of `status` with what each reports of itself and the leader reports of it. */
+/**
+ * The members of `status` with what each reports of itself and the leader reports of it.
+ *
+ * @example
+ * ```ts
+ * import { memberViews } from "./cluster_view.ts";
+ * import type { NodeStatus } from "../api.ts";
+ * const me = { id: "n2", role: "follower", leaderId: "n1", commitIndex: 9, appliedIndex: 9,
+ *   members: [{ id: "n1" }, { id: "n2" }] } as NodeStatus;
+ * const rows = memberViews(me, new Map([["n2", me]]));
+ * if (rows[0]!.reachable || !rows[1]!.self || rows[1]!.lagEntries !== -1) throw new Error();
+ * ```
+ */
 export function memberViews(status: NodeStatus, statuses: Map<string, NodeStatus>): MemberView[] {
   const leader = statuses.get(status.leaderId);
   const leaderView = new Map(

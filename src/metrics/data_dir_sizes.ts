@@ -60,7 +60,18 @@ export async function dataDirSizes(dataDir: string): Promise<DataDirSizes> {
   return { walBytes, snapshotBytes };
 }
 
-/** Sets the WAL and snapshot size gauges of `metrics` from `dataDir`. */
+/**
+ * Sets the WAL and snapshot size gauges of `metrics` from `dataDir`.
+ *
+ * @example
+ * ```ts
+ * import { sampleDataDir } from "./data_dir_sizes.ts";
+ * import { createMetrics } from "./rafter_metrics.ts";
+ * const metrics = createMetrics();
+ * await sampleDataDir(metrics, "/nonexistent/rafter");
+ * if (metrics.disk.walSizeBytes.value !== 0) throw new Error();
+ * ```
+ */
 export async function sampleDataDir(metrics: RafterMetrics, dataDir: string): Promise<void> {
   const sizes = await dataDirSizes(dataDir);
   metrics.disk.walSizeBytes.set(sizes.walBytes);

@@ -49,7 +49,17 @@ function escapeHelp(help: string): string {
   return help.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
 }
 
-/** Appends the `# HELP` and `# TYPE` lines of a metric. */
+/**
+ * Appends the `# HELP` and `# TYPE` lines of a metric.
+ *
+ * @example
+ * ```ts
+ * import { writeHeader } from "./exposition.ts";
+ * const out: string[] = [];
+ * writeHeader(out, "demo_total", "Demo.", "counter");
+ * if (out.join("") !== "# HELP demo_total Demo.\n# TYPE demo_total counter\n") throw new Error();
+ * ```
+ */
 export function writeHeader(out: string[], name: string, help: string, type: MetricType): void {
   out.push(`# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`);
 }
@@ -61,7 +71,17 @@ function labelText(names: readonly string[], values: readonly string[], le?: str
   return `{${pairs.join(",")}}`;
 }
 
-/** Appends one sample line. */
+/**
+ * Appends one sample line.
+ *
+ * @example
+ * ```ts
+ * import { writeSample } from "./exposition.ts";
+ * const out: string[] = [];
+ * writeSample(out, "demo_sent_bytes_total", { names: ["to"], values: ["n2"] }, 512);
+ * if (out.join("") !== 'demo_sent_bytes_total{to="n2"} 512\n') throw new Error(out.join(""));
+ * ```
+ */
 export function writeSample(
   out: string[],
   name: string,
@@ -71,7 +91,20 @@ export function writeSample(
   out.push(`${name}${labelText(labels.names, labels.values)} ${formatValue(value)}\n`);
 }
 
-/** Appends the `_bucket`, `_sum` and `_count` lines of one histogram. */
+/**
+ * Appends the `_bucket`, `_sum` and `_count` lines of one histogram.
+ *
+ * @example
+ * ```ts
+ * import { writeHistogram } from "./exposition.ts";
+ * import { Histogram } from "./histogram.ts";
+ * const histogram = new Histogram([0.5]);
+ * histogram.observe(0.25);
+ * const out: string[] = [];
+ * writeHistogram(out, "demo_seconds", { names: [], values: [] }, histogram);
+ * if (!out.join("").includes('demo_seconds_bucket{le="+Inf"} 1')) throw new Error();
+ * ```
+ */
 export function writeHistogram(
   out: string[],
   name: string,

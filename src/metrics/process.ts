@@ -29,7 +29,15 @@ function tryRead(read: () => number | undefined): number | undefined {
   }
 }
 
-/** The fields of `/proc/self/stat` after the `(command)`, which may hold spaces. */
+/**
+ * The fields of `/proc/self/stat` after the `(command)`, which may hold spaces.
+ *
+ * @example
+ * ```ts
+ * import { statFields } from "./process.ts";
+ * if (statFields("7 (a (b) c) S 1 7")[0] !== "S") throw new Error();
+ * ```
+ */
 export function statFields(stat: string): string[] {
   return stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
 }
