@@ -2,7 +2,8 @@
  * The gauges read from the node's status when scraped: leader known, leader
  * here, term, commit and applied indexes (also as etcd's
  * `proposals_committed_total` and `proposals_applied_total`), the snapshot
- * index and, on the leader, every follower's match index.
+ * index, the peer input dropped and, on the leader, every follower's match
+ * index.
  *
  * @module
  */
@@ -61,6 +62,12 @@ const STATUS_METRICS: readonly [string, string, "counter" | "gauge", (s: NodeSta
       "The highest log index known committed.",
       "gauge",
       (s) => s.commitIndex,
+    ],
+    [
+      "rafter_network_peer_dropped_messages_total",
+      "Peer input refused or dropped: handshakes refused, frames that broke the protocol, messages no correct peer sends.",
+      "counter",
+      (s) => s.droppedPeerMessages,
     ],
     [
       "rafter_raft_applied_index",

@@ -53,6 +53,7 @@ function peerStatus(id: string, role: "leader" | "follower", applied: number): N
     appliedIndex: applied,
     lastLogIndex: 10,
     snapshotIndex: 0,
+    droppedPeerMessages: 0,
     members: [
       { ...member("n1", "127.0.0.1:7001", "127.0.0.1:8001"), matchIndex: 8, lastContactMs: 40 },
       { ...member("n2", "127.0.0.1:7002", "127.0.0.1:8002"), matchIndex: 10, lastContactMs: 0 },

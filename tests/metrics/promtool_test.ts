@@ -33,6 +33,7 @@ function leaderStatus(): NodeStatus {
     appliedIndex: 40,
     lastLogIndex: 41,
     snapshotIndex: 20,
+    droppedPeerMessages: 4,
     members: ["n1", "n2", "n3"].map((id) => ({ ...member(id, "a:1", "b:2"), matchIndex: 40 })),
   };
 }
@@ -58,6 +59,7 @@ Deno.test({
     const text = await metrics.registry.scrape();
     assertTrue(text.includes('rafter_raft_follower_match_index{peer="n2"} 40'), text);
     assertTrue(text.includes("process_cpu_seconds_total "), text);
+    assertTrue(text.includes("rafter_network_peer_dropped_messages_total 4\n"), text);
     const { code, output } = await promtoolCheck(text);
     assertEquals({ code, output }, { code: 0, output: "" });
   },
