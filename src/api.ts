@@ -60,6 +60,13 @@ export interface NodeStatus {
    */
   droppedPeerMessages: number;
   members: MemberStatus[];
+  /**
+   * Milliseconds since this node last heard from the leader: 0 on the
+   * leader, -1 when no leader is known. `/readyz` refuses a node that has not
+   * heard from its leader within an election timeout; when a node does not
+   * report it, `/readyz` goes by `leaderId` alone.
+   */
+  leaderContactMs?: number;
 }
 
 /** The operations of one node, as the HTTP layer calls them. */

@@ -6,7 +6,7 @@
 
 import { parseArgs } from "node:util";
 import { defaultNodeConfig, type NodeConfig, validateNodeConfig } from "./config.ts";
-import type { LogLevel } from "./log.ts";
+import type { LogFormat, LogLevel } from "./log.ts";
 
 /** The help text printed by `--help`. */
 export const HELP = `rafter: a distributed key-value store on Raft
@@ -29,9 +29,17 @@ Flags:
   --snapshot-entries N    applied entries between snapshots (default 10000; with more than
                           4N keys, a quarter of the key count)
   --log-level LEVEL       debug, info, warn or error (default info)
+  --log-format FORMAT     text, or json for one JSON object per line (default text)
+  --slow-fsync-ms N       log a warning for a WAL sync slower than this (default 1000)
   -h, --help              this text
 
 A fresh data directory with neither --bootstrap nor --join bootstraps a one-node cluster.
+
+Observing a node (HTTP API address):
+  GET /metrics            Prometheus metrics (text format 0.0.4)
+  GET /livez              200 while the process serves
+  GET /readyz[?noleader]  200 when a leader is known and this node has applied what it knows committed
+  GET /ui                 live dashboard of the cluster; GET /status/events is its event stream
 `;
 
 /** A command line that cannot be run: print the message and exit with status 2. */
@@ -59,6 +67,8 @@ const FLAGS = {
   "election-ms": { type: "string" },
   "snapshot-entries": { type: "string" },
   "log-level": { type: "string" },
+  "log-format": { type: "string" },
+  "slow-fsync-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -121,6 +131,8 @@ export function parseCommand(args: string[]): Command {
       Math.ceil(snapshotEntries / 2),
     ),
     logLevel: (values["log-level"] ?? defaults.logLevel) as LogLevel,
+    logFormat: (values["log-format"] ?? defaults.logFormat) as LogFormat,
+    slowFsyncMs: integer("slow-fsync-ms", values["slow-fsync-ms"], defaults.slowFsyncMs),
   };
   if (config.bootstrap && config.join !== "") {
     throw new UsageError("--bootstrap and --join cannot be used together");

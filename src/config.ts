@@ -5,7 +5,7 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 import {
   defaultConfig as defaultRaftConfig,
   type RaftConfig,
@@ -47,6 +47,10 @@ export interface NodeConfig {
   /** Most bytes of a WAL segment before the next one starts. */
   segmentBytesMax: number;
   logLevel: LogLevel;
+  /** `text` lines or JSON lines. */
+  logFormat: LogFormat;
+  /** A WAL sync slower than this many milliseconds is logged as a warning. */
+  slowFsyncMs: number;
 }
 
 /**
@@ -75,6 +79,8 @@ export function defaultNodeConfig(): NodeConfig {
     requestTimeoutMs: 5_000,
     segmentBytesMax: 64 * 1024 * 1024,
     logLevel: "info",
+    logFormat: "text",
+    slowFsyncMs: 1000,
   };
 }
 
@@ -138,6 +144,11 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
       `Log level must be one of ${LOG_LEVELS.join(", ")}, got "${config.logLevel}"`,
     );
   }
+  if (!LOG_FORMATS.includes(config.logFormat)) {
+    throw new RangeError(
+      `Log format must be one of ${LOG_FORMATS.join(", ")}, got "${config.logFormat}"`,
+    );
+  }
   for (
     const field of [
       "heartbeatMs",
@@ -147,6 +158,7 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
       "proposalsInflightMax",
       "requestTimeoutMs",
       "segmentBytesMax",
+      "slowFsyncMs",
     ] as const
   ) positive(config, field);
   raftConfigFor(config);

@@ -8,6 +8,8 @@ import { parseHostPort } from "./config.ts";
 import type { NodeConfig } from "./config.ts";
 import { createApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { sampleDataDir } from "./metrics/data_dir_sizes.ts";
+import { createMetrics, type RafterMetrics } from "./metrics/rafter_metrics.ts";
 import { type NodeOptions, RaftKvNode } from "./node.ts";
 
 /** A running server. */
@@ -15,6 +17,8 @@ export interface Server {
   node: RaftKvNode;
   /** The bound HTTP address. */
   httpAddr: string;
+  /** What `/metrics` exports. */
+  metrics: RafterMetrics;
   /** Stops accepting requests, finishes the sync in progress, closes files and links. */
   stop(): Promise<void>;
 }
@@ -34,10 +38,13 @@ export async function startServer(
   config: NodeConfig,
   options: NodeOptions & { logger?: Logger } = {},
 ): Promise<Server> {
-  const logger = options.logger ?? createLogger(config.logLevel, { prefix: config.id });
+  const logger = options.logger ??
+    createLogger(config.logLevel, { prefix: config.id, format: config.logFormat });
+  const metrics = createMetrics();
+  metrics.registry.onScrape(() => sampleDataDir(metrics, config.dataDir));
   const node = await RaftKvNode.start(config, { ...options, logger });
   const { host, port } = parseHostPort(config.httpAddr, "HTTP address");
-  const app = createApp(node, { logger });
+  const app = createApp(node, { logger, metrics, electionTimeoutMs: config.electionMs });
   let http: Deno.HttpServer<Deno.NetAddr>;
   try {
     http = Deno.serve({ hostname: host, port, onListen: () => {} }, app.fetch);
@@ -51,6 +58,7 @@ export async function startServer(
   return {
     node,
     httpAddr: bound,
+    metrics,
     stop() {
       stopping ??= (async () => {
         await http.shutdown();

@@ -1,8 +1,9 @@
 /**
  * The HTTP app: `createApp(node)` builds a Hono app whose routes validate
  * input, call the node and map the outcome; errors are thrown and become
- * status codes in one `onError`. Beside rafter's own API it serves the
- * compatibility dialects described in `docs/COMPATIBILITY.md`.
+ * status codes in one `onError`. Beside rafter's own API it serves health,
+ * metrics and the dashboard, and the compatibility dialects described in
+ * `docs/COMPATIBILITY.md`. Every request is counted by route pattern.
  *
  * @module
  */
@@ -10,6 +11,7 @@
 import { Hono } from "hono";
 import type { KvApi } from "../api.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { createMetrics, type RafterMetrics } from "../metrics/rafter_metrics.ts";
 import type { HttpDeps } from "./deps.ts";
 import { mountProxyDialect } from "./dialect_proxy.ts";
 import { mountPutGetDialect } from "./dialect_putget.ts";
@@ -17,9 +19,14 @@ import { mountSetGetDialect } from "./dialect_setget.ts";
 import { mountStoreDialect } from "./dialect_store.ts";
 import { errorResponse } from "./errors.ts";
 import { DEFAULT_LIMITS } from "./input.ts";
+import { meterNode } from "./metered_node.ts";
+import { httpMetrics } from "./metrics_middleware.ts";
 import { json } from "./respond.ts";
 import { mountClusterRoutes } from "./routes_cluster.ts";
+import { mountHealthRoutes } from "./routes_health.ts";
 import { mountKeyRoutes } from "./routes_key.ts";
+import { mountMetricsRoute } from "./routes_metrics.ts";
+import { mountUiRoutes } from "./routes_ui.ts";
 
 /** Settings of {@link createApp}; every field has a default. */
 export interface AppOptions {
@@ -37,11 +44,23 @@ export interface AppOptions {
   fetch?: typeof fetch;
   /** Where unexpected errors are logged (nowhere). */
   logger?: Logger;
+  /** The node's metrics (a fresh set). */
+  metrics?: RafterMetrics;
+  /** The election timeout `/readyz` judges leader contact by, in milliseconds (500). */
+  electionTimeoutMs?: number;
+  /** Milliseconds between two events of the status feed `/status/events` (1000). */
+  statusIntervalMs?: number;
 }
 
+/** The election timeout `/readyz` assumes unless told (the node's default). */
+const ELECTION_TIMEOUT_MS_DEFAULT = 500;
+/** Milliseconds between status feed events unless told. */
+const STATUS_INTERVAL_MS_DEFAULT = 1000;
+
 function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
+  const metrics = options.metrics ?? createMetrics();
   return {
-    node,
+    node: meterNode(node, metrics.recent),
     limits: {
       keyBytesMax: options.keyBytesMax ?? DEFAULT_LIMITS.keyBytesMax,
       valueBytesMax: options.valueBytesMax ?? DEFAULT_LIMITS.valueBytesMax,
@@ -51,6 +70,9 @@ function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
     forwardTimeoutMs: options.forwardTimeoutMs ?? 5000,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     logger: options.logger ?? silentLogger,
+    metrics,
+    electionTimeoutMs: options.electionTimeoutMs ?? ELECTION_TIMEOUT_MS_DEFAULT,
+    statusIntervalMs: options.statusIntervalMs ?? STATUS_INTERVAL_MS_DEFAULT,
   };
 }
 
@@ -71,8 +93,13 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   const app = new Hono({ strict: false });
   app.onError((error, c) => errorResponse(error, c.req.raw, deps));
   app.notFound((c) => json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  app.use(httpMetrics(deps.metrics));
+  deps.metrics.registry.onScrape(() => deps.metrics.observeStatus(node.status(), Date.now()));
   mountKeyRoutes(app, deps);
   mountClusterRoutes(app, deps);
+  mountHealthRoutes(app, deps);
+  mountMetricsRoute(app, deps);
+  mountUiRoutes(app, deps);
   // The compatibility dialects (docs/COMPATIBILITY.md); shared paths are served once.
   mountSetGetDialect(app, deps);
   mountStoreDialect(app, deps);

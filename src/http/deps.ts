@@ -1,12 +1,13 @@
 /**
  * What every route module receives from `createApp`: the node, the input
- * limits and the settings for errors and forwarding.
+ * limits, the settings for errors and forwarding, and the metrics.
  *
  * @module
  */
 
 import type { KvApi } from "../api.ts";
 import type { Logger } from "../log.ts";
+import type { RafterMetrics } from "../metrics/rafter_metrics.ts";
 import type { Limits } from "./input.ts";
 
 /** The shared dependencies of the route modules. */
@@ -20,4 +21,10 @@ export interface HttpDeps {
   /** How forwarded requests are sent (the global `fetch` outside tests). */
   fetch: typeof fetch;
   logger: Logger;
+  /** The node's metrics: `/metrics` renders them, the status feed reads them. */
+  metrics: RafterMetrics;
+  /** The node's election timeout: `/readyz` wants the leader heard from within it. */
+  electionTimeoutMs: number;
+  /** Milliseconds between two events of the status feed. */
+  statusIntervalMs: number;
 }

@@ -176,3 +176,15 @@ Deno.test("a running node exits 0 on SIGTERM and on SIGINT", async () => {
     }
   });
 });
+
+Deno.test("parseCommand: --log-format and --slow-fsync-ms", () => {
+  const defaults = serve([]);
+  assertEquals([defaults.logFormat, defaults.slowFsyncMs], ["text", 1000]);
+  const config = serve(["--log-format", "json", "--slow-fsync-ms", "250"]);
+  assertEquals([config.logFormat, config.slowFsyncMs], ["json", 250]);
+  usageError(["--log-format", "xml"], /Log format must be one of text, json, got "xml"/);
+  usageError(["--slow-fsync-ms", "0"], /slowFsyncMs/);
+  usageError(["--slow-fsync-ms", "soon"], /--slow-fsync-ms must be a positive integer, got "soon"/);
+  assertTrue(HELP.includes("--log-format") && HELP.includes("--slow-fsync-ms"));
+  assertTrue(HELP.includes("/readyz") && HELP.includes("/ui"));
+});

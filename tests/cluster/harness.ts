@@ -30,6 +30,8 @@ export interface ClusterOptions {
   electionMs?: number;
   snapshotEntries?: number;
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** The script nodes run (default: the repository's `main.ts`; a bundle works too). */
+  entry?: string;
 }
 
 /** How a node starts on a fresh data directory. */
@@ -192,6 +194,7 @@ export class Cluster {
       electionMs: options.electionMs ?? 200,
       snapshotEntries: options.snapshotEntries ?? 10_000,
       logLevel: options.logLevel ?? "info",
+      entry: options.entry ?? `${ROOT}main.ts`,
     };
   }
 
@@ -264,7 +267,7 @@ export class Cluster {
         "--allow-read",
         "--allow-write",
         "--allow-env",
-        `${ROOT}main.ts`,
+        this.options.entry,
         ...node.args,
       ],
       cwd: ROOT,

@@ -34,6 +34,12 @@ export class FakeNode implements KvApi {
   leaderHttpAddr: string | null = null;
   /** When not null, every call but `status` throws it. */
   error: Error | null = null;
+  /** What `status()` reports as time since the leader was heard; undefined leaves it out. */
+  leaderContactMs: number | undefined = 0;
+  /** Entries committed but not yet applied, as `status()` reports them. */
+  appliedLag = 0;
+  /** The leader a follower names (when `leaderHttpAddr` is not `""`). */
+  followerLeaderId = "n1";
 
   #enter(op: Call["op"], args: unknown[], write: boolean): void {
     this.calls.push({ op, args });
@@ -80,14 +86,15 @@ export class FakeNode implements KvApi {
       clusterId: "c0ffee",
       role: leader ? "leader" : "follower",
       term: 2,
-      leaderId: leader ? this.id : this.leaderHttpAddr === "" ? "" : "n1",
+      leaderId: leader ? this.id : this.leaderHttpAddr === "" ? "" : this.followerLeaderId,
       leaderHttpAddr: leader ? "127.0.0.1:8001" : this.leaderHttpAddr ?? "",
       commitIndex: this.index,
-      appliedIndex: this.index,
+      appliedIndex: this.index - this.appliedLag,
       lastLogIndex: this.index,
       snapshotIndex: 0,
       droppedPeerMessages: 0,
       members: this.members,
+      ...(this.leaderContactMs === undefined ? {} : { leaderContactMs: this.leaderContactMs }),
     };
   }
 }
