@@ -103,10 +103,20 @@ export class NotLeaderError extends Error {
 
 /** The cluster cannot answer now (no quorum, timeout, too many requests in flight): HTTP 503. */
 export class UnavailableError extends Error {
-  /** @param message what is unavailable, in sentence case */
-  constructor(message: string) {
+  /**
+   * True when the request was proposed and its fate is unknown (leadership
+   * lost, a timeout): it may still take effect, so a blind retry could apply
+   * it twice. False when it was never proposed and may be retried.
+   */
+  readonly indeterminate: boolean;
+  /**
+   * @param message what is unavailable, in sentence case
+   * @param indeterminate whether a write may still take effect
+   */
+  constructor(message: string, indeterminate = false) {
     super(message);
     this.name = "UnavailableError";
+    this.indeterminate = indeterminate;
   }
 }
 

@@ -10,7 +10,8 @@ import { createApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { sampleDataDir } from "./metrics/data_dir_sizes.ts";
 import { createMetrics, type RafterMetrics } from "./metrics/rafter_metrics.ts";
-import { type NodeOptions, RaftKvNode } from "./node.ts";
+import type { RaftKvNode } from "./node/kv_node.ts";
+import { type NodeOptions, startNode } from "./node/start.ts";
 
 /** A running server. */
 export interface Server {
@@ -42,7 +43,7 @@ export async function startServer(
     createLogger(config.logLevel, { prefix: config.id, format: config.logFormat });
   const metrics = createMetrics();
   metrics.registry.onScrape(() => sampleDataDir(metrics, config.dataDir));
-  const node = await RaftKvNode.start(config, { ...options, logger });
+  const node = await startNode(config, { ...options, logger });
   const { host, port } = parseHostPort(config.httpAddr, "HTTP address");
   const app = createApp(node, { logger, metrics, electionTimeoutMs: config.electionMs });
   let http: Deno.HttpServer<Deno.NetAddr>;

@@ -1,0 +1,401 @@
+/**
+ * The loop of one node: take in ticks, peer messages, proposals and reads;
+ * step the core; carry out the plan for its `Ready` (`ready_plan.ts`);
+ * advance. One turn runs at a time; whatever arrives during a turn's sync
+ * waits for the next, so each sync covers a batch (group commit). The
+ * driver depends only on the ports (storage, transport, clock) and reports
+ * what happened to a listener instead of calling upward.
+ *
+ * @module
+ */
+
+import { NotLeaderError, RejectedError, UnavailableError } from "../api.ts";
+import type { SnapshotContent } from "../kv/snapshot.ts";
+import type { ApplyResult, KvStateMachine } from "../kv/state_machine.ts";
+import type { RaftConfig } from "../raft/config.ts";
+import { findMember } from "../raft/membership.ts";
+import { RaftNode } from "../raft/raft.ts";
+import { createRng } from "../raft/rng.ts";
+import type {
+  ConfChange,
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  Ready,
+  Role,
+  Snapshot,
+  SnapshotMeta,
+} from "../raft/types.ts";
+import type { RecoveredState } from "../storage/types.ts";
+import { Applier, type ApplyListener } from "./apply.ts";
+import type { Clock, NodeStorage, PeerTransport } from "./ports.ts";
+import { type PlanBreaks, planReady, type PlanStep } from "./ready_plan.ts";
+import { type Proposal, Requests } from "./requests.ts";
+import { Snapshotter } from "./snapshots.ts";
+
+/** Ticks fed to the core at most per turn (after a long pause the rest follow). */
+const TICKS_PER_TURN_MAX = 100;
+
+/** Role, term and leader as the core believes them. */
+export interface CoreState {
+  role: Role;
+  term: number;
+  lead: NodeId;
+}
+
+/** What the driver reports. Every hook is optional. */
+export interface DriverListener extends ApplyListener {
+  /** Role, term or leader changed. */
+  stateChanged?(now: CoreState, before: CoreState): void;
+  /** Entries were written and synced. */
+  entriesSaved?(entries: Entry[]): void;
+  /** A snapshot of this node's state was written (its log is compacted in the next turn). */
+  snapshotSaved?(meta: SnapshotMeta, bytes: number, seconds: number): void;
+  /** A snapshot from the leader replaced the state. */
+  snapshotInstalled?(meta: SnapshotMeta, bytes: number): void;
+  /** Once per turn that fed ticks, after expiring waiters. */
+  ticked?(): void;
+  /** The turn ended; the membership may have changed. */
+  turnEnded?(): void;
+  /** The core dropped a peer message no correct peer sends. */
+  messageDropped?(m: Message, reason: string): void;
+  /** A snapshot goes to a follower (`error` set when it could not be read). */
+  snapshotSent?(to: NodeId, index: number, bytes: number, error?: string): void;
+}
+
+/** The settings a driver needs, in ticks, milliseconds and counts. */
+export interface DriverSettings {
+  raft: RaftConfig;
+  heartbeatMs: number;
+  requestTimeoutMs: number;
+  proposalsInflightMax: number;
+  snapshotEntries: number;
+  /** Entries kept in the log behind a snapshot, for slow followers. */
+  snapshotCatchUpEntries: number;
+}
+
+/** Deliberate bugs for the simulator's tests that show it catches them. Never set elsewhere. */
+export interface DriverBreaks {
+  plan?: PlanBreaks;
+  /** Label snapshots one entry past the state they hold. */
+  snapshotLabelAhead?: boolean;
+}
+
+/** Everything a driver is built from. */
+export interface DriverOptions {
+  id: NodeId;
+  settings: DriverSettings;
+  /** What storage recovered. */
+  state: RecoveredState;
+  /** The state machine, already restored from `state.snapshot`. */
+  machine: KvStateMachine;
+  /** Seeds the core's election timeouts. */
+  seed: number;
+  storage: NodeStorage;
+  transport: Pick<PeerTransport, "send">;
+  clock: Clock;
+  listener: DriverListener;
+  /** A snapshot from the network, already decoded on arrival, if it was. */
+  decoded(snapshot: Snapshot): SnapshotContent | undefined;
+  /** Storage failed: the node must stop. */
+  onFatal(error: Error): void;
+  breaks?: DriverBreaks;
+}
+
+/**
+ * One node's loop around its core and state machine.
+ *
+ * @example
+ * ```ts ignore
+ * const driver = new Driver(options);
+ * driver.start();
+ * await driver.propose(encodePut("k", "v"), null);
+ * await driver.stop();
+ * ```
+ */
+export class Driver {
+  readonly core: RaftNode;
+  readonly machine: KvStateMachine;
+  readonly requests: Requests;
+  readonly snapshots: Snapshotter;
+  private readonly options: DriverOptions;
+  private readonly applier: Applier;
+  private inbox: Message[] = [];
+  private snapshotFailures: NodeId[] = [];
+  private carry: HardState | null = null;
+  private looping: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private ticksFed = 0;
+  private readonly clockStart: number;
+  private cancelTimer: () => void = () => {};
+  private last: CoreState = { role: "follower", term: 0, lead: "" };
+  private leaderHeardAt = -1;
+
+  /** @param options state, ports and listener */
+  constructor(options: DriverOptions) {
+    this.options = options;
+    const { state, settings } = options;
+    this.core = new RaftNode({
+      id: options.id,
+      config: settings.raft,
+      rng: createRng(options.seed),
+      hardState: state.hardState,
+      snapshot: state.snapshot?.meta ?? null,
+      entries: state.entries,
+    });
+    this.machine = options.machine;
+    this.clockStart = options.clock.nowMs();
+    this.requests = new Requests({
+      proposalsInflightMax: settings.proposalsInflightMax,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      nowMs: () => options.clock.nowMs(),
+    });
+    this.applier = new Applier(this.machine, this.requests, options.listener);
+    this.snapshots = new Snapshotter({
+      id: options.id,
+      snapshotEntries: settings.snapshotEntries,
+      storage: options.storage,
+      clock: options.clock,
+      onSaved: (meta, bytes, seconds) => {
+        options.listener.snapshotSaved?.(meta, bytes, seconds);
+        this.kick();
+      },
+      onFatal: (error) => this.fatal(error),
+      breakLabelAhead: options.breaks?.snapshotLabelAhead === true,
+    });
+  }
+
+  /** Starts the clock; the loop runs whenever there is work. */
+  start(): void {
+    this.cancelTimer = this.options.clock.every(
+      this.options.settings.heartbeatMs,
+      () => this.kick(),
+    );
+    this.kick();
+  }
+
+  /** Hands a peer's message to the next turn. */
+  receive(m: Message): void {
+    if (m.from === this.last.lead) this.leaderHeardAt = this.options.clock.nowMs();
+    this.inbox.push(m);
+    this.kick();
+  }
+
+  /** Milliseconds since the leader was last heard from: 0 on the leader, -1 when none is known. */
+  leaderContactMs(): number {
+    const { role, lead } = this.core.state();
+    if (role === "leader") return 0;
+    if (lead === "" || this.leaderHeardAt < 0) return -1;
+    return Math.round(this.options.clock.nowMs() - this.leaderHeardAt);
+  }
+
+  /** Proposes a command (or a membership change); resolves once it applied. */
+  propose(data: Uint8Array, conf: ConfChange | null): Promise<ApplyResult> {
+    this.requireLeader();
+    const result = this.requests.propose(data, conf);
+    this.kick();
+    return result;
+  }
+
+  /** Resolves once a linearizable read may be served from the state machine (§6.4). */
+  readIndex(): Promise<void> {
+    if (this.stopped) return Promise.reject(new UnavailableError("Node is shutting down"));
+    const read = this.requests.read();
+    this.kick();
+    return read;
+  }
+
+  /** The index the state machine must reach before a lease read, or -1 without a lease (§6.4.1). */
+  leaseRead(): number {
+    const due = this.dueTicks();
+    return this.core.leaseRead(due - this.ticksFed);
+  }
+
+  /** Throws unless this node leads and is running. */
+  requireLeader(): void {
+    if (this.stopped) throw new UnavailableError("Node is shutting down");
+    if (this.core.state().role !== "leader") throw new NotLeaderError(this.leaderHttpAddr());
+  }
+
+  /** The leader's HTTP address, or `""` when none is known. */
+  leaderHttpAddr(): string {
+    const lead = this.core.state().lead;
+    return lead === "" ? "" : findMember(this.core.currentMembership(), lead)?.httpAddr ?? "";
+  }
+
+  /** Stops: finishes the turn and the snapshot in progress, fails every waiter, writes what is owed. */
+  async stop(reason = "Node is shutting down"): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.cancelTimer();
+    await this.looping;
+    await this.snapshots.settled();
+    this.requests.failAll(new UnavailableError(reason));
+    if (this.carry !== null) {
+      await this.options.storage.save({ hardState: this.carry, entries: [] });
+    }
+  }
+
+  /** Runs a turn soon, or another one after the turn in progress. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.looping !== null) {
+      this.again = true;
+      return;
+    }
+    this.looping = new Promise((resolve) => queueMicrotask(() => this.loop().then(resolve)));
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        this.again = false;
+        this.intake();
+        if (this.core.hasReady()) await this.handleReady(this.core.ready());
+        else if (!this.again) break;
+      }
+    } catch (error) {
+      this.fatal(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.looping = null;
+    }
+  }
+
+  private fatal(error: Error): void {
+    this.stopped = true;
+    this.cancelTimer();
+    this.options.onFatal(error);
+  }
+
+  private dueTicks(): number {
+    return Math.floor(
+      (this.options.clock.nowMs() - this.clockStart) / this.options.settings.heartbeatMs,
+    );
+  }
+
+  /** Feeds ticks, saved snapshots, messages, proposals and reads to the core. */
+  private intake(): void {
+    const due = this.dueTicks();
+    for (let i = 0; this.ticksFed < due && i < TICKS_PER_TURN_MAX; i++) {
+      this.ticksFed++;
+      this.core.tick();
+      if (i === 0) {
+        this.requests.expire(this.options.clock.nowMs());
+        this.options.listener.ticked?.();
+      }
+    }
+    this.compactSaved();
+    for (const id of this.snapshotFailures) this.core.reportSnapshotFailure(id);
+    this.snapshotFailures = [];
+    const inbox = this.inbox;
+    this.inbox = [];
+    for (const m of inbox) {
+      const dropped = this.core.step(m);
+      if (dropped !== null) this.options.listener.messageDropped?.(m, dropped);
+    }
+    for (const p of this.requests.takeProposals()) this.proposeOne(p);
+    for (const ctx of this.requests.takeReads()) {
+      if (!this.core.readIndex(ctx)) this.requests.dropRead(ctx, new NotLeaderError(""));
+    }
+  }
+
+  private proposeOne(p: Proposal): void {
+    const result = p.conf === null
+      ? this.core.propose(p.data)
+      : this.core.proposeConfChange(p.conf);
+    if (result.ok) this.requests.proposed(p, result.index, result.term);
+    else if (result.code === "notLeader") p.reject(new NotLeaderError(this.leaderHttpAddr()));
+    else if (result.code === "invalid") p.reject(new RejectedError(result.error));
+    else p.reject(new UnavailableError(result.error));
+  }
+
+  /** The core learns of saved snapshots, and the log is compacted behind them. */
+  private compactSaved(): void {
+    for (const meta of this.snapshots.takeSaved()) {
+      const compactTo = Math.max(0, meta.index - this.options.settings.snapshotCatchUpEntries);
+      this.core.snapshotTaken(meta, compactTo);
+      this.options.storage.compact(compactTo).catch((error) => this.fatal(error));
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    const plan = planReady(rd, this.carry, this.options.breaks?.plan);
+    this.carry = plan.carry;
+    for (const step of plan.steps) {
+      const pending = this.carryOut(step);
+      if (pending !== undefined) await pending;
+    }
+    this.core.advance(rd);
+    this.noteState();
+    this.options.listener.turnEnded?.();
+    this.snapshots.maybeStart(this.core, this.machine);
+  }
+
+  /** One step of the plan; only the steps that touch storage return a promise. */
+  private carryOut(step: PlanStep): Promise<void> | undefined {
+    switch (step.kind) {
+      case "send":
+        this.send(step.messages);
+        return undefined;
+      case "installSnapshot":
+        return this.install(step.snapshot);
+      case "apply":
+        this.applier.apply(step.entries);
+        this.requests.serveReads(this.machine.appliedIndex);
+        return undefined;
+      case "reads":
+        for (const rs of step.readStates) this.requests.readIndexKnown(rs.ctx, rs.index);
+        this.requests.serveReads(this.machine.appliedIndex);
+        return undefined;
+      case "save":
+        return this.save(step.batch.hardState, step.batch.entries);
+    }
+  }
+
+  private async install(snapshot: Snapshot): Promise<void> {
+    await this.options.storage.saveSnapshot(snapshot);
+    this.applier.restore(snapshot, this.options.decoded(snapshot));
+    this.options.listener.snapshotInstalled?.(snapshot.meta, snapshot.data.length);
+  }
+
+  private async save(hardState: HardState | null, entries: Entry[]): Promise<void> {
+    await this.options.storage.save({ hardState, entries });
+    if (entries.length > 0) this.options.listener.entriesSaved?.(entries);
+  }
+
+  /** Sends messages; a snapshot's bytes are read from storage first, off the loop. */
+  private send(messages: Message[]): void {
+    const plain = messages.filter((m) => m.type !== "snap");
+    if (plain.length > 0) this.options.transport.send(plain);
+    for (const m of messages) if (m.type === "snap") this.sendSnapshot(m);
+  }
+
+  private async sendSnapshot(m: Message): Promise<void> {
+    const index = m.snapshot?.meta.index ?? 0;
+    try {
+      const snapshot = await this.snapshots.load(index);
+      this.options.listener.snapshotSent?.(m.to, index, snapshot.data.length);
+      this.options.transport.send([{ ...m, snapshot }]);
+    } catch (error) {
+      this.options.listener.snapshotSent?.(m.to, index, 0, String(error));
+      this.snapshotFailures.push(m.to);
+      this.kick();
+    }
+  }
+
+  /** Reports role changes and fails the waiters a change of leader makes hopeless. */
+  private noteState(): void {
+    const { role, term, lead } = this.core.state();
+    const before = this.last;
+    if (role === before.role && term === before.term && lead === before.lead) return;
+    this.last = { role, term, lead };
+    this.options.listener.stateChanged?.(this.last, before);
+    if (before.role === "leader" && role !== "leader") this.requests.leadershipLost();
+    if (lead !== before.lead) {
+      this.leaderHeardAt = lead === "" ? -1 : this.options.clock.nowMs();
+      this.requests.leaderChanged();
+    }
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The requests a node owes answers to: proposals and reads queued for the
+ * next turn of the loop, then writes waiting for their entry to apply (keyed
+ * by index, checked against the term they were proposed in) and reads
+ * waiting for their read index and then for the state machine to reach it.
+ * Every waiter has a deadline; a change of leader fails what it makes
+ * hopeless, saying whether a write may still take effect.
+ *
+ * @module
+ */
+
+import { UnavailableError } from "../api.ts";
+import type { ApplyResult } from "../kv/state_machine.ts";
+import type { ConfChange } from "../raft/types.ts";
+
+/** A promise's settle functions. */
+export interface Settle<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+/** A proposal queued for the next turn. */
+export interface Proposal extends Settle<ApplyResult> {
+  /** The command, or empty for a membership change. */
+  data: Uint8Array;
+  conf: ConfChange | null;
+  deadline: number;
+}
+
+interface WriteWaiter extends Settle<ApplyResult> {
+  term: number;
+  deadline: number;
+}
+
+interface ReadWaiter extends Settle<void> {
+  /** -1 until the read index is known. */
+  index: number;
+  deadline: number;
+}
+
+/** Settings of {@link Requests}. */
+export interface RequestsOptions {
+  /** Writes queued or waiting before new ones are refused. */
+  proposalsInflightMax: number;
+  /** How long a request may wait, in milliseconds. */
+  requestTimeoutMs: number;
+  /** The clock deadlines are measured on. */
+  nowMs(): number;
+}
+
+/**
+ * Queues and waiters of one node.
+ *
+ * @example
+ * ```ts
+ * import { Requests } from "./requests.ts";
+ * const requests = new Requests({ proposalsInflightMax: 1, requestTimeoutMs: 100, nowMs: () => 0 });
+ * const write = requests.propose(new Uint8Array([1]), null);
+ * const [p] = requests.takeProposals();
+ * requests.proposed(p!, 7, 2);
+ * requests.applied(7, 2, () => ({ kind: "put", index: 7 }));
+ * if ((await write).index !== 7) throw new Error();
+ * ```
+ */
+export class Requests {
+  private proposals: Proposal[] = [];
+  private readQueue: number[] = [];
+  private readonly writes = new Map<number, WriteWaiter>();
+  private readonly reads = new Map<number, ReadWaiter>();
+  /** Reads with a known index, in order of arrival. */
+  private readonly ready: ReadWaiter[] = [];
+  private readSeq = 0;
+  private readonly options: RequestsOptions;
+
+  /** @param options bounds and the clock */
+  constructor(options: RequestsOptions) {
+    this.options = options;
+  }
+
+  /** Writes queued or waiting to apply. */
+  get writeCount(): number {
+    return this.writes.size + this.proposals.length;
+  }
+
+  /** Queues a proposal for the next turn; refuses at once past the in-flight bound. */
+  propose(data: Uint8Array, conf: ConfChange | null): Promise<ApplyResult> {
+    if (this.writeCount >= this.options.proposalsInflightMax) {
+      return Promise.reject(new UnavailableError("Too many writes in flight; retry shortly"));
+    }
+    return new Promise((resolve, reject) => {
+      this.proposals.push({ data, conf, deadline: this.deadline(), resolve, reject });
+    });
+  }
+
+  /** Queues a read for the next turn; resolves once it may be served. */
+  read(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ctx = ++this.readSeq;
+      this.reads.set(ctx, { index: -1, deadline: this.deadline(), resolve, reject });
+      this.readQueue.push(ctx);
+    });
+  }
+
+  /** The proposals queued since the last turn. */
+  takeProposals(): Proposal[] {
+    const out = this.proposals;
+    this.proposals = [];
+    return out;
+  }
+
+  /** The read ids queued since the last turn. */
+  takeReads(): number[] {
+    const out = this.readQueue;
+    this.readQueue = [];
+    return out;
+  }
+
+  /** The core took `p` at `index` of `term`: it now waits for that entry to apply. */
+  proposed(p: Proposal, index: number, term: number): void {
+    this.writes.set(index, { term, deadline: p.deadline, resolve: p.resolve, reject: p.reject });
+  }
+
+  /** The entry at `index` applied with `result`, or was overwritten by one of another term. */
+  applied(index: number, term: number, result: () => ApplyResult): void {
+    const waiter = this.writes.get(index);
+    if (waiter === undefined) return;
+    this.writes.delete(index);
+    if (waiter.term === term) waiter.resolve(result());
+    else waiter.reject(new UnavailableError("Leadership changed; the write was not applied"));
+  }
+
+  /** The read `ctx` may be served once `index` is applied. */
+  readIndexKnown(ctx: number, index: number): void {
+    const waiter = this.reads.get(ctx);
+    if (waiter === undefined) return;
+    this.reads.delete(ctx);
+    waiter.index = index;
+    this.ready.push(waiter);
+  }
+
+  /** Answers every read whose index is at or below `applied`. */
+  serveReads(applied: number): void {
+    if (this.ready.length === 0) return;
+    let kept = 0;
+    for (const waiter of this.ready) {
+      if (waiter.index <= applied) waiter.resolve();
+      else this.ready[kept++] = waiter;
+    }
+    this.ready.length = kept;
+  }
+
+  /** Fails a read that could not be started. */
+  dropRead(ctx: number, error: Error): void {
+    const waiter = this.reads.get(ctx);
+    if (waiter === undefined) return;
+    this.reads.delete(ctx);
+    waiter.reject(error);
+  }
+
+  /** Fails everything past its deadline; a write that timed out may still apply. */
+  expire(now: number): void {
+    const timeout = (indeterminate: boolean) =>
+      new UnavailableError("Request timed out waiting for the cluster", indeterminate);
+    for (const [index, waiter] of this.writes) {
+      if (waiter.deadline > now) continue;
+      this.writes.delete(index);
+      waiter.reject(timeout(true));
+    }
+    for (const [ctx, waiter] of this.reads) {
+      if (waiter.deadline > now) continue;
+      this.reads.delete(ctx);
+      waiter.reject(timeout(false));
+    }
+    let kept = 0;
+    for (const waiter of this.ready) {
+      if (waiter.deadline <= now) waiter.reject(timeout(false));
+      else this.ready[kept++] = waiter;
+    }
+    this.ready.length = kept;
+  }
+
+  /** This node stopped leading: its proposed writes may or may not commit. */
+  leadershipLost(): void {
+    const error = new UnavailableError(
+      "Leadership changed before the write committed; it may or may not apply",
+      true,
+    );
+    for (const waiter of this.writes.values()) waiter.reject(error);
+    this.writes.clear();
+  }
+
+  /** The leader changed: reads waiting on the old one never get an answer. */
+  leaderChanged(): void {
+    const error = new UnavailableError("Leader changed");
+    this.leadershipLost();
+    for (const waiter of this.reads.values()) waiter.reject(error);
+    this.reads.clear();
+    for (const waiter of this.ready) waiter.reject(error);
+    this.ready.length = 0;
+  }
+
+  /** Fails everything queued or waiting: the node stops (or starts over in another cluster). */
+  failAll(error: Error): void {
+    for (const p of this.takeProposals()) p.reject(error);
+    this.readQueue = [];
+    for (const waiter of this.writes.values()) waiter.reject(error);
+    this.writes.clear();
+    for (const waiter of this.reads.values()) waiter.reject(error);
+    this.reads.clear();
+    for (const waiter of this.ready) waiter.reject(error);
+    this.ready.length = 0;
+  }
+
+  private deadline(): number {
+    return this.options.nowMs() + this.options.requestTimeoutMs;
+  }
+}

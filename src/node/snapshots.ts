@@ -1,0 +1,131 @@
+/**
+ * When and how a node snapshots its state machine: every so many applied
+ * entries (more when the state is large, so the cost per write stays flat),
+ * frozen at once and encoded in slices in the background while the loop
+ * goes on, then written beside the log; the loop learns of it in a later
+ * turn and compacts the log behind it.
+ *
+ * @module
+ */
+
+import { encodeSnapshotInSlices } from "../kv/snapshot.ts";
+import type { KvStateMachine } from "../kv/state_machine.ts";
+import type { RaftNode } from "../raft/raft.ts";
+import type { Snapshot, SnapshotMeta } from "../raft/types.ts";
+import type { Storage } from "../storage/types.ts";
+import type { Clock } from "./ports.ts";
+
+/** A snapshot waits for at least 1/N as many applied entries as there are keys. */
+const SNAPSHOT_STATE_SHARE = 4;
+/** Records encoded per slice of a background snapshot (a few milliseconds each). */
+const SNAPSHOT_SLICE_RECORDS = 20_000;
+/** A node's snapshot point moves by up to 1/N of the interval, apart from its peers'. */
+const SNAPSHOT_OFFSET_SHARE = 5;
+
+/** Settings of a {@link Snapshotter}. */
+export interface SnapshotterOptions {
+  /** The node's id: it spreads the nodes' snapshot points apart. */
+  id: string;
+  /** Applied entries between snapshots (before the per-node offset). */
+  snapshotEntries: number;
+  storage: Storage;
+  clock: Clock;
+  /** A snapshot was written: the loop should take it in (`takeSaved`). */
+  onSaved(meta: SnapshotMeta, bytes: number, seconds: number): void;
+  /** Writing failed: storage is broken. */
+  onFatal(error: Error): void;
+  /** Test-only bug: label a snapshot one entry past the state it holds. */
+  breakLabelAhead?: boolean;
+}
+
+/**
+ * Takes and tracks one node's snapshots.
+ *
+ * @example
+ * ```ts
+ * import { Snapshotter } from "./snapshots.ts";
+ * import { MemoryStorage } from "../storage/memory_storage.ts";
+ * import { systemClock } from "./system_clock.ts";
+ * const snapshots = new Snapshotter({
+ *   id: "n1", snapshotEntries: 100, storage: new MemoryStorage(), clock: systemClock,
+ *   onSaved() {}, onFatal(error) { throw error; },
+ * });
+ * if (snapshots.every !== 100 + 12) throw new Error(String(snapshots.every));
+ * ```
+ */
+export class Snapshotter {
+  /** Applied entries between this node's snapshots: `snapshotEntries` plus a per-node offset. */
+  readonly every: number;
+  private readonly options: SnapshotterOptions;
+  private writing = false;
+  private saved: SnapshotMeta[] = [];
+  private write: Promise<void> = Promise.resolve();
+
+  /** @param options when, where and how to report */
+  constructor(options: SnapshotterOptions) {
+    this.options = options;
+    const spread = Math.max(1, Math.floor(options.snapshotEntries / SNAPSHOT_OFFSET_SHARE));
+    // Nodes apply the same entries at about the same time; a per-node offset
+    // keeps their snapshot writes (and the disk syncs they slow) apart.
+    this.every = options.snapshotEntries + stableHash(options.id) % spread;
+  }
+
+  /**
+   * Starts a snapshot when enough entries applied since the last one and
+   * the state machine has applied everything the core handed out.
+   */
+  maybeStart(core: RaftNode, machine: KvStateMachine): void {
+    if (this.writing) return;
+    const applied = machine.appliedIndex;
+    const last = core.snapshot()?.index ?? 0;
+    // A snapshot costs time proportional to the whole state: with many keys,
+    // wait for writes worth a fraction of it, so the cost per write stays flat.
+    const every = Math.max(this.every, Math.floor(machine.size / SNAPSHOT_STATE_SHARE));
+    if (applied - last < every || applied !== core.log.applied) return;
+    const index = this.options.breakLabelAhead === true && applied < core.log.lastIndex()
+      ? applied + 1
+      : applied;
+    const meta = { index, term: core.log.term(index), membership: machine.membership };
+    this.writing = true;
+    const started = this.options.clock.nowMs();
+    const frozen = machine.freeze();
+    this.write = encodeSnapshotInSlices(frozen, SNAPSHOT_SLICE_RECORDS, this.options.clock.pause)
+      .then(async (data) => {
+        await this.options.storage.saveSnapshot({ meta, data });
+        this.saved.push(meta);
+        const seconds = (this.options.clock.nowMs() - started) / 1000;
+        this.options.onSaved(meta, data.length, seconds);
+      })
+      .catch((error) => this.options.onFatal(error instanceof Error ? error : new Error(error)));
+  }
+
+  /** Snapshots written since the last call; a new one may start once they are taken. */
+  takeSaved(): SnapshotMeta[] {
+    const out = this.saved;
+    if (out.length === 0) return out;
+    this.saved = [];
+    this.writing = false;
+    return out;
+  }
+
+  /** The snapshot at `index` with its bytes, read from storage, to send to a follower. */
+  async load(index: number): Promise<Snapshot> {
+    const snapshot = await this.options.storage.loadSnapshot();
+    if (snapshot === null || snapshot.meta.index !== index) {
+      throw new Error(`Snapshot ${index} is no longer in storage`);
+    }
+    return snapshot;
+  }
+
+  /** Resolves once the snapshot being written (if any) is written. */
+  settled(): Promise<void> {
+    return this.write;
+  }
+}
+
+/** A small deterministic hash of a node id (FNV-1a). */
+function stableHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

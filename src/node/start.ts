@@ -1,0 +1,118 @@
+/**
+ * Starting a real node from its data directory: flat-file storage, TCP
+ * peers, the system clock; a fresh directory bootstraps a one-member
+ * cluster unless the node is to join one. A directory whose log holds an
+ * absurd term refuses to start.
+ *
+ * @module
+ */
+
+import { advertised, type NodeConfig } from "../config.ts";
+import { createLogger, type Logger } from "../log.ts";
+import { TERM_MAX } from "../raft/limits.ts";
+import { bootstrapState } from "../raft/raft.ts";
+import { FileStorage } from "../storage/file_storage.ts";
+import type { RecoveredState } from "../storage/types.ts";
+import { TcpTransport } from "../transport/tcp_transport.ts";
+import { RaftKvNode } from "./kv_node.ts";
+import { systemClock } from "./system_clock.ts";
+
+/** Options beyond the config. */
+export interface NodeOptions {
+  logger?: Logger;
+  /** Called on a storage failure; the default exits the process with status 1. */
+  onFatal?: (error: Error) => void;
+}
+
+/**
+ * Opens the data directory, recovers, bootstraps when fresh, and starts the
+ * node: its transport listens, its clock ticks, a fresh `--join` node asks
+ * to be added.
+ *
+ * @example
+ * ```ts ignore
+ * import { startNode } from "./start.ts";
+ * const node = await startNode(validateNodeConfig(defaultNodeConfig()));
+ * await node.stop();
+ * ```
+ */
+export async function startNode(
+  config: NodeConfig,
+  options: NodeOptions = {},
+): Promise<RaftKvNode> {
+  const logger = options.logger ??
+    createLogger(config.logLevel, { prefix: config.id, format: config.logFormat });
+  const storage = await FileStorage.open(config.dataDir, {
+    nodeId: config.id,
+    segmentBytesMax: config.segmentBytesMax,
+    logger,
+  });
+  let fresh: boolean;
+  try {
+    fresh = await prepare(storage, config, logger);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  const onFatal = options.onFatal ?? ((error: Error) => {
+    logger.error("storage failure; exiting", { error: error.message });
+    Deno.exit(1);
+  });
+  let node: RaftKvNode;
+  try {
+    node = await RaftKvNode.create(config, {
+      storage,
+      transport: (handlers, clusterId) =>
+        new TcpTransport({
+          nodeId: config.id,
+          raftAddr: config.raftAddr,
+          httpAddr: config.advertiseHttpAddr,
+          clusterId,
+          logger,
+        }, handlers),
+      clock: systemClock,
+      seed: crypto.getRandomValues(new Uint32Array(1))[0]!,
+      logger,
+      onFatal,
+    });
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  if (fresh && config.join !== "") node.joinLoop(config.join);
+  return node;
+}
+
+/** Refuses absurd state; bootstraps a fresh directory. Answers whether it was fresh. */
+async function prepare(storage: FileStorage, config: NodeConfig, logger: Logger): Promise<boolean> {
+  const state = storage.recovered();
+  const absurd = absurdState(state, config.dataDir);
+  if (absurd !== null) throw new Error(absurd);
+  const fresh = state.hardState.term === 0 && state.entries.length === 0 &&
+    state.snapshot === null;
+  if (fresh && config.join === "") {
+    const boot = bootstrapState({
+      id: config.id,
+      raftAddr: advertised(config.raftAddr, "Raft address"),
+      httpAddr: config.advertiseHttpAddr,
+    });
+    await storage.setClusterId(crypto.randomUUID());
+    await storage.save(boot);
+    logger.info("bootstrapped a new cluster", { cluster: storage.identity().clusterId });
+  }
+  return fresh;
+}
+
+/**
+ * Why recovered state cannot be served, or null: a term at or beyond
+ * `TERM_MAX` was never reached by a working cluster, only forced in by a
+ * bad peer, and a node holding it would stop every election.
+ */
+function absurdState(state: RecoveredState, dataDir: string): string | null {
+  const last = state.entries[state.entries.length - 1];
+  const term = Math.max(state.hardState.term, last?.term ?? 0, state.snapshot?.meta.term ?? 0);
+  if (term < TERM_MAX) return null;
+  return `Cannot start: the log in "${dataDir}/wal" holds term ${term}, at or above the ` +
+    `largest a cluster may reach (${TERM_MAX}); restore this member from a backup or ` +
+    `remove it and join a fresh data directory`;
+}
