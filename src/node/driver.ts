@@ -10,9 +10,7 @@
  */
 
 import { NotLeaderError, RejectedError, UnavailableError } from "../api.ts";
-import type { SnapshotContent } from "../kv/snapshot.ts";
 import type { ApplyResult, KvStateMachine } from "../kv/state_machine.ts";
-import type { RaftConfig } from "../raft/config.ts";
 import { findMember } from "../raft/membership.ts";
 import { RaftNode } from "../raft/raft.ts";
 import { createRng } from "../raft/rng.ts";
@@ -23,85 +21,24 @@ import type {
   Message,
   NodeId,
   Ready,
-  Role,
   Snapshot,
-  SnapshotMeta,
 } from "../raft/types.ts";
-import type { RecoveredState } from "../storage/types.ts";
-import { Applier, type ApplyListener } from "./apply.ts";
-import type { Clock, NodeStorage, PeerTransport } from "./ports.ts";
-import { type PlanBreaks, planReady, type PlanStep } from "./ready_plan.ts";
+import { Applier } from "./apply.ts";
+import type { CoreState, DriverOptions } from "./driver_options.ts";
+import { planReady, type PlanStep } from "./ready_plan.ts";
 import { type Proposal, Requests } from "./requests.ts";
 import { Snapshotter } from "./snapshots.ts";
 
+export type {
+  CoreState,
+  DriverBreaks,
+  DriverListener,
+  DriverOptions,
+  DriverSettings,
+} from "./driver_options.ts";
+
 /** Ticks fed to the core at most per turn (after a long pause the rest follow). */
 const TICKS_PER_TURN_MAX = 100;
-
-/** Role, term and leader as the core believes them. */
-export interface CoreState {
-  role: Role;
-  term: number;
-  lead: NodeId;
-}
-
-/** What the driver reports. Every hook is optional. */
-export interface DriverListener extends ApplyListener {
-  /** Role, term or leader changed. */
-  stateChanged?(now: CoreState, before: CoreState): void;
-  /** Entries were written and synced. */
-  entriesSaved?(entries: Entry[]): void;
-  /** A snapshot of this node's state was written (its log is compacted in the next turn). */
-  snapshotSaved?(meta: SnapshotMeta, bytes: number, seconds: number): void;
-  /** A snapshot from the leader replaced the state. */
-  snapshotInstalled?(meta: SnapshotMeta, bytes: number): void;
-  /** Once per turn that fed ticks, after expiring waiters. */
-  ticked?(): void;
-  /** The turn ended; the membership may have changed. */
-  turnEnded?(): void;
-  /** The core dropped a peer message no correct peer sends. */
-  messageDropped?(m: Message, reason: string): void;
-  /** A snapshot goes to a follower (`error` set when it could not be read). */
-  snapshotSent?(to: NodeId, index: number, bytes: number, error?: string): void;
-}
-
-/** The settings a driver needs, in ticks, milliseconds and counts. */
-export interface DriverSettings {
-  raft: RaftConfig;
-  heartbeatMs: number;
-  requestTimeoutMs: number;
-  proposalsInflightMax: number;
-  snapshotEntries: number;
-  /** Entries kept in the log behind a snapshot, for slow followers. */
-  snapshotCatchUpEntries: number;
-}
-
-/** Deliberate bugs for the simulator's tests that show it catches them. Never set elsewhere. */
-export interface DriverBreaks {
-  plan?: PlanBreaks;
-  /** Label snapshots one entry past the state they hold. */
-  snapshotLabelAhead?: boolean;
-}
-
-/** Everything a driver is built from. */
-export interface DriverOptions {
-  id: NodeId;
-  settings: DriverSettings;
-  /** What storage recovered. */
-  state: RecoveredState;
-  /** The state machine, already restored from `state.snapshot`. */
-  machine: KvStateMachine;
-  /** Seeds the core's election timeouts. */
-  seed: number;
-  storage: NodeStorage;
-  transport: Pick<PeerTransport, "send">;
-  clock: Clock;
-  listener: DriverListener;
-  /** A snapshot from the network, already decoded on arrival, if it was. */
-  decoded(snapshot: Snapshot): SnapshotContent | undefined;
-  /** Storage failed: the node must stop. */
-  onFatal(error: Error): void;
-  breaks?: DriverBreaks;
-}
 
 /**
  * One node's loop around its core and state machine.
@@ -213,6 +150,14 @@ export class Driver {
     return this.core.leaseRead(due - this.ticksFed);
   }
 
+  /** Starts a leadership transfer to `target` (§3.10); answers why it cannot, or null. */
+  transferLeader(target: NodeId): string | null {
+    this.requireLeader();
+    const error = this.core.transferLeader(target);
+    this.kick();
+    return error;
+  }
+
   /** Throws unless this node leads and is running. */
   requireLeader(): void {
     if (this.stopped) throw new UnavailableError("Node is shutting down");
@@ -292,8 +237,7 @@ export class Driver {
     const inbox = this.inbox;
     this.inbox = [];
     for (const m of inbox) {
-      const dropped = this.core.step(m);
-      if (dropped !== null) this.options.listener.messageDropped?.(m, dropped);
+      this.options.listener.messageStepped?.(m, this.core.step(m));
     }
     for (const p of this.requests.takeProposals()) this.proposeOne(p);
     for (const ctx of this.requests.takeReads()) {
@@ -316,7 +260,7 @@ export class Driver {
     for (const meta of this.snapshots.takeSaved()) {
       const compactTo = Math.max(0, meta.index - this.options.settings.snapshotCatchUpEntries);
       this.core.snapshotTaken(meta, compactTo);
-      this.options.storage.compact(compactTo).catch((error) => this.fatal(error));
+      this.options.storage.compact(compactTo).catch((error: Error) => this.fatal(error));
     }
   }
 
@@ -355,6 +299,7 @@ export class Driver {
   }
 
   private async install(snapshot: Snapshot): Promise<void> {
+    this.snapshots.cancel();
     await this.options.storage.saveSnapshot(snapshot);
     this.applier.restore(snapshot, this.options.decoded(snapshot));
     this.options.listener.snapshotInstalled?.(snapshot.meta, snapshot.data.length);

@@ -15,13 +15,15 @@ import {
   type NodeStatus,
   NotLeaderError,
   type ReadLevel,
+  RejectedError,
   UnavailableError,
 } from "../api.ts";
 import { advertised, type NodeConfig, raftConfigFor } from "../config.ts";
 import { encodeDelete, encodePut } from "../kv/command.ts";
 import { KvStateMachine } from "../kv/state_machine.ts";
 import type { Logger } from "../log.ts";
-import type { NodeId } from "../raft/types.ts";
+import type { RaftConfig } from "../raft/config.ts";
+import type { Membership, NodeId } from "../raft/types.ts";
 import type { RecoveredState } from "../storage/types.ts";
 import type { PeerInfo } from "../transport/types.ts";
 import { Adoption } from "./adoption.ts";
@@ -46,6 +48,8 @@ export interface NodeParts {
   fetch?: typeof fetch;
   /** Told what the driver does, after the node itself (the simulator's checks). */
   listener?: DriverListener;
+  /** Core settings beyond those the config derives (the simulator varies message sizes). */
+  raft?: Partial<RaftConfig>;
   /** Test-only bugs (see `DriverBreaks`). */
   breaks?: DriverBreaks;
 }
@@ -70,6 +74,8 @@ export class RaftKvNode implements KvApi {
   private readonly adoption: Adoption;
   private clusterId: string;
   private stopped = false;
+  private membersMemo: { latest: Membership; committed: Membership; known: Membership } | null =
+    null;
 
   private constructor(config: NodeConfig, parts: NodeParts) {
     this.config = config;
@@ -77,7 +83,9 @@ export class RaftKvNode implements KvApi {
     this.clusterId = parts.storage.identity().clusterId;
     this.transport = parts.transport({
       onMessage: (m) => {
-        if (this.peers.filter(m) === null) this.current.receive(m);
+        const refused = this.peers.filter(m);
+        if (refused === null) this.current.receive(m);
+        else parts.listener?.messageRefused?.(m, refused);
       },
       onPeer: (info) => this.onPeer(info),
       admit: (info, inbound) => this.peers.admit(info, inbound),
@@ -106,7 +114,7 @@ export class RaftKvNode implements KvApi {
     this.peers = new PeerBook(
       {
         id: config.id,
-        membership: () => this.current.core.currentMembership(),
+        membership: () => this.knownMembers(),
         core: () => this.current.core.state(),
         clusterId: () => this.clusterId,
         joining: () => this.members.joining,
@@ -116,6 +124,25 @@ export class RaftKvNode implements KvApi {
       parts.logger,
     );
     this.current = this.newDriver(parts.storage.recovered());
+  }
+
+  /**
+   * The members of the latest configuration in the log and of the committed
+   * one: an uncommitted change (which a new leader may overwrite) must not
+   * cut this node off from a member the cluster still has.
+   */
+  private knownMembers(): Membership {
+    const core = this.current.core;
+    const latest = core.currentMembership();
+    const committed = core.membershipAt(core.log.committed);
+    const memo = this.membersMemo;
+    if (memo !== null && memo.latest === latest && memo.committed === committed) return memo.known;
+    const known = latest === committed ? latest : [
+      ...latest,
+      ...committed.filter((c) => !latest.some((m) => m.id === c.id)),
+    ];
+    this.membersMemo = { latest, committed, known };
+    return known;
   }
 
   /** Builds a node from `parts` (storage already opened) and starts it; the transport listens. */
@@ -168,6 +195,25 @@ export class RaftKvNode implements KvApi {
     return this.members.remove(id);
   }
 
+  /**
+   * Hands leadership to voter `to`, or to the most caught-up other voter
+   * when `to` is empty (§3.10); answers the target. The transfer finishes
+   * (or is abandoned) within an election timeout.
+   */
+  transferLeader(to: NodeId = ""): NodeId {
+    const driver = this.current;
+    driver.requireLeader();
+    const target = to !== "" ? to : mostCaughtUpVoter(driver, this.config.id);
+    if (target === undefined) {
+      throw new RejectedError("Cannot transfer leadership: there is no other voter");
+    }
+    const error = driver.transferLeader(target);
+    if (error !== null) {
+      throw new RejectedError(`Cannot transfer leadership to "${target}": ${error}`);
+    }
+    return target;
+  }
+
   /** This node's view of itself and the cluster. */
   status(): NodeStatus {
     return nodeStatus(this.current, {
@@ -200,7 +246,7 @@ export class RaftKvNode implements KvApi {
     return new Driver({
       id: config.id,
       settings: {
-        raft: raftConfigFor(config),
+        raft: { ...raftConfigFor(config), ...parts.raft },
         heartbeatMs: config.heartbeatMs,
         requestTimeoutMs: config.requestTimeoutMs,
         proposalsInflightMax: config.proposalsInflightMax,
@@ -265,4 +311,17 @@ export class RaftKvNode implements KvApi {
     this.current.requests.failAll(new UnavailableError("Node stopped on a storage failure"));
     this.parts.onFatal(error);
   }
+}
+
+/** The voter other than `self` whose log matches the leader's furthest. */
+function mostCaughtUpVoter(driver: Driver, self: NodeId): NodeId | undefined {
+  const voters = new Set(
+    driver.core.currentMembership().filter((m) => m.voter && m.id !== self).map((m) => m.id),
+  );
+  let best: { id: NodeId; match: number } | undefined;
+  for (const p of driver.core.progress()) {
+    if (!voters.has(p.id)) continue;
+    if (best === undefined || p.match > best.match) best = { id: p.id, match: p.match };
+  }
+  return best?.id;
 }

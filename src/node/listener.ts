@@ -63,9 +63,9 @@ export function nodeListener(parts: NodeListenerParts): DriverListener {
       parts.peers().sync();
       extra?.turnEnded?.();
     },
-    messageDropped(m, reason) {
-      parts.peers().dropped(m, reason);
-      extra?.messageDropped?.(m, reason);
+    messageStepped(m, dropped) {
+      if (dropped !== null) parts.peers().dropped(m, dropped);
+      extra?.messageStepped?.(m, dropped);
     },
     snapshotSaved(meta, bytes, seconds) {
       log.info("snapshot taken", {

@@ -146,7 +146,7 @@ export class PeerBook {
   /** Why a peer's message must not reach the loop (it was counted and logged), or null. */
   filter(m: Message): string | null {
     const refused = this.knowsSender(m)
-      ? (m.type === "snap" ? this.checkSnapshot(m.snapshot!) : null)
+      ? (m.type === "snap" && m.snapshot !== null ? this.checkSnapshot(m.snapshot) : null)
       : `"${m.from}" is not a member of this node's configuration`;
     if (refused !== null) this.dropped(m, refused);
     return refused;

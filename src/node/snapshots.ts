@@ -57,7 +57,8 @@ export class Snapshotter {
   /** Applied entries between this node's snapshots: `snapshotEntries` plus a per-node offset. */
   readonly every: number;
   private readonly options: SnapshotterOptions;
-  private writing = false;
+  /** The snapshot being encoded or written, until the loop takes it in. */
+  private job: { cancelled: boolean } | null = null;
   private saved: SnapshotMeta[] = [];
   private write: Promise<void> = Promise.resolve();
 
@@ -75,7 +76,7 @@ export class Snapshotter {
    * the state machine has applied everything the core handed out.
    */
   maybeStart(core: RaftNode, machine: KvStateMachine): void {
-    if (this.writing) return;
+    if (this.job !== null) return;
     const applied = machine.appliedIndex;
     const last = core.snapshot()?.index ?? 0;
     // A snapshot costs time proportional to the whole state: with many keys,
@@ -86,11 +87,16 @@ export class Snapshotter {
       ? applied + 1
       : applied;
     const meta = { index, term: core.log.term(index), membership: machine.membership };
-    this.writing = true;
+    const job = { cancelled: false };
+    this.job = job;
     const started = this.options.clock.nowMs();
     const frozen = machine.freeze();
     this.write = encodeSnapshotInSlices(frozen, SNAPSHOT_SLICE_RECORDS, this.options.clock.pause)
       .then(async (data) => {
+        if (job.cancelled) {
+          this.job = null;
+          return;
+        }
         await this.options.storage.saveSnapshot({ meta, data });
         this.saved.push(meta);
         const seconds = (this.options.clock.nowMs() - started) / 1000;
@@ -99,12 +105,20 @@ export class Snapshotter {
       .catch((error) => this.options.onFatal(error instanceof Error ? error : new Error(error)));
   }
 
+  /**
+   * A snapshot from the leader is about to replace the state: the one being
+   * encoded (older) is not written after it, where storage would refuse it.
+   */
+  cancel(): void {
+    if (this.job !== null) this.job.cancelled = true;
+  }
+
   /** Snapshots written since the last call; a new one may start once they are taken. */
   takeSaved(): SnapshotMeta[] {
     const out = this.saved;
     if (out.length === 0) return out;
     this.saved = [];
-    this.writing = false;
+    this.job = null;
     return out;
   }
 

@@ -1,13 +1,15 @@
 /**
  * An in-process network of Raft cores for protocol tests, in the style of
- * etcd's raft tests: every node has a fake disk that its `ready()` output is
- * persisted to, messages are delivered in rounds until the cluster is quiet,
+ * etcd's raft tests: every node carries out each `ready()` by the driver's
+ * plan (`src/node/ready_plan.ts`) against a fake disk that syncs at once,
+ * messages are delivered in rounds until the cluster is quiet,
  * and links can be dropped, cut, isolated and healed; nodes can crash and
  * restart from what they persisted.
  *
  * @module
  */
 
+import { planReady, type PlanStep } from "../../src/node/ready_plan.ts";
 import { newMessage } from "../../src/raft/message.ts";
 import {
   createRng,
@@ -23,7 +25,6 @@ import {
   type RaftConfig,
   RaftNode,
   type ReadState,
-  type Ready,
   type Rng,
   type Snapshot,
   type SnapshotMeta,
@@ -349,10 +350,11 @@ export class Network {
       if (node === undefined) continue;
       for (let i = 0; i < readyRoundsMax && node.hasReady(); i++) {
         const rd = node.ready();
-        this.persist(id, rd);
-        this.apply(id, rd);
-        for (const m of rd.messages) this.attachSnapshot(m);
-        out.push(...rd.messages, ...rd.messagesAfterSync);
+        // The driver's plan, carried out at once: this disk syncs instantly.
+        const plan = planReady(rd, this.lazyHardState.get(id) ?? null);
+        if (plan.carry === null) this.lazyHardState.delete(id);
+        else this.lazyHardState.set(id, { ...plan.carry });
+        for (const step of plan.steps) this.carryOut(id, step, out);
         node.advance(rd);
         this.observe(id);
       }
@@ -562,45 +564,59 @@ export class Network {
     leaders.add(id);
   }
 
-  private persist(id: NodeId, rd: Ready): void {
+  private carryOut(id: NodeId, step: PlanStep, out: Message[]): void {
+    switch (step.kind) {
+      case "send":
+        for (const m of step.messages) this.attachSnapshot(m);
+        out.push(...step.messages);
+        break;
+      case "installSnapshot":
+        this.install(id, step.snapshot);
+        break;
+      case "apply":
+        this.apply(id, step.entries);
+        break;
+      case "reads":
+        this.reads.get(id)!.push(...step.readStates);
+        break;
+      case "save":
+        this.save(id, step.batch.hardState, step.batch.entries);
+        break;
+    }
+  }
+
+  private install(id: NodeId, snapshot: Snapshot): void {
+    // The core dropped its whole log for the snapshot (§5.1 when the log does not match it).
     const disk = this.disk(id);
-    if (rd.snapshot !== null) {
-      // The core dropped its whole log for the snapshot (§5.1 when the log does not match it).
-      disk.snapshot = structuredClone(rd.snapshot);
-      disk.entries = [];
-    }
-    // As the driver does, a hard state that only moved the commit index waits
-    // for the next sync; a crash before it loses the new commit index.
-    if (rd.hardState !== null && !rd.mustSync) this.lazyHardState.set(id, { ...rd.hardState });
-    if (rd.mustSync) {
-      const hardState = rd.hardState ?? this.lazyHardState.get(id);
-      if (hardState !== undefined) disk.hardState = { ...hardState };
-      this.lazyHardState.delete(id);
-    }
-    const first = rd.entries[0];
+    disk.snapshot = structuredClone(snapshot);
+    disk.entries = [];
+    const machine = this.machine(id);
+    machine.applied = decodeState(snapshot.data);
+    machine.index = snapshot.meta.index;
+  }
+
+  private save(id: NodeId, hardState: HardState | null, entries: Entry[]): void {
+    const disk = this.disk(id);
+    if (hardState !== null) disk.hardState = { ...hardState };
+    const first = entries[0];
     if (first === undefined) return;
     const kept = disk.entries.filter((e) => e.index < first.index);
     const last = kept[kept.length - 1];
     if (last !== undefined && last.index + 1 !== first.index) {
       throw new Error(`Node "${id}" wrote entry ${first.index} after ${last.index}`);
     }
-    disk.entries = [...kept, ...rd.entries];
+    disk.entries = [...kept, ...entries];
   }
 
-  private apply(id: NodeId, rd: Ready): void {
+  private apply(id: NodeId, entries: Entry[]): void {
     const machine = this.machine(id);
-    if (rd.snapshot !== null) {
-      machine.applied = decodeState(rd.snapshot.data);
-      machine.index = rd.snapshot.meta.index;
-    }
-    for (const entry of rd.committed) {
+    for (const entry of entries) {
       if (entry.index !== machine.index + 1) {
         throw new Error(`Node "${id}" applied entry ${entry.index} after ${machine.index}`);
       }
       machine.applied.push(record(entry));
       machine.index = entry.index;
     }
-    this.reads.get(id)!.push(...rd.readStates);
   }
 }
 

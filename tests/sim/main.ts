@@ -11,7 +11,6 @@
  */
 
 import { parseArgs } from "node:util";
-import { SIM_DEBUG } from "./sim_node.ts";
 import { runSimulation, SimFailure, type SimResult } from "./simulation.ts";
 
 const USAGE =
@@ -56,7 +55,7 @@ function addCounts(total: Record<string, number>, part: object): void {
   for (const [k, v] of Object.entries(part)) total[k] = (total[k] ?? 0) + (v as number);
 }
 
-function main(): number {
+async function main(): Promise<number> {
   let options;
   try {
     options = parse(Deno.args);
@@ -72,8 +71,7 @@ function main(): number {
   for (const seed of options.seeds) {
     let result: SimResult;
     try {
-      SIM_DEBUG.on = options.trace;
-      result = runSimulation({ seed, steps: options.steps, trace: options.trace });
+      result = await runSimulation({ seed, steps: options.steps, trace: options.trace });
     } catch (error) {
       if (error instanceof SimFailure) {
         console.error(`FAIL ${error.message}`);
@@ -98,4 +96,4 @@ function main(): number {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(main());
+if (import.meta.main) Deno.exit(await main());

@@ -5,10 +5,10 @@ import { assertTrue } from "../assert.ts";
 const SEEDS = 200;
 const STEPS = 400;
 
-Deno.test(`simulation: ${SEEDS} seeds of faults keep every safety property and stay live`, () => {
+Deno.test(`simulation: ${SEEDS} seeds of faults keep every safety property and stay live`, async () => {
   let writes = 0;
   for (let seed = 1; seed <= SEEDS; seed++) {
-    const result = runSimulation({ seed, steps: STEPS });
+    const result = await runSimulation({ seed, steps: STEPS });
     writes += result.ops.ok;
   }
   assertTrue(writes > SEEDS * 10, `clients completed operations (${writes})`);

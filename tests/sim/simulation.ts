@@ -1,40 +1,54 @@
 /**
- * One seeded simulation run: 3 to 5 Raft cores over a faulty simulated
- * network, with crashes, snapshots, membership changes, leadership transfers
- * and a client workload, checked for safety after every step, for
- * linearizability at the end, and for liveness once the faults heal.
+ * One seeded simulation run of the production node: 3 to 5 `RaftKvNode`s,
+ * each with its real driver, over simulated storage, network and clock, with
+ * crashes, partitions, corrupted messages, slow disks, membership changes
+ * and leadership transfers, and clients calling what the HTTP layer calls.
+ * Safety is checked after every time unit, linearizability at the end, and
+ * liveness once the faults heal. Every asynchronous step completes when the
+ * simulation says, so a seed replays exactly.
  *
  * @module
  */
 
-import { encodeDelete, encodePut } from "../../src/kv/command.ts";
-import { defaultConfig, type RaftConfig } from "../../src/raft/config.ts";
+import { type NodeConfig, validateNodeConfig } from "../../src/config.ts";
+import { defaultNodeConfig } from "../../src/config.ts";
+import type { DriverBreaks, DriverListener } from "../../src/node/driver.ts";
+import type { RaftConfig } from "../../src/raft/config.ts";
 import { encodeConfChange } from "../../src/raft/membership.ts";
 import { createRng, type Rng } from "../../src/raft/rng.ts";
-import type { Entry, Member, NodeId } from "../../src/raft/types.ts";
-import { MemoryStorage } from "../../src/storage/memory_storage.ts";
+import type { Entry, Message, NodeId } from "../../src/raft/types.ts";
+import { SimClients } from "./clients.ts";
+import { drain, type Drainer } from "./drain.ts";
+import { type FaultContext, injectFault } from "./faults.ts";
 import { InvariantError, SafetyChecker } from "./invariants.ts";
 import { checkLinearizable } from "./linearizability.ts";
 import { calmConditions, type InFlight, SimNetwork } from "./network.ts";
-import { type CycleOutput, SimNode } from "./sim_node.ts";
-import { SIM_KEYS, type WaitingOp, Workload } from "./workload.ts";
+import { SimClock } from "./sim_clock.ts";
+import { type Machine, SimCluster } from "./sim_cluster.ts";
+import { SimDisk } from "./sim_storage.ts";
+import { simAddr } from "./sim_transport.ts";
+import { Workload } from "./workload.ts";
 
 /** Time units per tick: messages take a few units, so the network is fast next to timers. */
 const UNITS_PER_TICK = 10;
-/** Ready cycles per node per time unit before the simulation calls it a livelock. */
-const CYCLES_PER_UNIT_MAX = 50;
-/** Ticks an operation may wait before its client gives up. */
+/** One time unit in simulated milliseconds; a tick (the heartbeat) is ten. */
+const MS_PER_UNIT = 1;
+/** Ticks an operation may wait before its node gives up on it. */
 const OP_TIMEOUT_TICKS = 40;
 /** Ticks allowed, once every fault healed, to elect a leader and commit a write. */
 const LIVENESS_TICKS_MAX = 400;
+/** The cluster id every initial member starts with. */
+const CLUSTER_ID = "sim";
 
 /** Settings of one run. */
 export interface SimOptions {
   seed: number;
   /** Ticks of faulty operation before healing. */
   steps: number;
-  /** Prints every completed operation and fault (for replaying a failure). */
+  /** Prints every fault, leader and completed operation (for replaying a failure). */
   trace?: boolean;
+  /** Deliberate bugs, to show the simulator catches them (tests only). */
+  breaks?: DriverBreaks & { ackBeforeSync?: boolean };
 }
 
 /** Counts of injected faults, by kind. */
@@ -63,26 +77,24 @@ export class SimFailure extends Error {
   }
 }
 
-/** Runs one simulation; throws {@link SimFailure} on any violation. */
-export function runSimulation(options: SimOptions): SimResult {
-  const sim = new Simulation(options);
+/** Runs one simulation; rejects with {@link SimFailure} on any violation. */
+export async function runSimulation(options: SimOptions): Promise<SimResult> {
+  const drainer = drain();
+  const sim = new Simulation(options, drainer);
   try {
-    sim.run();
+    await sim.run();
   } catch (error) {
     if (error instanceof SimFailure) throw error;
-    // An unexpected exception is a bug too: keep its stack to find it.
     const message = error instanceof InvariantError
       ? `${error.name}: ${error.message}`
       : error instanceof Error
       ? String(error.stack)
       : String(error);
     throw new SimFailure(options.seed, options.steps, `${message} (at tick ${sim.tickCount()})`);
+  } finally {
+    drainer.close();
   }
   return sim.result();
-}
-
-function memberFor(id: NodeId, voter: boolean): Member {
-  return { id, voter, raftAddr: `sim:${id}`, httpAddr: `sim:${id}` };
 }
 
 function initialEntries(voters: NodeId[]): Entry[] {
@@ -90,50 +102,79 @@ function initialEntries(voters: NodeId[]): Entry[] {
     index: i + 1,
     term: 1,
     type: "conf" as const,
-    data: encodeConfChange({ op: "addVoter", ...memberFor(id, true) }),
+    data: encodeConfChange({ op: "addVoter", id, raftAddr: simAddr(id), httpAddr: "" }),
   }));
 }
 
 class Simulation {
-  private readonly seed: number;
-  private readonly steps: number;
+  private readonly options: SimOptions;
   private readonly rng: Rng;
-  private readonly config: RaftConfig;
-  private readonly nodes = new Map<NodeId, SimNode>();
   private readonly network: SimNetwork;
+  private readonly clock = new SimClock();
+  private readonly cluster: SimCluster;
   private readonly checker = new SafetyChecker();
   private readonly workload: Workload;
+  private readonly clients: SimClients;
   private readonly faults: FaultCounts = {};
   private readonly lastRole = new Map<NodeId, string>();
-  private now = 0;
-  private leaderTerms = 0;
-  private readonly trace: boolean;
-  /** Leaders to crash at a given time, soon after their election. */
+  private readonly commitChecked = new Map<NodeId, number>();
+  private readonly corrupted = new Map<Message, { mustDrop: boolean; change: string }>();
+  private readonly drainer: Drainer;
+  private readonly ctx: FaultContext;
   private readonly doomed = new Map<NodeId, number>();
   private readonly earlyCrashPercent: number;
+  private readonly ids: NodeId[];
+  private failure: Error | null = null;
+  private now = 0;
+  private leaderTerms = 0;
 
-  constructor(options: SimOptions) {
-    this.seed = options.seed;
-    this.steps = options.steps;
-    this.trace = options.trace === true;
+  constructor(options: SimOptions, drainer: Drainer) {
+    this.options = options;
+    this.drainer = drainer;
     this.rng = createRng(options.seed);
     this.network = new SimNetwork(createRng(options.seed ^ 0x5bd1e995));
-    this.config = { ...defaultConfig(), maxEntriesPerMsg: 1 + this.rng.int(8) };
-    this.config.maxInflightMsgs = 1 + this.rng.int(4);
+    const raft: Partial<RaftConfig> = {
+      maxEntriesPerMsg: 1 + this.rng.int(8),
+      maxInflightMsgs: 1 + this.rng.int(4),
+    };
+    const snapshotEntries = 8 + this.rng.int(40);
+    const catchUp = 1 + this.rng.int(4);
     this.earlyCrashPercent = this.rng.int(4) * 10;
     this.workload = new Workload(2 + this.rng.int(3));
+    this.clients = new SimClients(this.workload, this.rng, options.trace === true);
     const voters = 3 + this.rng.int(3);
     const total = Math.min(5, voters + this.rng.int(3));
-    const ids = Array.from({ length: total }, (_, i) => `n${i + 1}`);
-    const entries = initialEntries(ids.slice(0, voters));
-    for (const [i, id] of ids.entries()) {
-      const disk = new MemoryStorage();
+    this.ids = Array.from({ length: total }, (_, i) => `n${i + 1}`);
+    this.network.nodeIds = this.ids;
+    this.cluster = new SimCluster({
+      network: this.network,
+      clock: this.clock,
+      config: (id) => nodeConfig(id, snapshotEntries, catchUp),
+      raft,
+      seed: options.seed,
+      listener: (id, incarnation) => this.listener(id, incarnation),
+      onFatal: (id, error) =>
+        this.failure ??= new InvariantError(`"${id}" stopped: ${error.stack}`),
+      breaks: options.breaks ?? {},
+    });
+    const entries = initialEntries(this.ids.slice(0, voters));
+    for (const [i, id] of this.ids.entries()) {
+      const disk = new SimDisk(id, i < voters ? CLUSTER_ID : "");
       if (i < voters) {
-        disk.saveSync({ hardState: { term: 1, vote: "", commit: voters }, entries });
+        disk.memory.saveSync({ hardState: { term: 1, vote: "", commit: voters }, entries });
       }
-      this.nodes.set(id, new SimNode(id, disk, this.config, this.seed));
+      this.cluster.add(id, disk);
     }
-    this.network.nodeIds = ids;
+    this.ctx = {
+      rng: this.rng,
+      network: this.network,
+      cluster: this.cluster,
+      count: (kind) => this.count(kind),
+      leader: () => this.leader(),
+      crashed: (m, incarnation) => this.crashed(m, incarnation),
+      removed: new Set(),
+      diskRate: 0.8,
+    };
   }
 
   tickCount(): number {
@@ -142,9 +183,11 @@ class Simulation {
 
   result(): SimResult {
     let commit = 0;
-    for (const node of this.nodes.values()) commit = Math.max(commit, node.raft.log.committed);
+    for (const m of this.cluster.alive()) {
+      commit = Math.max(commit, m.node!.driver.core.log.committed);
+    }
     return {
-      seed: this.seed,
+      seed: this.options.seed,
       faults: this.faults,
       ops: this.workload.stats,
       network: this.network.stats,
@@ -153,475 +196,171 @@ class Simulation {
     };
   }
 
-  run(): void {
-    const end = this.steps * UNITS_PER_TICK;
+  async run(): Promise<void> {
+    for (const id of this.ids) await this.cluster.start(id);
+    const end = this.options.steps * UNITS_PER_TICK;
     while (this.now < end) {
       if (this.now % UNITS_PER_TICK === 0) {
-        this.injectFaults();
-        this.issueOps();
+        await injectFault(this.ctx);
+        this.clients.issue(this.cluster.alive());
       }
-      this.unit();
+      await this.unit();
     }
-    this.healAll();
-    this.checkLiveness();
-    this.finalChecks();
+    await this.healAll();
+    await this.checkLiveness();
+    await this.finalChecks();
   }
 
-  /** One time unit: deliver, run ready cycles, tick on tick boundaries, check. */
-  private unit(): void {
-    for (const [id, at] of this.doomed) {
-      if (at > this.now) continue;
-      if (this.now >= this.steps * UNITS_PER_TICK) {
-        this.doomed.clear();
-        break;
-      }
-      this.doomed.delete(id);
-      const node = this.nodes.get(id)!;
-      if (!node.alive) continue;
-      node.crash();
-      this.count("crashNewLeader");
-    }
+  /** One time unit: crash the doomed, deliver, move time, complete writes, let every node run. */
+  private async unit(): Promise<void> {
+    this.crashDoomed();
     for (const f of this.network.due(this.now)) this.deliver(f);
-    if (this.now % UNITS_PER_TICK === 0) {
-      for (const node of this.nodes.values()) if (node.alive) node.raft.tick();
-      this.maintenance();
-    }
-    for (const node of this.nodes.values()) this.runCycles(node);
-    this.serveWaiting();
+    this.clock.advanceTo(this.now * MS_PER_UNIT);
+    this.cluster.answerProbes();
+    this.cluster.completeWrites(this.rng, this.ctx.diskRate);
+    await this.drainer.drain();
+    if (this.failure !== null) throw this.failure;
+    if (this.clients.unexpected !== null) throw this.clients.unexpected;
     this.checkStep();
     this.now++;
   }
 
-  /** Steps one message; a real one is never dropped, a corrupted one that must be always is. */
   private deliver(f: InFlight): void {
-    const node = this.nodes.get(f.target);
-    const sender = this.nodes.get(f.message.from);
-    if (node === undefined || !node.alive) return;
-    if (f.corruption === null && sender?.incarnation !== f.incarnation) return;
-    const verdict = node.raft.step(f.message);
-    const m = f.message;
-    if (f.corruption === null) {
-      if (verdict === null) return;
-      throw new InvariantError(
-        `"${node.id}" dropped a real ${m.type} from "${m.from}": ${verdict}`,
-      );
-    }
-    if (this.trace) {
-      console.log(`t=${this.now} corrupt ${m.type} to ${node.id}: ${f.corruption.change}`);
-    }
-    const mustDrop = f.corruption.mustDrop || node.id !== m.to;
-    if (mustDrop && verdict === null) {
-      throw new InvariantError(
-        `"${node.id}" accepted a corrupted ${m.type} from "${m.from}": ${f.corruption.change}`,
-      );
-    }
-  }
-
-  private runCycles(node: SimNode): void {
-    for (let i = 0; node.alive && node.raft.hasReady(); i++) {
-      if (i >= CYCLES_PER_UNIT_MAX) throw new InvariantError(`"${node.id}" never runs out of work`);
-      const incarnation = node.incarnation;
-      const out = node.cycle(this.checker);
-      for (const m of out.sent) this.network.send(m, this.now, incarnation);
-      this.resolve(node, out, incarnation);
-      if (out.crashed) {
-        this.nodeCrashed(node);
-        return;
+    if (f.corruption !== null) {
+      const m = f.message;
+      const mustDrop = f.corruption.mustDrop || f.target !== m.to;
+      if (this.options.trace === true) {
+        console.log(`t=${this.now} corrupt ${m.type} to ${f.target}: ${f.corruption.change}`);
       }
+      this.corrupted.set(m, { mustDrop, change: f.corruption.change });
     }
+    const delivered = this.cluster.deliver(f);
+    if (delivered !== "delivered") this.corrupted.delete(f.message);
   }
 
-  // ---- client operations ---------------------------------------------------
-
-  private pickNode(preferLeader: boolean): SimNode | undefined {
-    const alive = [...this.nodes.values()].filter((n) => n.alive);
-    if (alive.length === 0) return undefined;
-    if (preferLeader && this.rng.int(10) < 8) {
-      const leaders = alive.filter((n) => n.raft.state().role === "leader");
-      if (leaders.length > 0) return leaders[this.rng.int(leaders.length)];
-    }
-    return alive[this.rng.int(alive.length)];
-  }
-
-  private issueOps(): void {
-    for (let attempts = 0; attempts < 4; attempts++) {
-      if (this.rng.int(2) === 0) continue;
-      const client = this.workload.takeClient();
-      if (client < 0) return;
-      this.issueOne(client);
-    }
-  }
-
-  private issueOne(client: number): void {
-    const key = SIM_KEYS[this.rng.int(SIM_KEYS.length)]!;
-    const roll = this.rng.int(100);
-    const write = roll < 45;
-    const node = this.pickNode(write || roll < 70);
-    const w = this.workload;
-    if (roll < 35) {
-      const value = w.newValue(key);
-      this.propose(node, w.call(client, { kind: "put", key, value }), encodePut(key, value));
-    } else if (roll < 45) {
-      this.propose(node, w.call(client, { kind: "delete", key }), encodeDelete(key));
-    } else {
-      const op = w.call(client, { kind: "get", key });
-      if (node === undefined) w.refuse(op);
-      else if (roll < 60) w.completeStale(op, node.machine.get(key)?.value ?? null);
-      else if (roll < 80) this.readDefault(node, op);
-      else this.readConsistent(node, op);
-    }
-  }
-
-  private waiter(node: SimNode, op: WaitingOp["op"], level: WaitingOp["level"]): WaitingOp {
+  /** The run's listener on one incarnation of a node: the checker's hooks. */
+  private listener(id: NodeId, _incarnation: number): DriverListener {
     return {
-      op,
-      node: node.id,
-      incarnation: node.incarnation,
-      level,
-      index: 0,
-      term: 0,
-      ctx: 0,
-      readIndex: -1,
-      deadline: this.now + OP_TIMEOUT_TICKS * UNITS_PER_TICK,
+      entriesSaved: (entries) => this.checker.noteEntries(id, entries),
+      entryApplied: (entry) => this.checker.noteApplied(id, entry),
+      messageStepped: (m, dropped) => this.stepped(id, m, dropped),
+      messageRefused: (m) => this.corrupted.delete(m),
     };
   }
 
-  private propose(node: SimNode | undefined, op: WaitingOp["op"], data: Uint8Array): void {
-    const result = node?.raft.propose(data);
-    if (node === undefined || result === undefined || !result.ok) {
-      this.workload.refuse(op);
-      return;
-    }
-    const w = this.waiter(node, op, "write");
-    if (this.trace) {
-      console.log(
-        `t=${this.now} propose ${
-          JSON.stringify(op.input)
-        } at ${result.index}@${result.term} on ${node.id}`,
+  /** A real message is never dropped by the core; a corrupted one that must be always is. */
+  private stepped(id: NodeId, m: Message, dropped: string | null): void {
+    const corrupted = this.corrupted.get(m);
+    this.corrupted.delete(m);
+    if (corrupted === undefined) {
+      if (dropped === null) return;
+      this.failure ??= new InvariantError(
+        `"${id}" dropped a real ${m.type} from "${m.from}": ${dropped}`,
+      );
+    } else if (corrupted.mustDrop && dropped === null) {
+      this.failure ??= new InvariantError(
+        `"${id}" accepted a corrupted ${m.type} from "${m.from}": ${corrupted.change}`,
       );
     }
-    w.index = result.index;
-    w.term = result.term;
-    this.workload.waiting.push(w);
   }
 
-  private readDefault(node: SimNode, op: WaitingOp["op"]): void {
-    const index = node.raft.leaseRead();
-    if (index < 0) {
-      this.workload.refuse(op);
-      return;
-    }
-    const w = this.waiter(node, op, "default");
-    w.readIndex = index;
-    this.workload.waiting.push(w);
+  private crashed(machine: Machine, incarnation: number): void {
+    this.clients.abandonNode(machine.id, incarnation);
+    this.lastRole.delete(machine.id);
+    this.commitChecked.delete(machine.id);
   }
 
-  private ctxSeq = 0;
-
-  private readConsistent(node: SimNode, op: WaitingOp["op"]): void {
-    const ctx = ++this.ctxSeq;
-    if (!node.raft.readIndex(ctx)) {
-      this.workload.refuse(op);
-      return;
-    }
-    const w = this.waiter(node, op, "consistent");
-    w.ctx = ctx;
-    this.workload.waiting.push(w);
-  }
-
-  /** Matches applied entries and read states to waiting operations. */
-  private resolve(node: SimNode, out: CycleOutput, incarnation: number): void {
-    const waiting = this.workload.waiting;
-    for (const rs of out.readStates) {
-      const w = waiting.find((x) => x.level === "consistent" && x.ctx === rs.ctx);
-      if (w !== undefined && w.node === node.id) w.readIndex = rs.index;
-    }
-    if (out.applied.length === 0) return;
-    for (let i = waiting.length - 1; i >= 0; i--) {
-      const w = waiting[i]!;
-      if (w.level !== "write" || w.node !== node.id || w.incarnation !== incarnation) continue;
-      const hit = out.applied.find((a) => a.entry.index === w.index);
-      if (hit === undefined) continue;
-      waiting.splice(i, 1);
-      // Another entry at that index means ours was overwritten: it never took effect.
-      if (this.trace) {
-        console.log(
-          `t=${this.now} write ${
-            JSON.stringify(w.op.input)
-          } at ${w.index}@${w.term} on ${node.id}: entry term ${hit.entry.term}`,
-        );
-      }
-      if (hit.entry.term !== w.term || hit.result === null) this.workload.refuse(w.op);
-      else if (hit.result.kind === "delete") {
-        this.workload.complete(w.op, { deleted: hit.result.deleted });
-      } else this.workload.complete(w.op, null);
+  private crashDoomed(): void {
+    for (const [id, at] of this.doomed) {
+      if (at > this.now) continue;
+      this.doomed.delete(id);
+      if (this.now >= this.options.steps * UNITS_PER_TICK) continue;
+      const machine = this.cluster.machine(id);
+      if (machine.node === null) continue;
+      const incarnation = machine.incarnation;
+      this.cluster.crash(id);
+      this.crashed(machine, incarnation);
+      this.count("crashNewLeader");
     }
   }
-
-  /** Reads whose index is applied get answered; expired operations are abandoned. */
-  private serveWaiting(): void {
-    const waiting = this.workload.waiting;
-    for (let i = waiting.length - 1; i >= 0; i--) {
-      const w = waiting[i]!;
-      const node = this.nodes.get(w.node)!;
-      const gone = !node.alive || node.incarnation !== w.incarnation;
-      if (gone || this.now >= w.deadline) {
-        waiting.splice(i, 1);
-        if (this.trace) {
-          console.log(
-            `t=${this.now} abandon ${JSON.stringify(w.op.input)} at ${w.index} on ${w.node}`,
-          );
-        }
-        this.workload.abandon(w.op);
-        continue;
-      }
-      if (w.level === "write" || w.readIndex < 0) continue;
-      if (node.machine.appliedIndex < w.readIndex) continue;
-      // A lease read is served only while the lease still holds.
-      if (w.level === "default" && node.raft.leaseRead() < 0) {
-        waiting.splice(i, 1);
-        this.workload.abandon(w.op);
-        continue;
-      }
-      waiting.splice(i, 1);
-      const value = node.machine.get(w.op.input.key)?.value ?? null;
-      if (this.trace) {
-        const st = node.raft.state();
-        console.log(
-          `t=${this.now} read ${w.level} ${w.op.input.key}=${value} on ${node.id} ${st.role}@${st.term} idx=${w.readIndex} applied=${node.machine.appliedIndex}`,
-        );
-      }
-      this.workload.complete(w.op, { value });
-    }
-  }
-
-  private nodeCrashed(node: SimNode): void {
-    this.count("crash");
-    this.lastRole.delete(node.id);
-  }
-
-  // ---- faults ----------------------------------------------------------------
 
   private count(kind: string): void {
-    if (this.trace) console.log(`t=${this.now} fault ${kind}`);
+    if (this.options.trace === true) console.log(`t=${this.now} fault ${kind}`);
     this.faults[kind] = (this.faults[kind] ?? 0) + 1;
   }
 
-  private currentLeader(): SimNode | undefined {
-    let best: SimNode | undefined;
-    for (const node of this.nodes.values()) {
-      if (!node.alive || node.raft.state().role !== "leader") continue;
-      if (best === undefined || node.raft.state().term > best.raft.state().term) best = node;
+  private leader(): Machine | undefined {
+    let best: Machine | undefined;
+    let bestTerm = -1;
+    for (const m of this.cluster.alive()) {
+      const state = m.node!.driver.core.state();
+      if (state.role !== "leader" || state.term <= bestTerm) continue;
+      best = m;
+      bestTerm = state.term;
     }
     return best;
   }
 
-  private injectFaults(): void {
-    const roll = this.rng.int(1000);
-    const ids = [...this.nodes.keys()];
-    if (roll < 15) this.partitionHalves(ids);
-    else if (roll < 25) this.isolateLeader(ids);
-    else if (roll < 35) this.oneWayCuts(ids);
-    else if (roll < 65) {
-      if (this.network.cutCount() > 0) this.count("heal");
-      this.network.heal();
-    } else if (roll < 80) this.crashRandom();
-    else if (roll < 120) this.restartRandom();
-    else if (roll < 135) this.changeConditions();
-    else if (roll < 145) this.crashMidWrite();
-    else if (roll < 175) this.snapshotRandom();
-    else if (roll < 185) this.changeMembership();
-    else if (roll < 192) this.transferLeadership();
-  }
-
-  private partitionHalves(ids: NodeId[]): void {
-    this.count("partition");
-    const side = new Set(ids.filter(() => this.rng.int(2) === 0));
-    for (const a of ids) {
-      for (const b of ids) if (side.has(a) !== side.has(b)) this.network.cut(a, b);
-    }
-  }
-
-  private isolateLeader(ids: NodeId[]): void {
-    const leader = this.currentLeader();
-    if (leader === undefined) return;
-    this.count("isolateLeader");
-    for (const other of ids) {
-      if (other === leader.id) continue;
-      this.network.cut(leader.id, other);
-      this.network.cut(other, leader.id);
-    }
-  }
-
-  private oneWayCuts(ids: NodeId[]): void {
-    this.count("oneWayCut");
-    const n = 1 + this.rng.int(3);
-    for (let i = 0; i < n; i++) {
-      const from = ids[this.rng.int(ids.length)]!;
-      const to = ids[this.rng.int(ids.length)]!;
-      if (from !== to) this.network.cut(from, to);
-    }
-  }
-
-  private crashRandom(): void {
-    const alive = [...this.nodes.values()].filter((n) => n.alive);
-    if (alive.length <= 1) return;
-    const node = alive[this.rng.int(alive.length)]!;
-    node.crash();
-    this.nodeCrashed(node);
-  }
-
-  private restartRandom(): void {
-    const down = [...this.nodes.values()].filter((n) => !n.alive);
-    if (down.length === 0) return;
-    this.count("restart");
-    const node = down[this.rng.int(down.length)]!;
-    node.restart();
-  }
-
-  private changeConditions(): void {
-    this.count("conditions");
-    const pick = (max: number) => this.rng.int(max + 1) / 100;
-    this.network.conditions = {
-      dropRate: pick(15),
-      duplicateRate: pick(10),
-      slowRate: pick(20),
-      delayMax: 1 + this.rng.int(5),
-      slowDelayMax: 5 + this.rng.int(40),
-      corruptRate: pick(5),
-    };
-    if (this.network.conditions.dropRate > 0) this.count("dropping");
-    if (this.network.conditions.duplicateRate > 0) this.count("duplicating");
-    if (this.network.conditions.slowRate > 0) this.count("delaying");
-    if (this.network.conditions.corruptRate > 0) this.count("corrupting");
-  }
-
-  private crashMidWrite(): void {
-    const alive = [...this.nodes.values()].filter((n) => n.alive);
-    if (alive.length <= 1) return;
-    const node = alive[this.rng.int(alive.length)]!;
-    node.crashPoint = this.rng.int(2) === 0 ? "beforeSync" : "tornSync";
-    this.count(node.crashPoint);
-  }
-
-  private snapshotRandom(): void {
-    const alive = [...this.nodes.values()].filter((n) => n.alive);
-    if (alive.length === 0) return;
-    const node = alive[this.rng.int(alive.length)]!;
-    if (node.takeSnapshot(this.rng.int(4))) this.count("snapshot");
-  }
-
-  private changeMembership(): void {
-    const leader = this.currentLeader();
-    if (leader === undefined) return;
-    const members = leader.raft.currentMembership();
-    const voters = members.filter((m) => m.voter);
-    const spare = [...this.nodes.keys()].find((id) =>
-      !members.some((m) => m.id === id) && !this.removed.has(id)
-    );
-    if (spare !== undefined && this.rng.int(2) === 0) {
-      const result = leader.raft.proposeConfChange({
-        op: "addLearner",
-        ...memberFor(spare, false),
-      });
-      if (result.ok) this.count("addLearner");
-    } else if (voters.length > 2) {
-      const victim = voters[this.rng.int(voters.length)]!;
-      const result = leader.raft.proposeConfChange({ op: "remove", ...victim });
-      if (result.ok) {
-        if (this.trace) console.log(`t=${this.now} removing ${victim.id} at ${result.index}`);
-        this.count("remove");
-        this.removed.add(victim.id);
-      }
-    }
-  }
-
-  private readonly removed = new Set<NodeId>();
-
-  private transferLeadership(): void {
-    const leader = this.currentLeader();
-    if (leader === undefined) return;
-    const voters = leader.raft.currentMembership().filter((m) => m.voter && m.id !== leader.id);
-    if (voters.length === 0) return;
-    const target = voters[this.rng.int(voters.length)]!;
-    if (leader.raft.transferLeader(target.id) === null) this.count("transfer");
-  }
-
-  /** The driver's duty: promote learners that caught up. */
-  private maintenance(): void {
-    const leader = this.currentLeader();
-    if (leader === undefined || leader.raft.pendingConf() !== 0) return;
-    const last = leader.raft.log.lastIndex();
-    for (const pr of leader.raft.progress()) {
-      const member = leader.raft.currentMembership().find((m) => m.id === pr.id);
-      if (member === undefined || member.voter || pr.match < last - 2) continue;
-      const result = leader.raft.proposeConfChange({ op: "promote", ...member });
-      if (result.ok) this.count("promote");
-      return;
-    }
-  }
-
-  // ---- checks ------------------------------------------------------------------
-
   private checkStep(): void {
-    for (const node of this.nodes.values()) {
-      if (!node.alive) continue;
-      const state = node.raft.state();
-      node.commitChecked = this.checker.noteCommitted(node.id, node.raft, node.commitChecked);
+    for (const m of this.cluster.alive()) {
+      const core = m.node!.driver.core;
+      const state = core.state();
+      this.commitChecked.set(
+        m.id,
+        this.checker.noteCommitted(m.id, core, this.commitChecked.get(m.id) ?? 0),
+      );
       const role = `${state.role}@${state.term}`;
-      if (state.role === "leader" && this.lastRole.get(node.id) !== role) {
-        if (this.trace) {
-          const members = node.raft.currentMembership().map((m) => m.id + (m.voter ? "" : "(l)"));
-          console.log(
-            `t=${this.now} leader ${node.id}@${state.term} members=${members} last=${node.raft.log.lastIndex()} commit=${node.raft.log.committed}`,
-          );
-        }
-        this.leaderTerms++;
-        this.checker.noteLeader(node.id, state.term);
-        this.checker.checkLeaderCompleteness(node.id, node.raft);
-        // A leader that dies before its no-op spreads leaves entries of older
-        // terms on some logs: the ground of the Figure 8 case (§3.6.2).
-        if (this.now < this.steps * UNITS_PER_TICK && this.rng.int(100) < this.earlyCrashPercent) {
-          this.doomed.set(node.id, this.now + 1 + this.rng.int(6));
-        }
-      }
-      this.lastRole.set(node.id, role);
+      if (state.role === "leader" && this.lastRole.get(m.id) !== role) this.newLeader(m);
+      this.lastRole.set(m.id, role);
     }
     if (this.now % (UNITS_PER_TICK * 10) === 0) {
-      const alive = new Map(
-        [...this.nodes].filter(([, n]) => n.alive).map(([id, n]) => [id, n.raft]),
-      );
-      this.checker.checkLogMatching(alive);
+      const cores = new Map(this.cluster.alive().map((m) => [m.id, m.node!.driver.core]));
+      this.checker.checkLogMatching(cores);
     }
   }
 
-  private healAll(): void {
+  private newLeader(m: Machine): void {
+    const core = m.node!.driver.core;
+    const { term } = core.state();
+    if (this.options.trace === true) {
+      const members = core.currentMembership().map((x) => x.id + (x.voter ? "" : "(l)"));
+      console.log(
+        `t=${this.now} leader ${m.id}@${term} members=${members} last=${core.log.lastIndex()} commit=${core.log.committed}`,
+      );
+    }
+    this.leaderTerms++;
+    this.checker.noteLeader(m.id, term);
+    this.checker.checkLeaderCompleteness(m.id, core);
+    // A leader that dies before its no-op spreads leaves entries of older
+    // terms on some logs: the ground of the Figure 8 case (§3.6.2).
+    const faulty = this.now < this.options.steps * UNITS_PER_TICK;
+    if (faulty && this.rng.int(100) < this.earlyCrashPercent) {
+      this.doomed.set(m.id, this.now + 1 + this.rng.int(6));
+    }
+  }
+
+  private async healAll(): Promise<void> {
     this.network.heal();
     this.network.conditions = calmConditions();
-    for (const node of this.nodes.values()) {
-      node.crashPoint = "none";
-      if (!node.alive) node.restart();
+    this.ctx.diskRate = 0.8;
+    for (const m of this.cluster.machines.values()) {
+      if (m.node === null) await this.cluster.start(m.id);
     }
   }
 
   /** After healing, a leader must be elected and a new write applied within a bound. */
-  private checkLiveness(): void {
-    const start = this.now;
-    const limit = start + LIVENESS_TICKS_MAX * UNITS_PER_TICK;
-    let probe: { node: SimNode; index: number; term: number } | null = null;
-    while (this.now < limit) {
-      this.unit();
-      if (probe !== null) {
-        const applied = probe.node.raft.log.applied;
-        if (applied >= probe.index && probe.node.raft.log.term(probe.index) === probe.term) return;
-        if (probe.node.raft.state().role !== "leader") probe = null;
-        continue;
-      }
-      const leader = this.currentLeader();
-      if (leader === undefined || !leader.raft.hasCommittedInTerm()) continue;
-      const result = leader.raft.propose(encodePut("liveness", `t${this.now}`));
-      if (result.ok) probe = { node: leader, index: result.index, term: result.term };
+  private async checkLiveness(): Promise<void> {
+    const limit = this.now + LIVENESS_TICKS_MAX * UNITS_PER_TICK;
+    let written = false;
+    let writing = false;
+    while (this.now < limit && !written) {
+      await this.unit();
+      const node = this.leader()?.node;
+      if (writing || node == null || !node.driver.core.hasCommittedInTerm()) continue;
+      writing = true;
+      node.put("liveness", `t${this.now}`).then(() => written = true, () => writing = false);
     }
+    if (written) return;
     throw new InvariantError(
       `Liveness: no write committed within ${LIVENESS_TICKS_MAX} ticks after healing\n${this.describe()}`,
     );
@@ -629,42 +368,41 @@ class Simulation {
 
   /** Why the members have not converged on the leader's commit index, or "" once they have. */
   private lagging(): string {
-    const leader = this.currentLeader();
-    if (leader === undefined) return "no leader";
-    const target = leader.raft.log.committed;
-    for (const member of leader.raft.currentMembership()) {
-      const node = this.nodes.get(member.id)!;
-      if (node.machine.appliedIndex < target) {
-        return `"${node.id}" applied ${node.machine.appliedIndex} < ${target}`;
-      }
+    const leader = this.leader()?.node;
+    if (leader == null) return "no leader";
+    const target = leader.driver.core.log.committed;
+    for (const member of leader.driver.core.currentMembership()) {
+      const node = this.cluster.machine(member.id).node;
+      const applied = node?.driver.machine.appliedIndex ?? -1;
+      if (applied < target) return `"${member.id}" applied ${applied} < ${target}`;
     }
     return "";
   }
 
   /** One line per node: what it believes. */
   private describe(): string {
-    return [...this.nodes.values()].map((n) => {
-      const s = n.raft.state();
-      const members = n.raft.currentMembership().map((m) => `${m.id}${m.voter ? "" : "(l)"}`).join(
-        ",",
-      );
-      const log = n.raft.log;
-      return `  ${n.id} ${n.alive ? "up" : "down"} ${s.role} term=${s.term} lead=${s.lead} ` +
+    return [...this.cluster.machines.values()].map((m) => {
+      if (m.node === null) return `  ${m.id} down`;
+      const core = m.node.driver.core;
+      const s = core.state();
+      const members = core.currentMembership().map((x) => `${x.id}${x.voter ? "" : "(l)"}`);
+      const log = core.log;
+      return `  ${m.id} up ${s.role} term=${s.term} lead=${s.lead} ` +
         `last=${log.lastIndex()}@${log.lastTerm()} commit=${log.committed} applied=${log.applied} ` +
-        `members=[${members}] removed=${this.removed.has(n.id)}`;
+        `members=[${members.join(",")}] removed=${this.ctx.removed.has(m.id)}`;
     }).join("\n");
   }
 
   /** Everyone converges; histories are linearizable; stale reads saw written values. */
-  private finalChecks(): void {
+  private async finalChecks(): Promise<void> {
     let lagging = "no leader";
     for (let i = 0; i < LIVENESS_TICKS_MAX * UNITS_PER_TICK && lagging !== ""; i++) {
-      this.unit();
+      await this.unit();
       lagging = this.lagging();
     }
     if (lagging !== "") throw new InvariantError(`Convergence: ${lagging}\n${this.describe()}`);
-    // Writes still waiting may or may not have taken effect.
-    for (const w of this.workload.waiting.splice(0)) this.workload.abandon(w.op);
+    // Operations still waiting may or may not have taken effect.
+    this.clients.abandonAll();
     const stale = this.workload.checkStaleReads();
     if (stale !== null) throw new InvariantError(stale);
     const verdict = checkLinearizable(this.workload.history);
@@ -676,4 +414,20 @@ class Simulation {
       );
     }
   }
+}
+
+/** The config of simulated node `id`: a heartbeat every tick, elections after ten. */
+function nodeConfig(id: NodeId, snapshotEntries: number, catchUp: number): NodeConfig {
+  return validateNodeConfig({
+    ...defaultNodeConfig(),
+    id,
+    raftAddr: simAddr(id),
+    httpAddr: `sim-${id}:8001`,
+    dataDir: `sim/${id}`,
+    heartbeatMs: UNITS_PER_TICK * MS_PER_UNIT,
+    electionMs: 10 * UNITS_PER_TICK * MS_PER_UNIT,
+    snapshotEntries,
+    snapshotCatchUpEntries: Math.min(catchUp, snapshotEntries),
+    requestTimeoutMs: OP_TIMEOUT_TICKS * UNITS_PER_TICK * MS_PER_UNIT,
+  });
 }

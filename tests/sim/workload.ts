@@ -5,27 +5,10 @@
  * @module
  */
 
-import type { ReadLevel } from "../../src/api.ts";
-import type { NodeId } from "../../src/raft/types.ts";
 import type { Operation } from "./linearizability.ts";
 
 /** Keys the clients use: few, so operations collide. */
 export const SIM_KEYS: readonly string[] = ["a", "b", "c"];
-
-/** An operation waiting for its outcome on one node. */
-export interface WaitingOp {
-  op: Operation;
-  node: NodeId;
-  incarnation: number;
-  level: ReadLevel | "write";
-  /** Writes: where the entry went. */
-  index: number;
-  term: number;
-  /** Consistent reads: the read id; then the index to wait for (-1 until known). */
-  ctx: number;
-  readIndex: number;
-  deadline: number;
-}
 
 /** The history and the bookkeeping of the clients. */
 export class Workload {
@@ -33,7 +16,6 @@ export class Workload {
   readonly history: Operation[] = [];
   /** Stale reads: checked only against values ever written. */
   readonly staleReads: { key: string; value: string | null }[] = [];
-  readonly waiting: WaitingOp[] = [];
   readonly written = new Map<string, Set<string>>();
   readonly stats = { issued: 0, ok: 0, refused: 0, indeterminate: 0, dropped: 0 };
   /** A total order of calls and returns. */

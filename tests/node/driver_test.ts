@@ -1,0 +1,111 @@
+import { assertEquals, assertMatch, assertTrue } from "../assert.ts";
+import { UnavailableError } from "../../src/api.ts";
+import { encodePut } from "../../src/kv/command.ts";
+import { TestNode } from "./harness.ts";
+
+/** Settles `promise` into a value or an error, for asserting on either. */
+function outcome<T>(promise: Promise<T>): { value?: T; error?: unknown; done: boolean } {
+  const box: { value?: T; error?: unknown; done: boolean } = { done: false };
+  promise.then(
+    (value) => Object.assign(box, { value, done: true }),
+    (error) => Object.assign(box, { error, done: true }),
+  );
+  return box;
+}
+
+Deno.test("node: a write on a leader deposed before it commits fails, saying it may still apply", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const term = await t.elect(["n2", "n3"]);
+    assertEquals(t.node.driver.core.state().role, "leader");
+    const write = outcome(t.node.put("k", "v"));
+    await t.sync();
+    assertTrue(!write.done, "no follower acknowledged: the write waits");
+    await t.receive("hb", "n2", term + 1, { commit: 0 });
+    await t.sync();
+    assertTrue(write.done, "the write is answered at once");
+    assertTrue(write.error instanceof UnavailableError, String(write.error));
+    assertMatch((write.error as Error).message, /Leadership changed before the write committed/);
+    assertEquals((write.error as UnavailableError).indeterminate, true);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: past the in-flight bound a write is refused at once and may be retried", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"], { proposalsInflightMax: 2 });
+  try {
+    await t.elect(["n2", "n3"]);
+    const first = outcome(t.node.put("a", "1"));
+    const second = outcome(t.node.put("b", "2"));
+    const third = outcome(t.node.put("c", "3"));
+    await t.sync();
+    assertTrue(!first.done && !second.done, "two writes wait for a quorum");
+    assertTrue(third.error instanceof UnavailableError, String(third.error));
+    assertMatch((third.error as Error).message, /Too many writes in flight/);
+    assertEquals((third.error as UnavailableError).indeterminate, false);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: writes commit while a large snapshot is still being encoded", async () => {
+  // 100,000 keys in the log: applying them starts a snapshot, encoded in five
+  // slices with pauses between them that only the clock ends.
+  const prelude = Array.from({ length: 100_000 }, (_, i) => ({
+    index: i + 1,
+    term: 1,
+    type: "normal" as const,
+    data: encodePut(`k${i}`, "v"),
+  }));
+  const t = await TestNode.start(
+    ["n1"],
+    { snapshotEntries: 4, snapshotCatchUpEntries: 2 },
+    prelude,
+  );
+  try {
+    await t.sync();
+    assertEquals(t.node.driver.machine.size, 100_000);
+    assertEquals(t.node.driver.core.snapshot(), null, "the snapshot is being encoded");
+    await t.tick(2);
+    await t.sync();
+    assertEquals(t.node.driver.core.state().role, "leader");
+    for (let i = 0; i < 20; i++) {
+      const write = outcome(t.node.put(`w${i}`, "x"));
+      await t.sync();
+      assertTrue(write.done && write.error === undefined, `write ${i}: ${write.error}`);
+    }
+    assertEquals(t.node.driver.core.snapshot(), null, "writes did not wait for the snapshot");
+    for (let i = 0; i < 5; i++) {
+      await t.tick();
+      await t.sync();
+    }
+    assertTrue((t.node.driver.core.snapshot()?.index ?? 0) >= 100_000, "the snapshot was taken");
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: stop waits for the sync in progress, and what it wrote is durable", async () => {
+  const t = await TestNode.start(["n1"]);
+  try {
+    await t.tick(2);
+    await t.sync();
+    assertEquals(t.node.driver.core.state().role, "leader");
+    const write = outcome(t.node.put("k", "v"));
+    await t.settle();
+    assertEquals(t.storage.pendingCount, 1, "the write's sync is in progress");
+    const stopped = outcome(t.node.stop());
+    await t.settle();
+    assertTrue(!stopped.done, "stop waits for the sync");
+    t.storage.completeNext();
+    await t.settle();
+    await t.sync();
+    assertTrue(stopped.done, "stop finished once the sync did");
+    assertTrue(write.done, "the write was answered");
+    const saved = t.storage.recovered().entries.at(-1)!;
+    assertEquals(new TextDecoder().decode(saved.data).includes("k"), true);
+  } finally {
+    await t.stop();
+  }
+});
