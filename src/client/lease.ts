@@ -108,6 +108,14 @@ export class Lease implements AsyncDisposable {
     return this.#revoking;
   }
 
+  /**
+   * Stops the keep-alives without revoking: the lease lapses on the server after its TTL,
+   * unless someone else keeps it alive.
+   */
+  stopKeepAlives(): void {
+    this.#end(`Lease "${this.id}" is no longer kept alive by this client`);
+  }
+
   /** Revokes the lease; if that fails, it lapses within its TTL since keep-alives stopped. */
   async [Symbol.asyncDispose](): Promise<void> {
     try {
