@@ -78,23 +78,13 @@ Deno.test("rafter CLI on three processes: put, get, del, status, members, join, 
     assertEquals([remove.code, remove.stderr], [0, ""]);
     await cluster.stop(n4);
 
-    const down = await runRafter([
-      "get",
-      "k",
-      "--endpoints",
-      `127.0.0.1:${closedPort}`,
-      "--timeout-ms",
-      "300",
+    const unreachable = ["--endpoints", `127.0.0.1:${closedPort}`, "--timeout-ms", "300"];
+    const [down, downStatus] = await Promise.all([
+      runRafter(["get", "k", ...unreachable]),
+      runRafter(["status", ...unreachable]),
     ]);
     assertEquals(down.code, 3);
     assertTrue(down.stderr.startsWith("rafter get: No node could serve the call"), down.stderr);
-    const downStatus = await runRafter([
-      "status",
-      "--endpoints",
-      `127.0.0.1:${closedPort}`,
-      "--timeout-ms",
-      "300",
-    ]);
     assertEquals(downStatus.code, 3);
     assertTrue(downStatus.stdout.includes("unreachable"), downStatus.stdout);
   });

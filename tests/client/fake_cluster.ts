@@ -9,6 +9,7 @@
  * @module
  */
 
+import { type ClientOptions, RafterClient } from "../../src/client/mod.ts";
 import { FakeRefusal, FakeStore, type HistoryEntry } from "./fake_store.ts";
 import { type FakeRoute, routeOf } from "./fake_routes.ts";
 
@@ -111,6 +112,21 @@ export class FakeCluster {
     }
     return answer;
   };
+
+  /**
+   * A client of the nodes at `endpoints` (indexes), without sockets, with a backoff of a few
+   * milliseconds and the first endpoint tried first.
+   */
+  client(endpoints = [0, 1, 2], options: Partial<ClientOptions> = {}): RafterClient {
+    return new RafterClient({
+      endpoints: endpoints.map((i) => this.origins[i]!),
+      fetch: this.fetch,
+      backoffBaseMs: 1,
+      backoffMaxMs: 5,
+      random: () => 0,
+      ...options,
+    });
+  }
 
   /** Ends every open watch stream, with `event: error` first when `withError`. */
   dropWatches(withError = false): void {

@@ -1,29 +1,14 @@
 // The client against the fake cluster for the key-value routes not on the node yet: prefix
 // scans in pages, compare-and-swap, conditional deletes, prefix deletes and transactions.
 import { assertEquals, assertRejectsWith, assertTrue } from "../assert.ts";
-import {
-  IndeterminateError,
-  op,
-  PreconditionFailedError,
-  RafterClient,
-} from "../../src/client/mod.ts";
+import { IndeterminateError, op, PreconditionFailedError } from "../../src/client/mod.ts";
 import { FakeCluster } from "./fake_cluster.ts";
-
-function clientOf(fake: FakeCluster, endpoints = [0, 1, 2]): RafterClient {
-  return new RafterClient({
-    endpoints: endpoints.map((i) => fake.origins[i]!),
-    fetch: fake.fetch,
-    backoffBaseMs: 1,
-    backoffMaxMs: 5,
-    random: () => 0,
-  });
-}
 
 Deno.test("list: pages continue after the last key, in UTF-8 byte order, each key once", async () => {
   const fake = new FakeCluster();
   const keys = ["p/a", "p/b", "p/\u{1F600}", "p/\uFF21", "p/c", "q/a", "p"];
   for (const key of keys) fake.store.put(key, `v-${key}`);
-  using client = clientOf(fake, [1]);
+  using client = fake.client([1]);
   const pages = [];
   for await (const page of client.list("p/", { limit: 2, level: "stale" })) pages.push(page);
   assertEquals(pages.map((p) => p.items.map((r) => r.key)), [
@@ -40,7 +25,7 @@ Deno.test("list: pages continue after the last key, in UTF-8 byte order, each ke
 Deno.test("list: a page that fails is fetched again from another node, nothing lost or repeated", async () => {
   const fake = new FakeCluster();
   for (let i = 0; i < 25; i++) fake.store.put(`k/${String(i).padStart(2, "0")}`, "v");
-  using client = clientOf(fake, [1, 2]);
+  using client = fake.client([1, 2]);
   const seen: string[] = [];
   let pages = 0;
   for await (const page of client.list("k/", { limit: 10, level: "consistent" })) {
@@ -58,7 +43,7 @@ Deno.test("list: the default level goes to the leader; keysOnly and after are pa
   const fake = new FakeCluster();
   fake.store.put("a", "1");
   fake.store.put("b", "2");
-  using client = clientOf(fake, [2]);
+  using client = fake.client([2]);
   const items = [];
   for await (const page of client.list("", { after: "a", keysOnly: true })) {
     items.push(...page.items);
@@ -69,7 +54,7 @@ Deno.test("list: the default level goes to the leader; keysOnly and after are pa
 
 Deno.test("put with prevIndex: 0 creates only, N swaps only from N, 412 carries the record", async () => {
   const fake = new FakeCluster();
-  using client = clientOf(fake);
+  using client = fake.client();
   const created = await client.put("k", "1", { prevIndex: 0 });
   const again = await assertRejectsWith(
     client.put("k", "x", { prevIndex: 0 }),
@@ -101,7 +86,7 @@ Deno.test("put with prevIndex: 0 creates only, N swaps only from N, 412 carries 
 Deno.test("deletePrefix: one entry; an empty prefix needs all", async () => {
   const fake = new FakeCluster();
   for (const key of ["a/1", "a/2", "b/1"]) fake.store.put(key, "v");
-  using client = clientOf(fake);
+  using client = fake.client();
   assertEquals((await client.deletePrefix("a/")).deleted, 2);
   assertEquals([...fake.store.records.keys()], ["b/1"]);
   assertEquals((await client.deletePrefix("", { all: true })).deleted, 1);
@@ -109,7 +94,7 @@ Deno.test("deletePrefix: one entry; an empty prefix needs all", async () => {
 
 Deno.test("txn: compare picks the branch; results per operation; one index", async () => {
   const fake = new FakeCluster();
-  using client = clientOf(fake);
+  using client = fake.client();
   const { index } = await client.put("config", "v1");
   const won = await client.txn()
     .compare({ key: "config", modIndex: index }, { key: "lock", exists: false })
@@ -133,7 +118,7 @@ Deno.test("txn: compare picks the branch; results per operation; one index", asy
 Deno.test("txn: a transaction is a write: a lost answer is IndeterminateError, never resent", async () => {
   const fake = new FakeCluster();
   fake.loseAnswers = 1;
-  using client = clientOf(fake);
+  using client = fake.client();
   await assertRejectsWith(client.txn().success(op.put("a", "1")).commit(), IndeterminateError);
   assertEquals(fake.requests.filter((r) => r.path === "/txn").length, 1);
   assertTrue(fake.store.get("a") !== null);

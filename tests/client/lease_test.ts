@@ -1,26 +1,16 @@
 // Leases against the fake cluster: kept alive by the client, revoked on disposal, and
 // reported lost through their signal when they expire.
 import { assertEquals, assertRejectsWith, assertTrue } from "../assert.ts";
-import { LeaseLostError, NotFoundError, RafterClient } from "../../src/client/mod.ts";
+import { LeaseLostError, NotFoundError } from "../../src/client/mod.ts";
 import { sleep, waitFor } from "../cluster/harness.ts";
 import { FakeCluster } from "./fake_cluster.ts";
 
 /** A short TTL: the fake expires leases on its own timer, so keep-alives matter. */
 const TTL_MS = 150;
 
-function clientOf(fake: FakeCluster, fetch: typeof globalThis.fetch = fake.fetch): RafterClient {
-  return new RafterClient({
-    endpoints: [fake.origins[1]!],
-    fetch,
-    backoffBaseMs: 1,
-    backoffMaxMs: 5,
-    timeoutMs: 1_000,
-  });
-}
-
 Deno.test("lease: keep-alives hold it past several TTLs; revoke deletes its keys", async () => {
   const fake = new FakeCluster();
-  using client = clientOf(fake);
+  using client = fake.client([1], { timeoutMs: 1_000 });
   const lease = await client.lease(TTL_MS);
   await client.put("svc/a", "x", { lease: lease.id });
   await sleep(TTL_MS * 4);
@@ -37,7 +27,7 @@ Deno.test("lease: keep-alives hold it past several TTLs; revoke deletes its keys
 
 Deno.test("lease: await using revokes at the end of the block", async () => {
   const fake = new FakeCluster();
-  using client = clientOf(fake);
+  using client = fake.client([1], { timeoutMs: 1_000 });
   let id = 0;
   {
     await using lease = await client.lease(10_000);
@@ -53,7 +43,7 @@ Deno.test("lease: when keep-alives stop getting through, the lease is lost and i
   let cut = false;
   const fetch = (input: RequestInfo | URL, init?: RequestInit) =>
     cut ? Promise.reject(new TypeError("fetch failed")) : fake.fetch(input, init);
-  using client = clientOf(fake, fetch);
+  using client = fake.client([1], { fetch, timeoutMs: 1_000 });
   const lease = await client.lease(TTL_MS);
   await client.put("k", "v", { lease: lease.id });
   cut = true;
@@ -69,7 +59,7 @@ Deno.test("lease: when keep-alives stop getting through, the lease is lost and i
 
 Deno.test("lease: a lease the server no longer knows is lost at the next keep-alive", async () => {
   const fake = new FakeCluster();
-  using client = clientOf(fake);
+  using client = fake.client([1], { timeoutMs: 1_000 });
   const lease = await client.lease(TTL_MS);
   fake.store.revoke(lease.id);
   await waitFor(() => lease.signal.aborted, "the lease to be lost", 5_000);

@@ -1,7 +1,7 @@
 // The lock and election recipes against the fake cluster: one holder at a time, a waiter
 // that takes over when the holder releases or dies, and leadership observed as it changes.
 import { assertEquals, assertTrue } from "../assert.ts";
-import { elect, lock, RafterClient } from "../../src/client/mod.ts";
+import { elect, lock, type RafterClient } from "../../src/client/mod.ts";
 import { sleep, waitFor } from "../cluster/harness.ts";
 import { FakeCluster } from "./fake_cluster.ts";
 
@@ -13,14 +13,7 @@ function mortalClient(fake: FakeCluster): { client: RafterClient; kill(): void }
   let dead = false;
   const fetch = (input: RequestInfo | URL, init?: RequestInit) =>
     dead ? Promise.reject(new TypeError("fetch failed")) : fake.fetch(input, init);
-  const client = new RafterClient({
-    endpoints: fake.origins,
-    fetch,
-    backoffBaseMs: 1,
-    backoffMaxMs: 5,
-    timeoutMs: 1_000,
-  });
-  return { client, kill: () => (dead = true) };
+  return { client: fake.client([0, 1, 2], { fetch, timeoutMs: 1_000 }), kill: () => (dead = true) };
 }
 
 Deno.test("lock: one holder at a time; the waiter takes the lock when it is released", async () => {

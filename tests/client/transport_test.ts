@@ -11,22 +11,6 @@ import {
 } from "../../src/client/mod.ts";
 import { FakeCluster } from "./fake_cluster.ts";
 
-/** A client of `fake` over `endpoints` (node indexes), fast backoff, first endpoint first. */
-function clientOf(
-  fake: FakeCluster,
-  endpoints: number[] = [0, 1, 2],
-  options: { token?: string; timeoutMs?: number } = {},
-): RafterClient {
-  return new RafterClient({
-    endpoints: endpoints.map((i) => fake.origins[i]!),
-    fetch: fake.fetch,
-    backoffBaseMs: 1,
-    backoffMaxMs: 5,
-    random: () => 0,
-    ...options,
-  });
-}
-
 function writesSeen(fake: FakeCluster, path = "/key"): number {
   return fake.requests.filter((r) => r.method !== "GET" && r.path === path).length;
 }
@@ -34,7 +18,7 @@ function writesSeen(fake: FakeCluster, path = "/key"): number {
 Deno.test("client: a follower-only endpoint list finds the leader by 307, keeps the token, caches it", async () => {
   const fake = new FakeCluster();
   fake.token = "s3cret";
-  using client = clientOf(fake, [1, 2], { token: "s3cret" });
+  using client = fake.client([1, 2], { token: "s3cret" });
   assertEquals((await client.put("a", "1")).key, "a");
   assertEquals(client.leader, fake.origins[0]);
   assertEquals(fake.requests.map((r) => r.node), [1, 0]);
@@ -49,7 +33,7 @@ Deno.test("client: a follower-only endpoint list finds the leader by 307, keeps 
 Deno.test("client: a refused connection moves to the next endpoint, for reads and writes", async () => {
   const fake = new FakeCluster();
   fake.down.add(1);
-  using client = clientOf(fake, [1, 0]);
+  using client = fake.client([1, 0]);
   await client.put("a", "1");
   assertEquals((await client.get("a", { level: "stale" })).value, "1");
   assertEquals(fake.store.index, 2, "the write was applied once");
@@ -58,7 +42,7 @@ Deno.test("client: a refused connection moves to the next endpoint, for reads an
 Deno.test("client: a write answered 503 with indeterminate false is sent again", async () => {
   const fake = new FakeCluster();
   fake.faults.push({ status: 503, body: { error: "No leader is known", indeterminate: false } });
-  using client = clientOf(fake);
+  using client = fake.client();
   await client.put("a", "1");
   // The leader's 503, a follower's 307 to the leader, then the leader's answer.
   assertEquals(fake.requests.map((r) => r.node), [0, 1, 0]);
@@ -67,7 +51,7 @@ Deno.test("client: a write answered 503 with indeterminate false is sent again",
 
 Deno.test("client: a write answered 503 with indeterminate true, or without the field, is not retried", async () => {
   const fake = new FakeCluster();
-  using client = clientOf(fake);
+  using client = fake.client();
   fake.faults.push({ status: 503, body: { error: "Leadership lost", indeterminate: true } });
   const error = await assertRejectsWith(client.put("a", "1"), IndeterminateError);
   assertEquals(error.status, 503);
@@ -81,7 +65,7 @@ Deno.test("client: a read answered 503 is retried on another node", async () => 
   const fake = new FakeCluster();
   fake.store.put("a", "1");
   fake.faults.push({ status: 503, body: { error: "No leader is known" } });
-  using client = clientOf(fake);
+  using client = fake.client();
   assertEquals((await client.get("a", { level: "consistent" })).value, "1");
   assertEquals(fake.requests.map((r) => r.node), [0, 1]);
 });
@@ -89,7 +73,7 @@ Deno.test("client: a read answered 503 is retried on another node", async () => 
 Deno.test("client: a write whose answer is lost is IndeterminateError, and took effect once", async () => {
   const fake = new FakeCluster();
   fake.loseAnswers = 1;
-  using client = clientOf(fake);
+  using client = fake.client();
   await assertRejectsWith(client.put("a", "1"), IndeterminateError);
   assertEquals(writesSeen(fake), 1);
   assertEquals(fake.store.get("a")?.value, "1");
@@ -98,7 +82,7 @@ Deno.test("client: a write whose answer is lost is IndeterminateError, and took 
 Deno.test("client: a call with no answer before the timeout: reads unavailable, writes indeterminate", async () => {
   const fake = new FakeCluster();
   fake.hold = true;
-  using client = clientOf(fake, [0], { timeoutMs: 100 });
+  using client = fake.client([0], { timeoutMs: 100 });
   const read = await assertRejectsWith(client.get("a"), UnavailableError);
   assertTrue(/within 100 ms/.test(read.message), read.message);
   await assertRejectsWith(client.put("a", "1"), IndeterminateError);
@@ -107,7 +91,7 @@ Deno.test("client: a call with no answer before the timeout: reads unavailable, 
 Deno.test("client: an abort mid-call rejects at once with the signal's reason", async () => {
   const fake = new FakeCluster();
   fake.hold = true;
-  using client = clientOf(fake);
+  using client = fake.client();
   const stop = new AbortController();
   const call = client.put("a", "1", { signal: stop.signal });
   setTimeout(() => stop.abort(new Error("caller gave up")), 20);
@@ -123,7 +107,7 @@ Deno.test("client: an abort mid-call rejects at once with the signal's reason", 
 Deno.test("client: every endpoint down is UnavailableError naming the last failure", async () => {
   const fake = new FakeCluster();
   for (const node of [0, 1, 2]) fake.down.add(node);
-  using client = clientOf(fake, [0, 1, 2], { timeoutMs: 100 });
+  using client = fake.client([0, 1, 2], { timeoutMs: 100 });
   const error = await assertRejectsWith(client.put("a", "1"), UnavailableError);
   assertEquals(error.status, 0);
   assertTrue(/Connection refused/.test(error.message), error.message);
@@ -132,7 +116,7 @@ Deno.test("client: every endpoint down is UnavailableError naming the last failu
 
 Deno.test("client: answers map to typed errors", async () => {
   const fake = new FakeCluster();
-  using client = clientOf(fake);
+  using client = fake.client();
   await assertRejectsWith(client.get("missing"), NotFoundError);
   const { index } = await client.put("a", "1");
   const failed = await assertRejectsWith(

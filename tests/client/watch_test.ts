@@ -10,17 +10,6 @@ import {
 import { waitFor } from "../cluster/harness.ts";
 import { FakeCluster } from "./fake_cluster.ts";
 
-function clientOf(fake: FakeCluster, endpoints = [1, 2]): RafterClient {
-  return new RafterClient({
-    endpoints: endpoints.map((i) => fake.origins[i]!),
-    fetch: fake.fetch,
-    backoffBaseMs: 1,
-    backoffMaxMs: 5,
-    random: () => 0,
-    timeoutMs: 2_000,
-  });
-}
-
 /** Collects `count` events of a watch, then stops it. */
 async function collect(
   client: RafterClient,
@@ -42,7 +31,7 @@ Deno.test("watch: a dropped stream resumes from the last delivered index, no gap
   const fake = new FakeCluster();
   for (let i = 0; i < 10; i++) fake.store.put(`w/${i}`, String(i));
   fake.watchDropAfter = 3;
-  using client = clientOf(fake);
+  using client = fake.client([1, 2], { timeoutMs: 2_000 });
   const seen = await collect(client, "w/", { prefix: true, fromIndex: 1 }, 10);
   assertEquals(seen.map((e) => e.changes[0]!.key), Array.from({ length: 10 }, (_, i) => `w/${i}`));
   const watches = fake.requests.filter((r) => r.path === "/watch");
@@ -55,7 +44,7 @@ Deno.test("watch: a dropped stream resumes from the last delivered index, no gap
 Deno.test("watch: without fromIndex it starts after the node's applied index", async () => {
   const fake = new FakeCluster();
   fake.store.put("k", "old");
-  using client = clientOf(fake);
+  using client = fake.client([1, 2], { timeoutMs: 2_000 });
   const events = client.watch("k", { prevValue: true });
   const first = events.next();
   await waitFor(() => fake.requests.some((r) => r.path === "/watch"), "the watch to connect");
@@ -71,7 +60,7 @@ Deno.test("watch: without fromIndex it starts after the node's applied index", a
 
 Deno.test("watch: event: error and a node going down resume elsewhere without loss", async () => {
   const fake = new FakeCluster();
-  using client = clientOf(fake, [1, 2]);
+  using client = fake.client([1, 2], { timeoutMs: 2_000 });
   const seen: WatchEvent[] = [];
   const done = (async () => {
     for await (const event of client.watch("p/", { prefix: true, fromIndex: 2 })) {
@@ -100,7 +89,7 @@ Deno.test("watch: a start older than the history is CompactedError with both ind
   const fake = new FakeCluster();
   for (let i = 0; i < 5; i++) fake.store.put("k", String(i));
   fake.compactedIndex = 4;
-  using client = clientOf(fake);
+  using client = fake.client([1, 2], { timeoutMs: 2_000 });
   const error = await assertRejectsWith(collect(client, "k", { fromIndex: 3 }, 1), CompactedError);
   assertEquals([error.compactedIndex, error.currentIndex], [4, 6]);
 });
@@ -109,7 +98,7 @@ Deno.test("watch: a resume past compaction is CompactedError too", async () => {
   const fake = new FakeCluster();
   for (let i = 0; i < 4; i++) fake.store.put("k", String(i));
   fake.watchDropAfter = 2;
-  using client = clientOf(fake);
+  using client = fake.client([1, 2], { timeoutMs: 2_000 });
   const seen: WatchEvent[] = [];
   const error = await assertRejectsWith(
     collect(client, "k", { fromIndex: 2 }, 10, (events) => {
@@ -124,7 +113,7 @@ Deno.test("watch: a resume past compaction is CompactedError too", async () => {
 
 Deno.test("watch: an abort ends the iterator with the signal's reason", async () => {
   const fake = new FakeCluster();
-  using client = clientOf(fake);
+  using client = fake.client([1, 2], { timeoutMs: 2_000 });
   const stop = new AbortController();
   const watching = collect(client, "k", { fromIndex: 2, signal: stop.signal }, 5);
   await waitFor(() => fake.requests.some((r) => r.path === "/watch"), "the watch to connect");
