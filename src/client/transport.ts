@@ -7,6 +7,7 @@
  */
 
 import { backoffMs, sleep } from "./backoff.ts";
+import { type Deadline, Deadlines } from "./deadline.ts";
 import { type ErrorBody, errorFromAnswer, IndeterminateError, UnavailableError } from "./errors.ts";
 import type { ResolvedOptions } from "./options.ts";
 
@@ -65,41 +66,24 @@ function parseBody(text: string): ErrorBody {
 }
 
 function withQuery(origin: string, call: Call): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(call.query ?? {})) {
-    if (value !== undefined) params.set(name, value);
+  let url = origin + call.path;
+  let separator = "?";
+  for (const name in call.query) {
+    const value = call.query[name];
+    if (value === undefined) continue;
+    url += `${separator}${name}=${encodeURIComponent(value)}`;
+    separator = "&";
   }
-  const query = params.size === 0 ? "" : `?${params}`;
-  return `${origin}${call.path}${query}`;
-}
-
-/** The deadline of one call: aborts `signal` after `timeoutMs` unless cleared. */
-class Deadline {
-  readonly #controller = new AbortController();
-  readonly #timer: ReturnType<typeof setTimeout>;
-  /** Aborts on the deadline or when the caller's signal aborts. */
-  readonly signal: AbortSignal;
-
-  constructor(timeoutMs: number, callerSignal: AbortSignal | undefined) {
-    this.#timer = setTimeout(() => this.#controller.abort(), timeoutMs);
-    this.signal = callerSignal === undefined
-      ? this.#controller.signal
-      : AbortSignal.any([callerSignal, this.#controller.signal]);
-  }
-
-  get passed(): boolean {
-    return this.#controller.signal.aborted;
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
+  return url;
 }
 
 /** Sends calls to the cluster; one per client, shared by every call. */
 export class Transport {
   readonly #options: ResolvedOptions;
   readonly #httpClient: Deno.HttpClient | null;
+  readonly #deadlines: Deadlines;
+  /** The `authorization` header, or nothing without a token. */
+  readonly #authorization: Record<string, string>;
   #leader: string | null = null;
   #index: number;
 
@@ -107,6 +91,8 @@ export class Transport {
   constructor(options: ResolvedOptions) {
     this.#options = options;
     this.#index = Math.floor(options.random() * options.endpoints.length);
+    this.#deadlines = new Deadlines(options.timeoutMs);
+    this.#authorization = options.token === "" ? {} : { authorization: `Bearer ${options.token}` };
     this.#httpClient = options.caCerts.length === 0
       ? null
       : Deno.createHttpClient({ caCerts: [...options.caCerts] });
@@ -135,12 +121,12 @@ export class Transport {
 
   /** Sends `call` and answers its parsed JSON body. */
   async json<T>(call: Call): Promise<T> {
-    const deadline = new Deadline(this.#options.timeoutMs, call.signal);
+    const deadline = this.#deadlines.start(call.signal, false);
     try {
       const answer = await this.#exchange(call, deadline, false);
       return (answer.text === "" ? {} : JSON.parse(answer.text)) as T;
     } finally {
-      deadline.clear();
+      deadline.release();
     }
   }
 
@@ -149,16 +135,17 @@ export class Transport {
    * only the wait for the headers. The caller reads or cancels the body.
    */
   async open(call: Call): Promise<Answer> {
-    const deadline = new Deadline(this.#options.timeoutMs, call.signal);
+    const deadline = this.#deadlines.start(call.signal, true);
     try {
       return await this.#exchange(call, deadline, true);
     } finally {
-      deadline.clear();
+      deadline.release();
     }
   }
 
-  /** Releases the TLS client, if any. */
+  /** Releases the TLS client, if any, and the idle deadline timer. */
   close(): void {
+    this.#deadlines.close();
     this.#httpClient?.close();
   }
 
@@ -209,18 +196,18 @@ export class Transport {
     deadline: Deadline,
     stream: boolean,
   ): Promise<Answer> {
-    const headers: Record<string, string> = { ...call.headers };
-    if (this.#options.token !== "") headers.authorization = `Bearer ${this.#options.token}`;
-    const hasBody = call.body !== undefined;
-    if (hasBody) headers["content-type"] = "application/json";
     const init: RequestInit & { client?: Deno.HttpClient } = {
       method: call.method,
-      headers,
       redirect: "manual",
       signal: deadline.signal,
-      ...(hasBody ? { body: JSON.stringify(call.body) } : {}),
-      ...(this.#httpClient === null ? {} : { client: this.#httpClient }),
     };
+    const headers: Record<string, string> = { ...call.headers, ...this.#authorization };
+    if (call.body !== undefined) {
+      headers["content-type"] = "application/json";
+      init.body = JSON.stringify(call.body);
+    }
+    init.headers = headers;
+    if (this.#httpClient !== null) init.client = this.#httpClient;
     const response = await this.#options.fetch(withQuery(origin, call), init);
     if (stream && response.ok) return { response, text: "", origin };
     return { response, text: await response.text(), origin };
