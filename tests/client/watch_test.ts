@@ -7,7 +7,7 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from "../../src/client/mod.ts";
-import { waitFor } from "../cluster/harness.ts";
+import { sleep, waitFor } from "../cluster/harness.ts";
 import { FakeCluster } from "./fake_cluster.ts";
 
 /** Collects `count` events of a watch, then stops it. */
@@ -120,4 +120,27 @@ Deno.test("watch: an abort ends the iterator with the signal's reason", async ()
   stop.abort(new Error("done watching"));
   const error = await assertRejectsWith(watching, Error);
   assertEquals(error.message, "done watching");
+});
+
+Deno.test("watch: a stream outlives the client's call timeout, and other calls do not cut it", async () => {
+  const fake = new FakeCluster();
+  using client = fake.client([1], { timeoutMs: 100 });
+  const seen: WatchEvent[] = [];
+  const done = (async () => {
+    for await (const event of client.watch("k", { fromIndex: 2 })) {
+      seen.push(event);
+      if (seen.length === 2) return;
+    }
+  })();
+  fake.store.put("k", "1");
+  await waitFor(() => seen.length === 1, "the first event");
+  // Calls that share deadlines come and go while the stream stays open past its timeout.
+  for (let i = 0; i < 5; i++) {
+    await client.get("k", { level: "stale" });
+    await sleep(60);
+  }
+  fake.store.put("k", "2");
+  await done;
+  assertEquals(seen.map((e) => e.changes[0]!.value), ["1", "2"]);
+  assertEquals(fake.requests.filter((r) => r.path === "/watch").length, 1, "never reconnected");
 });
