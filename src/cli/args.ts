@@ -13,7 +13,16 @@ import { type CliIo, CliUsageError } from "./io.ts";
 /** A flag as `node:util` `parseArgs` describes it. */
 export type FlagSpec = { type: "string" | "boolean"; short?: string };
 
-/** Where the client connects when neither `--endpoints` nor `RAFTER_ENDPOINTS` is given. */
+/**
+ * Where the client connects when neither `--endpoints` nor `RAFTER_ENDPOINTS` is given: the
+ * address `deno task start` serves.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ENDPOINT } from "./args.ts";
+ * if (DEFAULT_ENDPOINT !== "http://127.0.0.1:8001") throw new Error();
+ * ```
+ */
 export const DEFAULT_ENDPOINT = "http://127.0.0.1:8001";
 
 /** The flags every client command takes. */
@@ -26,7 +35,15 @@ const COMMON_FLAGS: Record<string, FlagSpec> = {
   help: { type: "boolean", short: "h" },
 };
 
-/** The help lines of the common flags, shared by every command's help. */
+/**
+ * The help lines of the common flags, shared by every command's help.
+ *
+ * @example
+ * ```ts
+ * import { COMMON_HELP } from "./args.ts";
+ * if (!COMMON_HELP.includes("--endpoints")) throw new Error();
+ * ```
+ */
 export const COMMON_HELP = `Common flags:
   --endpoints URL,...     nodes to talk to (env RAFTER_ENDPOINTS; default ${DEFAULT_ENDPOINT})
   --token TOKEN           bearer token (env RAFTER_TOKEN)
@@ -79,7 +96,18 @@ export function parseClientArgs(args: string[], flags: Record<string, FlagSpec>)
   };
 }
 
-/** The string flag `name`, or undefined. */
+/**
+ * The string flag `name`, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { parseClientArgs, stringFlag } from "./args.ts";
+ * const parsed = parseClientArgs(["--level", "stale"], { level: { type: "string" } });
+ * if (stringFlag(parsed, "level") !== "stale" || stringFlag(parsed, "token") !== undefined) {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function stringFlag(parsed: ParsedArgs, name: string): string | undefined {
   const value = parsed.values[name];
   return typeof value === "string" ? value : undefined;
@@ -104,7 +132,17 @@ export function integerArg(name: string, text: string | undefined): number | und
   return Number(text);
 }
 
-/** Exactly `names.length` positional arguments, named for the error message. */
+/**
+ * The positional arguments, `names.length` of them (the last `optional` may be missing);
+ * otherwise a usage error naming what was expected.
+ *
+ * @example
+ * ```ts
+ * import { parseClientArgs, positionals } from "./args.ts";
+ * const [key, value] = positionals(parseClientArgs(["k"], {}), ["KEY", "VALUE"], 1);
+ * if (key !== "k" || value !== undefined) throw new Error();
+ * ```
+ */
 export function positionals(parsed: ParsedArgs, names: string[], optional = 0): string[] {
   const given = parsed.positionals;
   if (given.length > names.length || given.length < names.length - optional) {
@@ -116,7 +154,16 @@ export function positionals(parsed: ParsedArgs, names: string[], optional = 0): 
   return given;
 }
 
-/** The endpoints of `--endpoints` or `RAFTER_ENDPOINTS`, comma-separated. */
+/**
+ * The endpoints of `--endpoints`, else `RAFTER_ENDPOINTS`, comma-separated.
+ *
+ * @example
+ * ```ts
+ * import { endpointsOf, parseClientArgs } from "./args.ts";
+ * const io = { env: () => "a:1, b:2" } as never;
+ * if (endpointsOf(parseClientArgs([], {}), io).join() !== "a:1,b:2") throw new Error();
+ * ```
+ */
 export function endpointsOf(parsed: ParsedArgs, io: CliIo): string[] {
   const text = stringFlag(parsed, "endpoints") ?? io.env("RAFTER_ENDPOINTS") ?? DEFAULT_ENDPOINT;
   const endpoints = text.split(",").map((e) => e.trim()).filter((e) => e !== "");
@@ -124,7 +171,18 @@ export function endpointsOf(parsed: ParsedArgs, io: CliIo): string[] {
   return endpoints;
 }
 
-/** The client the common flags describe. */
+/**
+ * The client the common flags describe (`--token`/`RAFTER_TOKEN`, `--cacert`,
+ * `--timeout-ms`).
+ *
+ * @example
+ * ```ts
+ * import { clientOf, parseClientArgs } from "./args.ts";
+ * const io = { env: () => undefined } as never;
+ * using client = await clientOf(parseClientArgs(["--endpoints", "127.0.0.1:8001"], {}), io);
+ * if (client.leader !== null) throw new Error();
+ * ```
+ */
 export async function clientOf(parsed: ParsedArgs, io: CliIo): Promise<RafterClient> {
   const token = stringFlag(parsed, "token") ?? io.env("RAFTER_TOKEN");
   const cacert = stringFlag(parsed, "cacert");

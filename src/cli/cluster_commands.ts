@@ -49,7 +49,22 @@ function memberRow(member: MemberStatus): string[] {
   ];
 }
 
-/** `rafter status`. */
+/**
+ * `rafter status`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * await runClientCommand(["status"], io);
+ * if (!io.stdout[0]!.startsWith("ENDPOINT")) throw new Error(io.stdout[0]);
+ * await fake.close();
+ * ```
+ */
 export const statusCommand: ClientCommand = {
   name: "status",
   summary: "show every endpoint's view: role, term, leader, indexes",
@@ -82,7 +97,22 @@ applied, last log and snapshot indexes. Exits 3 when no endpoint answers.`,
   },
 };
 
-/** `rafter members`. */
+/**
+ * `rafter members`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * await runClientCommand(["members", "--json"], io);
+ * if (JSON.parse(io.stdout[0]!)[0].id !== "n1") throw new Error(io.stdout[0]);
+ * await fake.close();
+ * ```
+ */
 export const membersCommand: ClientCommand = {
   name: "members",
   summary: "list the members as the leader sees them",
@@ -100,7 +130,21 @@ match index and milliseconds since the leader last heard from it.`,
   },
 };
 
-/** `rafter join ID RAFT-ADDR [HTTP-ADDR]`. */
+/**
+ * `rafter join ID RAFT-ADDR [HTTP-ADDR]`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * if (await runClientCommand(["join", "n4"], io) !== 2) throw new Error("RAFT-ADDR is missing");
+ * await fake.close();
+ * ```
+ */
 export const joinCommand: ClientCommand = {
   name: "join",
   summary: "add a member",
@@ -123,7 +167,21 @@ directory and --join (or no --bootstrap). Adding an identical member again is a 
   },
 };
 
-/** `rafter remove ID`. */
+/**
+ * `rafter remove ID`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * if (await runClientCommand(["remove"], io) !== 2) throw new Error("ID is missing");
+ * await fake.close();
+ * ```
+ */
 export const removeCommand: ClientCommand = {
   name: "remove",
   summary: "remove a member",
@@ -139,7 +197,22 @@ Removes member ID from the cluster.`,
   },
 };
 
-/** `rafter transfer-leader [ID]`. */
+/**
+ * `rafter transfer-leader [ID]`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * // The fake, like the node today, does not serve the route: exit 1.
+ * if (await runClientCommand(["transfer-leader", "n2"], io) !== 1) throw new Error();
+ * await fake.close();
+ * ```
+ */
 export const transferLeaderCommand: ClientCommand = {
   name: "transfer-leader",
   summary: "hand leadership to another voter",

@@ -7,7 +7,17 @@
 
 import { BadRequestError, IndeterminateError, UnavailableError } from "../client/mod.ts";
 
-/** Exit codes of the client commands. */
+/**
+ * Exit codes of the client commands.
+ *
+ * @example
+ * ```ts
+ * import { EXIT } from "./io.ts";
+ * if (EXIT.ok !== 0 || EXIT.failed !== 1 || EXIT.usage !== 2 || EXIT.unavailable !== 3) {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export const EXIT = {
   /** Done. */
   ok: 0,
@@ -35,23 +45,20 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
-/** A command line that cannot be run: exit 2. */
+/**
+ * A command line that cannot be run: exit 2.
+ *
+ * @example
+ * ```ts
+ * import { CliUsageError, EXIT, exitCodeOf } from "./io.ts";
+ * if (exitCodeOf(new CliUsageError("Expected KEY, got nothing")) !== EXIT.usage) throw new Error();
+ * ```
+ */
 export class CliUsageError extends Error {
   /** @param message one line saying what is wrong */
   constructor(message: string) {
     super(message);
     this.name = "CliUsageError";
-  }
-}
-
-/** A command that ran and failed in a way with its own exit code. */
-export class CliFailure extends Error {
-  readonly code: number;
-  /** @param message what failed @param code the exit code */
-  constructor(message: string, code: number) {
-    super(message);
-    this.name = "CliFailure";
-    this.code = code;
   }
 }
 
@@ -67,7 +74,6 @@ export class CliFailure extends Error {
  * ```
  */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof CliFailure) return error.code;
   if (error instanceof CliUsageError || error instanceof BadRequestError) return EXIT.usage;
   // Bad client options (an endpoint that is no URL, a bad number) are usage errors too.
   if (error instanceof TypeError || error instanceof RangeError) return EXIT.usage;
@@ -103,7 +109,14 @@ async function writeAll(writer: { write(p: Uint8Array): Promise<number> }, text:
 
 /**
  * The process's own standard streams and environment; `signal` aborts on SIGINT or SIGTERM
- * until `dispose()` removes the listeners.
+ * until disposal removes the listeners.
+ *
+ * @example
+ * ```ts
+ * import { processIo } from "./io.ts";
+ * using io = processIo();
+ * if (io.signal.aborted) throw new Error();
+ * ```
  */
 export function processIo(): CliIo & Disposable {
   const stop = new AbortController();

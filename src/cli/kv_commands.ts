@@ -29,7 +29,22 @@ async function stdinText(read: () => Promise<Uint8Array>): Promise<string> {
   return text;
 }
 
-/** `rafter get KEY`. */
+/**
+ * `rafter get KEY`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * await runClientCommand(["put", "k", "v"], io);
+ * if (await runClientCommand(["get", "k"], io) !== 0 || io.stdout.at(-1) !== "v\n") throw new Error();
+ * await fake.close();
+ * ```
+ */
 export const getCommand: ClientCommand = {
   name: "get",
   summary: "print the value of a key",
@@ -53,7 +68,22 @@ Flags:
   },
 };
 
-/** `rafter put KEY [VALUE]`. */
+/**
+ * `rafter put KEY [VALUE]`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * if (await runClientCommand(["put", "k", "v", "--prev-index", "0"], io) !== 0) throw new Error();
+ * if (await runClientCommand(["put", "k", "w", "--prev-index", "0"], io) !== 1) throw new Error();
+ * await fake.close();
+ * ```
+ */
 export const putCommand: ClientCommand = {
   name: "put",
   summary: "write a key (the value from standard input when not given)",
@@ -82,7 +112,23 @@ Flags:
   },
 };
 
-/** `rafter del KEY`. */
+/**
+ * `rafter del KEY`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * await runClientCommand(["put", "k", "v"], io);
+ * if (await runClientCommand(["del", "k"], io) !== 0) throw new Error();
+ * if (await runClientCommand(["del", "k"], io) !== 1) throw new Error("not found: exit 1");
+ * await fake.close();
+ * ```
+ */
 export const delCommand: ClientCommand = {
   name: "del",
   summary: "delete a key",
@@ -107,7 +153,23 @@ Flags:
   },
 };
 
-/** `rafter list [PREFIX]`. */
+/**
+ * `rafter list [PREFIX]`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * for (const key of ["a/1", "a/2", "b/1"]) await runClientCommand(["put", key, "v"], io);
+ * await runClientCommand(["list", "a/", "--keys-only", "--limit", "1"], io);
+ * if (io.stdout.slice(-2).join("") !== "a/1\na/2\n") throw new Error(io.stdout.join(""));
+ * await fake.close();
+ * ```
+ */
 export const listCommand: ClientCommand = {
   name: "list",
   summary: "list the keys under a prefix, page by page",
@@ -154,7 +216,24 @@ function parseTxn(text: string): Partial<TxnRequest> {
   return parsed as Partial<TxnRequest>;
 }
 
-/** `rafter txn`. */
+/**
+ * `rafter txn`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * const request = { compare: [{ key: "k", exists: false }], success: [{ put: { key: "k", value: "1" } }] };
+ * const txnIo = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! }, JSON.stringify(request));
+ * if (await runClientCommand(["txn"], txnIo) !== 0) throw new Error();
+ * if (await runClientCommand(["txn"], txnIo) !== 1) throw new Error("the key exists now");
+ * await fake.close();
+ * ```
+ */
 export const txnCommand: ClientCommand = {
   name: "txn",
   summary: "run a transaction read as JSON from standard input",

@@ -29,7 +29,25 @@ async function keepAlive(io: CliIo, json: boolean, client: RafterClient, id: num
   return EXIT.failed;
 }
 
-/** `rafter lease ...`. */
+/**
+ * `rafter lease ...`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * await runClientCommand(["lease", "grant", "5000"], io);
+ * const id = io.stdout.at(-1)!.trim();
+ * await runClientCommand(["put", "svc/a", "x", "--lease", id], io);
+ * if (await runClientCommand(["lease", "revoke", id], io) !== 0) throw new Error();
+ * if (await runClientCommand(["get", "svc/a"], io) !== 1) throw new Error("revoked with its lease");
+ * await fake.close();
+ * ```
+ */
 export const leaseCommand: ClientCommand = {
   name: "lease",
   summary: "grant, keep alive, revoke or inspect a lease",

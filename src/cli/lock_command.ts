@@ -34,7 +34,22 @@ async function runHolding(
   return LOST_EXIT;
 }
 
-/** `rafter lock NAME [-- COMMAND...]`. */
+/**
+ * `rafter lock NAME [-- COMMAND...]`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * const code = await runClientCommand(["lock", "jobs/x", "--", "sh", "-c", "exit 3"], io);
+ * if (code !== 3) throw new Error(`the command's exit code, got ${code}`);
+ * await fake.close();
+ * ```
+ */
 export const lockCommand: ClientCommand = {
   name: "lock",
   summary: "run a command while holding a lock",

@@ -24,7 +24,15 @@ import { watchCommand } from "./watch_command.ts";
 
 export { type CliIo, EXIT, processIo } from "./io.ts";
 
-/** Exit code of a command stopped by Ctrl-C or SIGTERM before it finished, as shells expect. */
+/**
+ * Exit code of a command stopped by Ctrl-C or SIGTERM before it finished, as shells expect.
+ *
+ * @example
+ * ```ts
+ * import { EXIT_INTERRUPTED } from "./mod.ts";
+ * if (EXIT_INTERRUPTED !== 128 + 2) throw new Error();
+ * ```
+ */
 export const EXIT_INTERRUPTED = 130;
 
 const COMMANDS: readonly ClientCommand[] = [
@@ -56,7 +64,15 @@ export function isClientCommand(name: string | undefined): boolean {
   return COMMANDS.some((command) => command.name === name);
 }
 
-/** The client commands, one line each, for `rafter --help`. */
+/**
+ * The client commands, one line each, for `rafter --help`.
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_COMMANDS_HELP } from "./mod.ts";
+ * if (!/^  get +print the value of a key$/m.test(CLIENT_COMMANDS_HELP)) throw new Error();
+ * ```
+ */
 export const CLIENT_COMMANDS_HELP = COMMANDS.map((c) => `  ${c.name.padEnd(22)}  ${c.summary}`)
   .join("\n");
 

@@ -49,7 +49,17 @@ export function table(headers: string[], rows: string[][]): string {
   return [headers, ...rows].map(line).join("\n") + "\n";
 }
 
-/** Prints `value` as one line of JSON. */
+/**
+ * Prints `value` as one line of JSON.
+ *
+ * @example
+ * ```ts
+ * import { printJson } from "./output.ts";
+ * let text = "";
+ * await printJson({ out: (t: string) => Promise.resolve(void (text += t)) } as never, { a: 1 });
+ * if (text !== '{"a":1}\n') throw new Error(text);
+ * ```
+ */
 export function printJson(io: CliIo, value: unknown): Promise<void> {
   return io.out(JSON.stringify(value) + "\n");
 }

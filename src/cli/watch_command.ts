@@ -15,7 +15,27 @@ function changeLine(index: number, change: Change): string {
     : `${index}\tDELETE\t${change.key}`;
 }
 
-/** `rafter watch KEY | --prefix P`. */
+/**
+ * `rafter watch KEY | --prefix P`.
+ *
+ * @example
+ * ```ts
+ * import { runClientCommand } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * import { memoryIo } from "../../tests/cli/run.ts";
+ * // An in-memory stand-in for a cluster, on a free port.
+ * const fake = FakeCluster.serve(1);
+ * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
+ * await runClientCommand(["put", "cfg/a", "1"], io);
+ * const watching = runClientCommand(["watch", "--prefix", "cfg/", "--from-index", "1"], io);
+ * for (let i = 0; i < 500 && io.stdout.length < 2; i++) {
+ *   await new Promise((resolve) => setTimeout(resolve, 10));
+ * }
+ * io.stop();
+ * if (await watching !== 0 || !io.stdout[1]!.includes("PUT\tcfg/a\t1")) throw new Error();
+ * await fake.close();
+ * ```
+ */
 export const watchCommand: ClientCommand = {
   name: "watch",
   summary: "print the changes to a key or prefix as they happen",

@@ -35,7 +35,19 @@ interface Window {
   users: number;
 }
 
-/** The deadlines of one client. */
+/**
+ * The deadlines of one client.
+ *
+ * @example
+ * ```ts
+ * import { Deadlines } from "./deadline.ts";
+ * const deadlines = new Deadlines(20);
+ * const call = deadlines.start(undefined, true);
+ * await new Promise((resolve) => setTimeout(resolve, 40));
+ * if (!call.passed || !call.signal.aborted) throw new Error("past its deadline");
+ * call.release();
+ * ```
+ */
 export class Deadlines {
   readonly #timeoutMs: number;
   readonly #windowMs: number;

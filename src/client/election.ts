@@ -38,6 +38,19 @@ async function readLeader(
 /**
  * An election: at most one candidate leads at a time; the others wait in `campaign()`.
  * A leader that dies loses leadership when its lease expires.
+ *
+ * @example
+ * ```ts
+ * import { Election, RafterClient } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * // An in-memory stand-in for a cluster; pass your nodes' addresses instead.
+ * const fake = new FakeCluster();
+ * using client = new RafterClient({ endpoints: ["http://127.0.0.1:8001"], fetch: fake.fetch });
+ * await using election = new Election(client, "leader/cron", { ttlMs: 3_000 });
+ * if ((await election.leader()) !== null) throw new Error("nobody leads yet");
+ * await election.campaign("host-a");
+ * if (election.signal?.aborted !== false) throw new Error();
+ * ```
  */
 export class Election implements AsyncDisposable {
   /** The election's key. */

@@ -20,7 +20,22 @@ const KEEPALIVES_PER_TTL = 3;
 /** Shortest wait between keep-alives, in milliseconds. */
 const KEEPALIVE_INTERVAL_MS_MIN = 10;
 
-/** Why a lease was lost: it expired on the server, or was revoked. */
+/**
+ * Why a lease was lost: it expired on the server, or was revoked; the reason of
+ * `Lease.signal`.
+ *
+ * @example
+ * ```ts
+ * import { LeaseLostError, RafterClient } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * // An in-memory stand-in for a cluster; pass your nodes' addresses instead.
+ * const fake = new FakeCluster();
+ * using client = new RafterClient({ endpoints: ["http://127.0.0.1:8001"], fetch: fake.fetch });
+ * const lease = await client.lease(3_000);
+ * await lease.revoke();
+ * if (!(lease.signal.reason instanceof LeaseLostError)) throw new Error();
+ * ```
+ */
 export class LeaseLostError extends RafterError {
   /** The lease's id. */
   readonly id: number;

@@ -18,7 +18,16 @@ import {
 import type { Lease } from "./lease.ts";
 import type { CallOptions, KvRecord } from "./types.ts";
 
-/** TTL of a lock's lease when none is given, in milliseconds. */
+/**
+ * TTL of a lock's lease when none is given, in milliseconds: how long a dead holder blocks
+ * the lock.
+ *
+ * @example
+ * ```ts
+ * import { LOCK_TTL_MS_DEFAULT } from "./lock.ts";
+ * if (LOCK_TTL_MS_DEFAULT !== 10_000) throw new Error();
+ * ```
+ */
 export const LOCK_TTL_MS_DEFAULT = 10_000;
 /** Tries to take the lock at most; each waits for the holder to let go. */
 const ATTEMPTS_MAX = 1_000_000;
@@ -34,6 +43,20 @@ export interface LockOptions extends CallOptions {
 /**
  * A held lock. `index` is the key's `modIndex` when it was taken, a fencing token that grows
  * with every new holder; `signal` aborts if the lock is lost (its lease lapsed).
+ *
+ * @example
+ * ```ts
+ * import { RafterClient } from "./mod.ts";
+ * import { FakeCluster } from "../../tests/client/fake_cluster.ts";
+ * // An in-memory stand-in for a cluster; pass your nodes' addresses instead.
+ * const fake = new FakeCluster();
+ * using client = new RafterClient({ endpoints: ["http://127.0.0.1:8001"], fetch: fake.fetch });
+ * const first = await client.lock("locks/a", { ttlMs: 3_000 });
+ * await first.release();
+ * const second = await client.lock("locks/a", { ttlMs: 3_000 });
+ * if (second.index <= first.index) throw new Error("fencing tokens grow");
+ * await second.release();
+ * ```
  */
 export class Lock implements AsyncDisposable {
   /** The lock's key. */

@@ -36,7 +36,15 @@ export interface ResolvedOptions {
   random: () => number;
 }
 
-/** The defaults of {@link ClientOptions}. */
+/**
+ * The defaults of {@link ClientOptions}.
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_DEFAULTS } from "./options.ts";
+ * if (CLIENT_DEFAULTS.timeoutMs !== 10_000) throw new Error();
+ * ```
+ */
 export const CLIENT_DEFAULTS = {
   timeoutMs: 10_000,
   backoffBaseMs: 25,

@@ -15,10 +15,30 @@ export interface SseEvent {
   data: string;
 }
 
-/** Largest event accepted, in UTF-16 units of buffered text (a 1 MiB value fits many times). */
+/**
+ * Largest event accepted, in UTF-16 units of buffered text (a 1 MiB value fits many times).
+ *
+ * @example
+ * ```ts
+ * import { SSE_EVENT_CHARS_MAX } from "./sse.ts";
+ * if (SSE_EVENT_CHARS_MAX < 16 * 1024 * 1024) throw new Error();
+ * ```
+ */
 export const SSE_EVENT_CHARS_MAX = 64 * 1024 * 1024;
 
-/** The stream broke the protocol or the size bound. */
+/**
+ * The stream broke the size bound.
+ *
+ * @example
+ * ```ts
+ * import { readSse, SseError, SSE_EVENT_CHARS_MAX } from "./sse.ts";
+ * const huge = new Blob(["data: ", "x".repeat(SSE_EVENT_CHARS_MAX + 1)]).stream();
+ * const failed = await (async () => {
+ *   for await (const _ of readSse(huge)) return null;
+ * })().catch((error) => error);
+ * if (!(failed instanceof SseError)) throw new Error();
+ * ```
+ */
 export class SseError extends Error {
   /** @param message what was wrong */
   constructor(message: string) {

@@ -77,7 +77,25 @@ function withQuery(origin: string, call: Call): string {
   return url;
 }
 
-/** Sends calls to the cluster; one per client, shared by every call. */
+/**
+ * Sends calls to the cluster; one per client, shared by every call.
+ *
+ * @example
+ * ```ts
+ * import { Transport } from "./transport.ts";
+ * import { resolveOptions } from "./options.ts";
+ * const fetch = () => Promise.resolve(Response.json({ id: "n1" }));
+ * const transport = new Transport(resolveOptions({ endpoints: ["127.0.0.1:8001"], fetch }));
+ * const status = await transport.json<{ id: string }>({
+ *   method: "GET",
+ *   path: "/status",
+ *   target: "any",
+ *   retry: "always",
+ * });
+ * if (status.id !== "n1") throw new Error();
+ * transport.close();
+ * ```
+ */
 export class Transport {
   readonly #options: ResolvedOptions;
   readonly #httpClient: Deno.HttpClient | null;
