@@ -8,7 +8,13 @@
 
 import { backoffMs, sleep } from "./backoff.ts";
 import { type Deadline, Deadlines } from "./deadline.ts";
-import { type ErrorBody, errorFromAnswer, IndeterminateError, UnavailableError } from "./errors.ts";
+import {
+  type ErrorBody,
+  errorFromAnswer,
+  IndeterminateError,
+  RafterError,
+  UnavailableError,
+} from "./errors.ts";
 import type { ResolvedOptions } from "./options.ts";
 
 /**
@@ -142,7 +148,14 @@ export class Transport {
     const deadline = this.#deadlines.start(call.signal, false);
     try {
       const answer = await this.#exchange(call, deadline, false);
-      return (answer.text === "" ? {} : JSON.parse(answer.text)) as T;
+      if (answer.text === "") return {} as T;
+      try {
+        return JSON.parse(answer.text) as T;
+      } catch {
+        const status = answer.response.status;
+        const text = answer.text.slice(0, 100);
+        throw new RafterError(`Answer from "${answer.origin}" is not JSON: "${text}"`, status);
+      }
     } finally {
       deadline.release();
     }

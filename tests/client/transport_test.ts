@@ -6,6 +6,7 @@ import {
   NotFoundError,
   PreconditionFailedError,
   RafterClient,
+  RafterError,
   UnauthorizedError,
   UnavailableError,
 } from "../../src/client/mod.ts";
@@ -172,4 +173,14 @@ Deno.test("client: bad options are refused with the value quoted", () => {
     }
     assertTrue(pattern.test(message), `${JSON.stringify(options)}: ${message}`);
   }
+});
+
+Deno.test("client: a 2xx answer that is not JSON is a RafterError naming the node", async () => {
+  const fetchStub = () => Promise.resolve(new Response("<html>proxy page</html>"));
+  using client = new RafterClient({ endpoints: ["http://a.test:1"], fetch: fetchStub });
+  const error = await assertRejectsWith(client.get("k"), RafterError);
+  assertEquals(
+    error.message,
+    'Answer from "http://a.test:1" is not JSON: "<html>proxy page</html>"',
+  );
 });
