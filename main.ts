@@ -2,14 +2,20 @@
  * rafter: a distributed key-value store on Raft.
  *
  *   deno run --allow-net --allow-read --allow-write --allow-env main.ts [serve] [flags]
+ *   deno run --allow-net --allow-read --allow-write --allow-env --allow-run main.ts COMMAND ...
  *
  * @module
  */
 
 import { HELP, parseCommand, UsageError } from "./src/cli.ts";
+import { isClientCommand, processIo, runClientCommand } from "./src/cli/mod.ts";
 import { startServer } from "./src/server.ts";
 
 async function main(args: string[]): Promise<number> {
+  if (isClientCommand(args[0])) {
+    using io = processIo();
+    return await runClientCommand(args, io);
+  }
   let command;
   try {
     command = parseCommand(args);

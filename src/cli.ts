@@ -5,6 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { CLIENT_COMMANDS_HELP } from "./cli/mod.ts";
 import { defaultNodeConfig, type NodeConfig, validateNodeConfig } from "./config.ts";
 import type { LogFormat, LogLevel } from "./log.ts";
 
@@ -12,9 +13,13 @@ import type { LogFormat, LogLevel } from "./log.ts";
 export const HELP = `rafter: a distributed key-value store on Raft
 
 Usage:
-  rafter [serve] [flags]
+  rafter [serve] [flags]      run a node
+  rafter COMMAND [args]       talk to a cluster; "rafter COMMAND --help" for each
 
-Flags:
+Client commands:
+${CLIENT_COMMANDS_HELP}
+
+Flags of serve:
   --id, --node-id ID      node id, unique in the cluster (default n1)
   --raft-addr HOST:PORT   Raft listener, also what peers dial (default 127.0.0.1:7001)
   --http-addr HOST:PORT   HTTP API; ":8001" listens on every interface (default 127.0.0.1:8001)
@@ -34,6 +39,8 @@ Flags:
   -h, --help              this text
 
 A fresh data directory with neither --bootstrap nor --join bootstraps a one-node cluster.
+Client commands find the cluster through --endpoints or RAFTER_ENDPOINTS (default
+http://127.0.0.1:8001).
 
 Observing a node (HTTP API address):
   GET /metrics            Prometheus metrics (text format 0.0.4)

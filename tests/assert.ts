@@ -29,3 +29,18 @@ export async function assertRejects(promise: Promise<unknown>, pattern: RegExp):
 export function assertMatch(text: string, pattern: RegExp, message?: string): void {
   assert.match(text, pattern, message);
 }
+
+/** Asserts that `promise` rejects with an instance of `type`; answers the error. */
+export async function assertRejectsWith<E extends Error>(
+  promise: Promise<unknown>,
+  // deno-lint-ignore no-explicit-any
+  type: new (...args: any[]) => E,
+): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof type, `Expected ${type.name}, got ${error}`);
+    return error;
+  }
+  throw new assert.AssertionError({ message: `Expected ${type.name}, but it resolved` });
+}

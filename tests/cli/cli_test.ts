@@ -2,9 +2,7 @@ import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
 import { HELP, parseCommand, UsageError } from "../../src/cli.ts";
 import type { NodeConfig } from "../../src/config.ts";
 import { withCluster } from "../cluster/harness.ts";
-
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
-const MAIN = `${ROOT}main.ts`;
+import { PERMISSIONS, runRafter, type RunResult } from "./run.ts";
 
 function serve(args: string[]): NodeConfig {
   const command = parseCommand(args);
@@ -126,21 +124,9 @@ Deno.test("parseCommand: --help and -h ask for help, whatever else is given", ()
   assertTrue(HELP.includes("--snapshot-entries"));
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", MAIN, ...args],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+/** Runs the program with the permissions of `deno task start`. */
+function run(args: string[]): Promise<RunResult> {
+  return runRafter(args, { permissions: PERMISSIONS.filter((p) => p !== "--allow-run") });
 }
 
 Deno.test("the program exits 2 with one line on stderr for an unknown flag", async () => {
