@@ -2,7 +2,9 @@
  * The one place where errors become status codes. Handlers throw; this maps:
  * not the leader → 307 to the leader (503 when none is known), unavailable →
  * 503, rejected → 400, `HTTPException` → its status, anything else → 500.
- * Every body is `{"error": "..."}`.
+ * Every body is `{"error": "..."}`; a 503 also says whether the request may
+ * still take effect (`"indeterminate"`): false only when it was never
+ * proposed, so a client may retry it.
  *
  * @module
  */
@@ -18,18 +20,22 @@ export function leaderUrl(request: Request, leaderHttpAddr: string): string {
   return `http://${leaderHttpAddr}${url.pathname}${url.search}`;
 }
 
-function unavailable(message: string, deps: HttpDeps): Response {
-  return json({ error: message }, 503, { "retry-after": String(deps.retryAfterSeconds) });
+function unavailable(message: string, indeterminate: boolean, deps: HttpDeps): Response {
+  return json({ error: message, indeterminate }, 503, {
+    "retry-after": String(deps.retryAfterSeconds),
+  });
 }
 
 /** Maps a thrown error to its response. */
 export function errorResponse(error: unknown, request: Request, deps: HttpDeps): Response {
   if (error instanceof NotLeaderError) {
-    if (error.leaderHttpAddr === "") return unavailable(error.message, deps);
+    if (error.leaderHttpAddr === "") return unavailable(error.message, false, deps);
     const location = leaderUrl(request, error.leaderHttpAddr);
     return json({ error: error.message }, 307, { location });
   }
-  if (error instanceof UnavailableError) return unavailable(error.message, deps);
+  if (error instanceof UnavailableError) {
+    return unavailable(error.message, error.indeterminate, deps);
+  }
   if (error instanceof RejectedError) return json({ error: error.message }, 400);
   if (error instanceof HTTPException) return json({ error: error.message }, error.status);
   const message = error instanceof Error ? error.message : String(error);

@@ -64,7 +64,12 @@ async function forward(
     const reason = controller.signal.aborted
       ? `no answer within ${deps.forwardTimeoutMs} ms`
       : (error as Error).message;
-    throw new UnavailableError(`Cannot forward to the leader at "${leaderHttpAddr}": ${reason}`);
+    // Only a refused connection certainly carried nothing to the leader.
+    const refused = !controller.signal.aborted && /refused/i.test(reason);
+    throw new UnavailableError(
+      `Cannot forward to the leader at "${leaderHttpAddr}": ${reason}`,
+      !refused,
+    );
   } finally {
     clearTimeout(timer);
   }

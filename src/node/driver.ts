@@ -177,7 +177,7 @@ export class Driver {
     this.cancelTimer();
     await this.looping;
     await this.snapshots.settled();
-    this.requests.failAll(new UnavailableError(reason));
+    this.requests.failAll(reason);
     if (this.carry !== null) {
       await this.options.storage.save({ hardState: this.carry, entries: [] });
     }

@@ -16,7 +16,6 @@ import {
   NotLeaderError,
   type ReadLevel,
   RejectedError,
-  UnavailableError,
 } from "../api.ts";
 import { advertised, type NodeConfig, raftConfigFor } from "../config.ts";
 import { encodeDelete, encodePut } from "../kv/command.ts";
@@ -308,7 +307,7 @@ export class RaftKvNode implements KvApi {
   private fail(error: Error): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.current.requests.failAll(new UnavailableError("Node stopped on a storage failure"));
+    this.current.requests.failAll("Node stopped on a storage failure");
     this.parts.onFatal(error);
   }
 }

@@ -207,7 +207,10 @@ export class Members {
     return new Promise((resolve, reject) => {
       const cancel = this.deps.clock.after(this.deps.requestTimeoutMs * 2, () => {
         reject(
-          new UnavailableError(`Node "${id}" was added as a learner but has not caught up yet`),
+          new UnavailableError(
+            `Node "${id}" was added as a learner but has not caught up yet`,
+            true,
+          ),
         );
       });
       const list = this.promotions.get(id) ?? [];

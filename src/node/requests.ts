@@ -199,11 +199,16 @@ export class Requests {
     this.ready.length = 0;
   }
 
-  /** Fails everything queued or waiting: the node stops (or starts over in another cluster). */
-  failAll(error: Error): void {
+  /**
+   * Fails everything queued or waiting with `message`: the node stops (or
+   * starts over in another cluster). Writes already proposed may still apply.
+   */
+  failAll(message: string): void {
+    const error = new UnavailableError(message);
     for (const p of this.takeProposals()) p.reject(error);
     this.readQueue = [];
-    for (const waiter of this.writes.values()) waiter.reject(error);
+    const proposed = new UnavailableError(message, true);
+    for (const waiter of this.writes.values()) waiter.reject(proposed);
     this.writes.clear();
     for (const waiter of this.reads.values()) waiter.reject(error);
     this.reads.clear();

@@ -37,7 +37,10 @@ Deno.test("client on three processes: put, get at every level, delete, status, m
     const { index } = await client.put("raft", "paxos");
     assertEquals(client.leader, `http://${leader.httpAddr}`, "the 307 named the leader");
     for (const level of LEVELS) {
-      const record = await client.get("raft", { level });
+      // A stale read may come from a follower that has not applied the write yet.
+      const record = level === "stale"
+        ? await waitFor(() => client.get("raft", { level }), "a stale read to see the write")
+        : await client.get("raft", { level });
       assertEquals([record.value, record.modIndex], ["paxos", index], level);
     }
     assertEquals(await client.delete("raft"), { key: "raft", deleted: true, index: index + 1 });

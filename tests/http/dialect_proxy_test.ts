@@ -110,6 +110,7 @@ Deno.test("proxy: a forwarded request reaching another follower is not forwarded
   assertEquals(answer.headers.get("retry-after"), "1");
   assertEquals(answer.body, {
     error: 'Cannot serve a forwarded request: leadership moved to "127.0.0.1:8001"',
+    indeterminate: false,
   });
   const set = await send(app, "POST", "/set", '{"key":"a","value":"1"}', headers);
   assertEquals(set.status, 500);
@@ -125,6 +126,7 @@ Deno.test("proxy: an unreachable leader answers 503 on /delete and 500 on /set",
   assertEquals(deleted.status, 503);
   assertEquals(deleted.body, {
     error: 'Cannot forward to the leader at "127.0.0.1:8001": connection refused',
+    indeterminate: false,
   });
   assertEquals((await post(app, "/set", { key: "a", value: "1" })).status, 500);
 });
@@ -141,6 +143,7 @@ Deno.test("proxy: a leader that does not answer in time gives 503", async () => 
   assertEquals(answer.status, 503);
   assertEquals(answer.body, {
     error: 'Cannot forward to the leader at "127.0.0.1:8001": no answer within 5 ms',
+    indeterminate: true,
   });
 });
 

@@ -35,7 +35,7 @@ Deno.test("no known leader answers 503 with Retry-After", async () => {
   const answer = await post(app, "/key", { key: "a", value: "1" });
   assertEquals(answer.status, 503);
   assertEquals(answer.headers.get("retry-after"), "1");
-  assertEquals(answer.body, { error: "No leader is known" });
+  assertEquals(answer.body, { error: "No leader is known", indeterminate: false });
 });
 
 Deno.test("an unavailable node answers 503 with the configured Retry-After", async () => {
@@ -45,7 +45,14 @@ Deno.test("an unavailable node answers 503 with the configured Retry-After", asy
   const answer = await send(app, "GET", "/key?key=a&level=consistent");
   assertEquals(answer.status, 503);
   assertEquals(answer.headers.get("retry-after"), "3");
-  assertEquals(answer.body, { error: "Too many proposals in flight" });
+  assertEquals(answer.body, { error: "Too many proposals in flight", indeterminate: false });
+  node.error = new UnavailableError("Request timed out waiting for the cluster", true);
+  const unknown = await post(app, "/key", { key: "a", value: "1" });
+  assertEquals(unknown.status, 503);
+  assertEquals(unknown.body, {
+    error: "Request timed out waiting for the cluster",
+    indeterminate: true,
+  });
 });
 
 Deno.test("a rejected request answers 400 and anything unexpected 500, both as JSON", async () => {
