@@ -33,6 +33,8 @@ Flags of serve:
   --election-ms N         election timeout, at least 3 heartbeats (default 500)
   --snapshot-entries N    applied entries between snapshots (default 10000; with more than
                           4N keys, a quarter of the key count)
+  --request-timeout-ms N  longest a request waits (for a leader, a commit, a read index)
+                          before 503 (default 5000)
   --log-level LEVEL       debug, info, warn or error (default info)
   --log-format FORMAT     text, or json for one JSON object per line (default text)
   --slow-fsync-ms N       log a warning for a WAL sync slower than this (default 1000)
@@ -76,6 +78,7 @@ const FLAGS = {
   "log-level": { type: "string" },
   "log-format": { type: "string" },
   "slow-fsync-ms": { type: "string" },
+  "request-timeout-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -140,6 +143,11 @@ export function parseCommand(args: string[]): Command {
     logLevel: (values["log-level"] ?? defaults.logLevel) as LogLevel,
     logFormat: (values["log-format"] ?? defaults.logFormat) as LogFormat,
     slowFsyncMs: integer("slow-fsync-ms", values["slow-fsync-ms"], defaults.slowFsyncMs),
+    requestTimeoutMs: integer(
+      "request-timeout-ms",
+      values["request-timeout-ms"],
+      defaults.requestTimeoutMs,
+    ),
   };
   if (config.bootstrap && config.join !== "") {
     throw new UsageError("--bootstrap and --join cannot be used together");

@@ -83,7 +83,8 @@ export class Driver {
       entries: state.entries,
     });
     this.machine = options.machine;
-    this.clockStart = options.clock.nowMs();
+    // The first tick is due at once: a lone voter leads without waiting a heartbeat.
+    this.clockStart = options.clock.nowMs() - settings.heartbeatMs;
     this.requests = new Requests({
       proposalsInflightMax: settings.proposalsInflightMax,
       requestTimeoutMs: settings.requestTimeoutMs,
@@ -134,6 +135,18 @@ export class Driver {
     const result = this.requests.propose(data, conf);
     this.kick();
     return result;
+  }
+
+  /**
+   * Resolves once this node knows a leader (at once when it does); fails at
+   * the request deadline with nothing proposed, so the request may be retried.
+   */
+  waitForLeader(): Promise<void> {
+    if (this.stopped) return Promise.reject(new UnavailableError("Node is shutting down"));
+    if (this.core.state().lead !== "") return Promise.resolve();
+    const waiting = this.requests.waitForLeader();
+    this.kick();
+    return waiting;
   }
 
   /** Resolves once a linearizable read may be served from the state machine (§6.4). */
@@ -341,6 +354,7 @@ export class Driver {
     if (lead !== before.lead) {
       this.leaderHeardAt = lead === "" ? -1 : this.options.clock.nowMs();
       this.requests.leaderChanged();
+      if (lead !== "") this.requests.leaderFound();
     }
   }
 }

@@ -59,6 +59,8 @@ export interface DriverBreaks {
   plan?: PlanBreaks;
   /** Label snapshots one entry past the state they hold. */
   snapshotLabelAhead?: boolean;
+  /** Serve `consistent` reads from local state, skipping ReadIndex. */
+  localConsistentReads?: boolean;
 }
 
 /** Everything a driver is built from. */

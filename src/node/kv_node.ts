@@ -160,8 +160,11 @@ export class RaftKvNode implements KvApi {
 
   /** Reads `key` at `level`. */
   async get(key: string, level: ReadLevel): Promise<KvRecord | null> {
+    const local = level === "stale" ||
+      (level === "consistent" && this.parts.breaks?.localConsistentReads === true);
+    if (local) return this.current.machine.get(key);
+    await this.current.waitForLeader();
     const driver = this.current;
-    if (level === "stale") return driver.machine.get(key);
     if (level === "default") {
       const index = driver.leaseRead();
       if (index >= 0 && driver.machine.appliedIndex >= index) return driver.machine.get(key);
@@ -174,24 +177,28 @@ export class RaftKvNode implements KvApi {
 
   /** Writes `key` once committed and applied. */
   async put(key: string, value: string): Promise<{ index: number }> {
+    await this.current.waitForLeader();
     const result = await this.current.propose(encodePut(key, value), null);
     return { index: result.index };
   }
 
   /** Deletes `key` once committed and applied. */
   async delete(key: string): Promise<{ deleted: boolean; index: number }> {
+    await this.current.waitForLeader();
     const result = await this.current.propose(encodeDelete(key), null);
     return { deleted: result.kind === "delete" && result.deleted, index: result.index };
   }
 
   /** Adds a member as a learner and waits until it is promoted to voter. */
-  join(request: JoinRequest): Promise<{ id: NodeId; index: number }> {
-    return this.members.join(request);
+  async join(request: JoinRequest): Promise<{ id: NodeId; index: number }> {
+    await this.current.waitForLeader();
+    return await this.members.join(request);
   }
 
   /** Removes a member. */
-  remove(id: NodeId): Promise<{ index: number }> {
-    return this.members.remove(id);
+  async remove(id: NodeId): Promise<{ index: number }> {
+    await this.current.waitForLeader();
+    return await this.members.remove(id);
   }
 
   /**

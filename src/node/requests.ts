@@ -9,7 +9,7 @@
  * @module
  */
 
-import { UnavailableError } from "../api.ts";
+import { NotLeaderError, UnavailableError } from "../api.ts";
 import type { ApplyResult } from "../kv/state_machine.ts";
 import type { ConfChange } from "../raft/types.ts";
 
@@ -70,6 +70,8 @@ export class Requests {
   /** Reads with a known index, in order of arrival. */
   private readonly ready: ReadWaiter[] = [];
   private readSeq = 0;
+  /** Requests waiting for any leader to be known, with their deadlines. */
+  private leaderWaiters: (Settle<void> & { deadline: number })[] = [];
   private readonly options: RequestsOptions;
 
   /** @param options bounds and the clock */
@@ -99,6 +101,20 @@ export class Requests {
       this.reads.set(ctx, { index: -1, deadline: this.deadline(), resolve, reject });
       this.readQueue.push(ctx);
     });
+  }
+
+  /** Resolves once a leader is known (`leaderFound`), or fails at the request deadline. */
+  waitForLeader(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.leaderWaiters.push({ resolve, reject, deadline: this.deadline() });
+    });
+  }
+
+  /** A leader is known: requests waiting for one go on. */
+  leaderFound(): void {
+    const waiters = this.leaderWaiters;
+    this.leaderWaiters = [];
+    for (const waiter of waiters) waiter.resolve();
   }
 
   /** The proposals queued since the last turn. */
@@ -177,6 +193,10 @@ export class Requests {
       else this.ready[kept++] = waiter;
     }
     this.ready.length = kept;
+    const noLeader = this.leaderWaiters.filter((w) => w.deadline <= now);
+    if (noLeader.length === 0) return;
+    this.leaderWaiters = this.leaderWaiters.filter((w) => w.deadline > now);
+    for (const waiter of noLeader) waiter.reject(new NotLeaderError(""));
   }
 
   /** This node stopped leading: its proposed writes may or may not commit. */
@@ -214,6 +234,8 @@ export class Requests {
     this.reads.clear();
     for (const waiter of this.ready) waiter.reject(error);
     this.ready.length = 0;
+    for (const waiter of this.leaderWaiters) waiter.reject(error);
+    this.leaderWaiters = [];
   }
 
   private deadline(): number {

@@ -14,6 +14,7 @@ import { bootstrapState } from "../raft/raft.ts";
 import { FileStorage } from "../storage/file_storage.ts";
 import type { RecoveredState } from "../storage/types.ts";
 import { TcpTransport } from "../transport/tcp_transport.ts";
+import type { DriverBreaks } from "./driver_options.ts";
 import { RaftKvNode } from "./kv_node.ts";
 import { systemClock } from "./system_clock.ts";
 
@@ -74,6 +75,7 @@ export async function startNode(
       seed: crypto.getRandomValues(new Uint32Array(1))[0]!,
       logger,
       onFatal,
+      breaks: testBreaks(),
     });
   } catch (error) {
     await storage.close();
@@ -115,4 +117,14 @@ function absurdState(state: RecoveredState, dataDir: string): string | null {
   return `Cannot start: the log in "${dataDir}/wal" holds term ${term}, at or above the ` +
     `largest a cluster may reach (${TERM_MAX}); restore this member from a backup or ` +
     `remove it and join a fresh data directory`;
+}
+
+/**
+ * Deliberate bugs a test suite of real processes switches on to show it
+ * catches them (`RAFTER_TEST_BREAK=local-consistent-reads`); never set it
+ * anywhere else.
+ */
+function testBreaks(): DriverBreaks {
+  const value = Deno.env.get("RAFTER_TEST_BREAK") ?? "";
+  return value === "local-consistent-reads" ? { localConsistentReads: true } : {};
 }

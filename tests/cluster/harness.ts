@@ -29,6 +29,8 @@ export interface ClusterOptions {
   heartbeatMs?: number;
   electionMs?: number;
   snapshotEntries?: number;
+  /** `--request-timeout-ms` (default 2000, below the harness's own request timeout). */
+  requestTimeoutMs?: number;
   logLevel?: "debug" | "info" | "warn" | "error";
   /** The script nodes run (default: the repository's `main.ts`; a bundle works too). */
   entry?: string;
@@ -193,6 +195,7 @@ export class Cluster {
       heartbeatMs: options.heartbeatMs ?? 20,
       electionMs: options.electionMs ?? 200,
       snapshotEntries: options.snapshotEntries ?? 10_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
       logLevel: options.logLevel ?? "info",
       entry: options.entry ?? `${ROOT}main.ts`,
     };
@@ -238,6 +241,8 @@ export class Cluster {
       String(o.electionMs),
       "--snapshot-entries",
       String(o.snapshotEntries),
+      "--request-timeout-ms",
+      String(o.requestTimeoutMs),
       "--log-level",
       o.logLevel,
     ];

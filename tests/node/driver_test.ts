@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch, assertTrue } from "../assert.ts";
-import { UnavailableError } from "../../src/api.ts";
+import { NotLeaderError, UnavailableError } from "../../src/api.ts";
 import { encodePut } from "../../src/kv/command.ts";
 import { TestNode } from "./harness.ts";
 
@@ -105,6 +105,71 @@ Deno.test("node: stop waits for the sync in progress, and what it wrote is durab
     assertTrue(write.done, "the write was answered");
     const saved = t.storage.recovered().entries.at(-1)!;
     assertEquals(new TextDecoder().decode(saved.data).includes("k"), true);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: a lone voter leads at once, with no heartbeat to wait for", async () => {
+  const t = await TestNode.start(["n1"]);
+  try {
+    await t.sync();
+    assertEquals(t.node.driver.core.state().role, "leader");
+    const write = outcome(t.node.put("k", "v"));
+    await t.sync();
+    assertTrue(write.done && write.error === undefined, String(write.error));
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: a write that finds no leader waits for one, then goes ahead", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const early = outcome(t.node.put("k", "v"));
+    const read = outcome(t.node.get("k", "consistent"));
+    await t.sync();
+    assertTrue(!early.done && !read.done, "both wait for a leader instead of failing");
+    const term = await t.elect(["n2", "n3"]);
+    // n2 acknowledges whatever it is sent: the no-op first, then the write.
+    for (let i = 0; i < 4 && !early.done; i++) {
+      await t.sync();
+      const app = t.sent.filter((m) => m.type === "app" && m.to === "n2").at(-1)!;
+      await t.receive("appResp", "n2", term, { index: app.index + app.entries.length });
+    }
+    await t.sync();
+    assertTrue(early.done && early.error === undefined, String(early.error));
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: with no leader within the request timeout, a write fails and may be retried", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"], { requestTimeoutMs: 50 });
+  try {
+    const write = outcome(t.node.put("k", "v"));
+    await t.tick(8);
+    assertTrue(write.error instanceof NotLeaderError, String(write.error));
+    assertMatch((write.error as Error).message, /No leader is known/);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: a leader resumed after a long pause steps down at once and answers its writes", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const term = await t.elect(["n2", "n3"]);
+    await t.receive("hbResp", "n2", term, { seq: 1 });
+    const write = outcome(t.node.put("k", "v"));
+    await t.sync();
+    assertTrue(!write.done, "the write waits for a follower");
+    // SIGSTOP for two seconds (twenty election timeouts), then SIGCONT: time jumped.
+    t.clock.advanceTo(t.clock.nowMs + 2000);
+    await t.sync();
+    assertTrue(t.node.driver.core.state().role !== "leader", "CheckQuorum on resume");
+    assertTrue(write.error instanceof UnavailableError, String(write.error));
+    assertEquals((write.error as UnavailableError).indeterminate, true);
   } finally {
     await t.stop();
   }

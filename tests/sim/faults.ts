@@ -44,9 +44,9 @@ export async function injectFault(ctx: FaultContext): Promise<void> {
   } else if (roll < 80) crashRandom(ctx, false);
   else if (roll < 120) await restartRandom(ctx);
   else if (roll < 135) changeConditions(ctx);
-  else if (roll < 145) crashRandom(ctx, true);
-  else if (roll < 155) changeMembership(ctx);
-  else if (roll < 162) transferLeadership(ctx);
+  else if (roll < 155) crashRandom(ctx, true);
+  else if (roll < 165) changeMembership(ctx);
+  else if (roll < 172) transferLeadership(ctx);
 }
 
 function partitionHalves(ctx: FaultContext, ids: NodeId[]): void {

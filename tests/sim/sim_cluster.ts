@@ -105,7 +105,11 @@ export class SimCluster implements SimWire {
       onFatal: (error) => this.options.onFatal(id, error),
       listener: this.options.listener(id, incarnation),
       raft: this.options.raft,
-      breaks: { plan: breaks.plan ?? {}, snapshotLabelAhead: breaks.snapshotLabelAhead === true },
+      breaks: {
+        plan: breaks.plan ?? {},
+        snapshotLabelAhead: breaks.snapshotLabelAhead === true,
+        localConsistentReads: breaks.localConsistentReads === true,
+      },
     });
   }
 

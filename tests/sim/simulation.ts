@@ -123,6 +123,8 @@ class Simulation {
   private readonly ctx: FaultContext;
   private readonly doomed = new Map<NodeId, number>();
   private readonly earlyCrashPercent: number;
+  /** The chance a pending write completes in one time unit when the disk is not slowed. */
+  private readonly calmDiskRate: number;
   private readonly ids: NodeId[];
   private failure: Error | null = null;
   private now = 0;
@@ -140,6 +142,7 @@ class Simulation {
     const snapshotEntries = 8 + this.rng.int(40);
     const catchUp = 1 + this.rng.int(4);
     this.earlyCrashPercent = this.rng.int(4) * 10;
+    this.calmDiskRate = 0.3 + this.rng.int(6) / 10;
     this.workload = new Workload(2 + this.rng.int(3));
     this.clients = new SimClients(this.workload, this.rng, options.trace === true);
     const voters = 3 + this.rng.int(3);
@@ -173,7 +176,7 @@ class Simulation {
       leader: () => this.leader(),
       crashed: (m, incarnation) => this.crashed(m, incarnation),
       removed: new Set(),
-      diskRate: 0.8,
+      diskRate: this.calmDiskRate,
     };
   }
 
@@ -342,7 +345,7 @@ class Simulation {
   private async healAll(): Promise<void> {
     this.network.heal();
     this.network.conditions = calmConditions();
-    this.ctx.diskRate = 0.8;
+    this.ctx.diskRate = this.calmDiskRate;
     for (const m of this.cluster.machines.values()) {
       if (m.node === null) await this.cluster.start(m.id);
     }

@@ -36,3 +36,8 @@ Deno.test("teeth: a snapshot labelled past the state it holds fails within 5 see
   const seed = await firstFailure({ snapshotLabelAhead: true }, 5);
   assertTrue(seed > 0, "the simulator did not notice a mislabelled snapshot");
 });
+
+Deno.test("teeth: consistent reads served from local state fail within 10 seeds", async () => {
+  const seed = await firstFailure({ localConsistentReads: true }, 10);
+  assertTrue(seed > 0, "the simulator did not notice reads that skip ReadIndex");
+});
