@@ -9,6 +9,7 @@
 
 import { assert, invariantBroken } from "./assert.ts";
 import { voterIds } from "./membership.ts";
+import type { RaftLog } from "./raft_log.ts";
 import type { Membership, NodeId } from "./types.ts";
 
 /** A membership that took effect when the entry at `index` was appended. */
@@ -113,18 +114,20 @@ export class ConfHistory {
   }
 
   /**
-   * Checks the history against the log it describes: changes in index
-   * order, each above the compaction point `offset` and within `lastIndex`,
-   * each where `isChangeAt` says the log holds a change entry, the latest
-   * membership the last change's, and the cached voters that membership's;
-   * throws an `AssertionError` naming the first that is not.
+   * Checks the history against the `log` it describes: changes in index
+   * order, each above the compaction point and within the log, each where
+   * the log holds a change entry; the latest membership the last change's,
+   * and the cached voters that membership's. Throws an `AssertionError`
+   * naming the first that is not.
    */
-  checkInvariants(offset: number, lastIndex: number, isChangeAt: (index: number) => boolean): void {
-    let previous = offset;
+  checkInvariants(log: RaftLog): void {
+    const lastIndex = log.lastIndex();
+    let previous = log.offset;
     for (const { index } of this.changes) {
       if (index <= previous) invariantBroken(`change at ${index} is above ${previous}`);
       if (index > lastIndex) invariantBroken(`change at ${index} is within the log (${lastIndex})`);
-      if (!isChangeAt(index)) invariantBroken(`the log holds a membership change at ${index}`);
+      const type = log.entry(index).type;
+      if (type !== "conf") invariantBroken(`the log holds a membership change at ${index}`);
       previous = index;
     }
     const last = this.changes[this.changes.length - 1];

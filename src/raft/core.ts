@@ -120,7 +120,7 @@ export class Core {
     this.term = term;
     this.vote = vote;
     this.conf = new ConfHistory(snap?.membership ?? []);
-    this.tracker = new ProgressTracker(this.config.inflightMsgsMax);
+    this.tracker = new ProgressTracker(this.id, this.config.inflightMsgsMax);
     this.noteConfEntries(this.log.entries);
     this.resetRandomizedElectionTimeout();
     assert(this.log.committed <= this.log.lastIndex(), "commit within the log");
@@ -136,11 +136,19 @@ export class Core {
     return isVoter(this.conf.latest(), id);
   }
 
-  /** Queues a message of `type` to `to` in the current term; returns it for its fields. */
-  send(type: MessageType, to: NodeId, afterSync: boolean): Message {
+  /** Queues a message of `type` to `to` in the current term, to send now; returns it for its fields. */
+  send(type: MessageType, to: NodeId): Message {
     assert(to !== NO_NODE, "a message has a recipient");
     const m = newMessage(type, this.id, to, this.term);
-    (afterSync ? this.msgsAfterSync : this.msgs).push(m);
+    this.msgs.push(m);
+    return m;
+  }
+
+  /** Like {@link send}, for a message that promises durable state: it goes out after the next sync. */
+  sendAfterSync(type: MessageType, to: NodeId): Message {
+    assert(to !== NO_NODE, "a message has a recipient");
+    const m = newMessage(type, this.id, to, this.term);
+    this.msgsAfterSync.push(m);
     return m;
   }
 
@@ -205,7 +213,7 @@ export class Core {
 
   private followMembership(): void {
     if (this.role !== "leader") return;
-    this.tracker.follow(this.conf.latest(), this.id, this.log.lastIndex() + 1);
+    this.tracker.follow(this.conf.latest(), this.log.lastIndex() + 1);
     assert(this.tracker.progress.has(this.id), "a leader tracks itself, member or not");
   }
 

@@ -18,6 +18,12 @@ import { type Message, NO_NODE } from "./types.ts";
 export const CAMPAIGN_TRANSFER = 1;
 
 /**
+ * How a node campaigns: a PreVote round first (§9.6), an election at once,
+ * or an election a leadership transfer asked for, which overrides leases (§3.10).
+ */
+export type CampaignKind = "preVote" | "vote" | "transfer";
+
+/**
  * A message from a higher term: moves to that term and returns true, or
  * returns false when the message must be ignored instead.
  *
@@ -95,9 +101,9 @@ function mayRaiseTerm(core: Core, m: Message): boolean {
 export function answerStaleTerm(core: Core, m: Message): void {
   assert(m.term < core.term, `term ${m.term} is below ${core.term}`);
   if (m.type === "app" || m.type === "hb") {
-    core.send("appResp", m.from, false);
+    core.send("appResp", m.from);
   } else if (m.type === "preVote") {
-    core.send("preVoteResp", m.from, false).reject = true;
+    core.send("preVoteResp", m.from).reject = true;
   }
 }
 
@@ -132,7 +138,7 @@ export function handleVoteRequest(core: Core, m: Message): void {
   // the candidate's voters are counted, so learners never decide (§4.2.1).
   const grant = canVote && core.log.isUpToDate(m.index, m.logTerm);
   // A granted vote promises a durable vote (§3.8): send it after the sync.
-  const reply = core.send(pre ? "preVoteResp" : "voteResp", m.from, true);
+  const reply = core.sendAfterSync(pre ? "preVoteResp" : "voteResp", m.from);
   if (!grant) {
     reply.reject = true;
     return;
@@ -176,7 +182,7 @@ export function tickElection(core: Core): void {
   // A full timeout without the leader: it no longer vouches for a lease,
   // so vote requests are heard again (also for learners, who never campaign).
   core.lead = NO_NODE;
-  campaign(core, core.config.preVote, false);
+  campaign(core, core.config.preVote ? "preVote" : "vote");
 }
 
 function soleVoterAt(core: Core, index: number): boolean {
@@ -197,8 +203,8 @@ function promotable(core: Core): boolean {
 }
 
 /**
- * Starts an election (§3.4), preceded by a PreVote round (§9.6) unless
- * `preVote` is false; `force` (a leadership transfer) overrides leases.
+ * Starts a campaign of `kind` (§3.4): a PreVote round (§9.6), an election,
+ * or an election for a leadership transfer, whose requests override leases.
  *
  * @example
  * ```ts
@@ -211,11 +217,12 @@ function promotable(core: Core): boolean {
  * const core = new Core({
  *   id: "n1", config: defaultConfig(), rng: createRng(1), hardState, snapshot: null, entries,
  * });
- * campaign(core, false, false);
+ * campaign(core, "vote");
  * if (core.role !== "leader" || core.term !== 2) throw new Error();
  * ```
  */
-export function campaign(core: Core, preVote: boolean, force: boolean): void {
+export function campaign(core: Core, kind: CampaignKind): void {
+  const preVote = kind === "preVote";
   if (!promotable(core)) return;
   if (core.pendingSnapshot !== null) return;
   // Unreachable unless the durable term is absurd: the driver refuses to start then.
@@ -230,11 +237,11 @@ export function campaign(core: Core, preVote: boolean, force: boolean): void {
   for (const id of core.conf.voters()) {
     if (id === core.id) continue;
     // A candidate's own vote must be durable before others are asked.
-    const m = core.send(type, id, true);
+    const m = core.sendAfterSync(type, id);
     m.term = term;
     m.index = core.log.lastIndex();
     m.logTerm = core.log.lastTerm();
-    m.ctx = force ? CAMPAIGN_TRANSFER : 0;
+    m.ctx = kind === "transfer" ? CAMPAIGN_TRANSFER : 0;
   }
 }
 
@@ -261,7 +268,7 @@ export function countVotes(core: Core): boolean {
   assert(core.role === "candidate" || core.role === "preCandidate", "a campaign is on");
   const result = core.tracker.tally(core.conf.voters());
   if (result === "won") {
-    if (core.role === "preCandidate") campaign(core, false, false);
+    if (core.role === "preCandidate") campaign(core, "vote");
     else becomeLeader(core);
     return true;
   }

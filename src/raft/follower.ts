@@ -41,7 +41,7 @@ export function stepFollower(core: Core, m: Message): string | null {
     case "hb":
       heardFromLeader(core, m.from);
       core.log.commitTo(Math.min(m.commit, core.log.lastIndex()));
-      core.send("hbResp", m.from, false).seq = m.seq;
+      core.send("hbResp", m.from).seq = m.seq;
       break;
     case "snap":
       heardFromLeader(core, m.from);
@@ -53,7 +53,7 @@ export function stepFollower(core: Core, m: Message): string | null {
         return `timeoutNow from "${m.from}", who is not the leader`;
       }
       // §3.10: the leader asks us to campaign now, skipping PreVote.
-      campaign(core, false, true);
+      campaign(core, "transfer");
       break;
     case "readIndexResp":
       core.readStates.push({ ctx: m.ctx, index: m.index });
@@ -73,14 +73,14 @@ function heardFromLeader(core: Core, from: NodeId): void {
 function handleAppend(core: Core, m: Message): void {
   const log = core.log;
   if (m.index < log.committed) {
-    core.send("appResp", m.from, true).index = log.committed;
+    core.sendAfterSync("appResp", m.from).index = log.committed;
     return;
   }
   assert(m.index >= log.offset, "an index at or above the commit is not compacted");
   const lastNew = log.maybeAppend(m.index, m.logTerm, m.entries);
   if (lastNew < 0) {
     const hint = log.conflictHint(m.index);
-    const r = core.send("appResp", m.from, true);
+    const r = core.sendAfterSync("appResp", m.from);
     r.reject = true;
     r.index = m.index;
     r.logTerm = hint.term;
@@ -93,7 +93,7 @@ function handleAppend(core: Core, m: Message): void {
   }
   assert(log.lastIndex() >= lastNew, "the log holds every entry the append vouches for");
   log.commitTo(Math.min(m.commit, lastNew));
-  core.send("appResp", m.from, true).index = lastNew;
+  core.sendAfterSync("appResp", m.from).index = lastNew;
 }
 
 /** InstallSnapshot receiver (ch. 5). */
@@ -103,18 +103,18 @@ function handleSnapshot(core: Core, m: Message): void {
   const meta = snap.meta;
   const log = core.log;
   if (meta.index <= log.committed) {
-    core.send("appResp", m.from, true).index = log.committed;
+    core.sendAfterSync("appResp", m.from).index = log.committed;
     return;
   }
   if (log.matchTerm(meta.index, meta.term)) {
     // We already hold the snapshot's entries: only the commit moves.
     log.commitTo(meta.index);
-    core.send("appResp", m.from, true).index = meta.index;
+    core.sendAfterSync("appResp", m.from).index = meta.index;
     return;
   }
   log.restore(meta.index, meta.term);
   assert(log.lastIndex() === meta.index, "the log restarts at the snapshot");
   core.conf.restore(meta.membership);
   core.pendingSnapshot = snap;
-  core.send("appResp", m.from, true).index = meta.index;
+  core.sendAfterSync("appResp", m.from).index = meta.index;
 }

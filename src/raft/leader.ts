@@ -49,7 +49,7 @@ export function becomeLeader(core: Core): void {
   core.lead = core.id;
   core.resetRoleState();
   const next = core.log.lastIndex() + 1;
-  core.tracker.reset(core.membership(), core.id, next);
+  core.tracker.reset(core.membership(), next);
   const self = core.tracker.progressOf(core.id);
   self.maybeUpdate(core.log.stableIndex);
   self.becomeReplicate();
@@ -57,7 +57,7 @@ export function becomeLeader(core: Core): void {
   core.pendingConfIndex = core.log.lastIndex();
   core.heartbeatElapsed = core.config.heartbeatTicks;
   // §3.6.2 / §6.4: a no-op of the new term lets earlier entries commit.
-  appendOwn(core, "normal", NO_OP);
+  appendOwn(core, { type: "normal", data: NO_OP });
   assert(core.log.lastTerm() === core.term, "a new leader's log ends with its no-op");
 }
 
@@ -93,7 +93,7 @@ export function tickLeader(core: Core): void {
   core.electionElapsed++;
   if (core.electionElapsed >= config.electionTicks) {
     core.electionElapsed = 0;
-    if (config.checkQuorum && !core.tracker.checkQuorum(core.conf.voters(), core.id)) {
+    if (config.checkQuorum && !core.tracker.checkQuorum(core.conf.voters())) {
       core.becomeFollower(core.term, NO_NODE);
       return;
     }
@@ -147,7 +147,7 @@ export function tickLeader(core: Core): void {
 export function stepLeader(core: Core, m: Message): string | null {
   assert(core.role === "leader", "a leader steps");
   if (m.type === "readIndex") {
-    leaderRead(core, m.ctx, m.from);
+    leaderRead(core, { ctx: m.ctx, from: m.from });
     return null;
   }
   const pr = core.tracker.progress.get(m.from);
@@ -190,12 +190,11 @@ export function transferLeader(core: Core, target: NodeId): string | null {
   if (core.role !== "leader") return "Not the leader";
   if (target === core.id) return null;
   if (!core.isVoter(target)) return `Node id "${target}" is not a voter`;
-  assert(target !== NO_NODE, "a voter has an id");
   core.leadTransferee = target;
   core.transferElapsed = 0;
   const pr = core.tracker.progressOf(target);
   if (pr.match === core.log.lastIndex()) sendTimeoutNow(core, target);
-  else sendAppend(core, target, true);
+  else sendAppend(core, target);
   return null;
 }
 
@@ -250,7 +249,7 @@ export function flushLeader(core: Core): void {
  * const { hardState, entries } = bootstrapState({ id: "n1", raftAddr: "a:1", httpAddr: "" });
  * const options = { config: defaultConfig(), rng: createRng(1), hardState, snapshot: null };
  * const core = new Core({ ...options, id: "n1", entries });
- * campaign(core, false, false);
+ * campaign(core, "vote");
  * core.log.stableTo(2, 2);
  * core.tracker.progressOf("n1").maybeUpdate(2);
  * maybeCommit(core);
@@ -268,7 +267,7 @@ export function maybeCommit(core: Core): void {
   core.needBroadcast = true;
   if (!core.committedInTerm) {
     core.committedInTerm = true;
-    for (const read of core.reads.takeEarly()) leaderRead(core, read.ctx, read.from);
+    for (const read of core.reads.takeEarly()) leaderRead(core, read);
   }
   // §4.2.2: a leader that is not in the committed configuration steps down.
   if (!isVoter(core.conf.at(log.committed), core.id)) {
@@ -295,7 +294,7 @@ function impossibleResponse(core: Core, m: Message): string | null {
 function handleAppendResponse(core: Core, m: Message, pr: Progress): void {
   if (m.reject) {
     const hintNext = hintToNext(core, m);
-    if (pr.maybeDecrTo(m.index, hintNext)) sendAppend(core, m.from, true);
+    if (pr.maybeDecrTo(m.index, hintNext)) sendAppend(core, m.from);
     return;
   }
   const moved = pr.maybeUpdate(m.index);
@@ -327,7 +326,7 @@ function handleHeartbeatResponse(core: Core, m: Message, pr: Progress): void {
   // An empty append also probes a pipelined follower: if messages were
   // lost it rejects, and the leader falls back to probing from its hint.
   if (pr.match < core.log.lastIndex() || pr.sentCommit < core.log.committed) {
-    sendAppend(core, m.from, true);
+    sendAppend(core, m.from);
   }
   releaseReads(core);
 }

@@ -33,7 +33,7 @@ export type ProposeResult =
  * const { hardState, entries } = bootstrapState({ id: "n1", raftAddr: "a:1", httpAddr: "" });
  * const options = { config: defaultConfig(), rng: createRng(1), hardState, snapshot: null };
  * const core = new Core({ ...options, id: "n1", entries });
- * campaign(core, false, false);
+ * campaign(core, "vote");
  * const result = propose(core, new TextEncoder().encode("x"));
  * if (!result.ok || result.index !== 3) throw new Error();
  * ```
@@ -41,7 +41,7 @@ export type ProposeResult =
 export function propose(core: Core, data: Uint8Array): ProposeResult {
   const refused = refuseProposal(core);
   if (refused !== null) return refused;
-  return appendOwn(core, "normal", data);
+  return appendOwn(core, { type: "normal", data });
 }
 
 /**
@@ -58,7 +58,7 @@ export function propose(core: Core, data: Uint8Array): ProposeResult {
  * const { hardState, entries } = bootstrapState({ id: "n1", raftAddr: "a:1", httpAddr: "" });
  * const options = { config: defaultConfig(), rng: createRng(1), hardState, snapshot: null };
  * const core = new Core({ ...options, id: "n1", entries });
- * campaign(core, false, false);
+ * campaign(core, "vote");
  * const change = { op: "addLearner" as const, id: "n2", raftAddr: "a:2", httpAddr: "" };
  * const result = proposeConfChange(core, change);
  * if (result.ok || result.code !== "confPending") throw new Error("the no-op has not committed");
@@ -75,7 +75,7 @@ export function proposeConfChange(core: Core, change: ConfChange): ProposeResult
   }
   const invalid = checkConfChange(core.membership(), change);
   if (invalid !== null) return fail("invalid", invalid);
-  return appendOwn(core, "conf", encodeConfChange(change));
+  return appendOwn(core, { type: "conf", data: encodeConfChange(change) });
 }
 
 /**
@@ -92,12 +92,15 @@ export function proposeConfChange(core: Core, change: ConfChange): ProposeResult
  * const { hardState, entries } = bootstrapState({ id: "n1", raftAddr: "a:1", httpAddr: "" });
  * const options = { config: defaultConfig(), rng: createRng(1), hardState, snapshot: null };
  * const core = new Core({ ...options, id: "n1", entries });
- * campaign(core, false, false);
- * const result = appendOwn(core, "normal", new Uint8Array(0));
+ * campaign(core, "vote");
+ * const result = appendOwn(core, { type: "normal", data: new Uint8Array(0) });
  * if (!result.ok || core.log.lastIndex() !== 3 || !core.needBroadcast) throw new Error();
  * ```
  */
-export function appendOwn(core: Core, type: Entry["type"], data: Uint8Array): ProposeResult {
+export function appendOwn(
+  core: Core,
+  { type, data }: Pick<Entry, "type" | "data">,
+): ProposeResult {
   assert(core.role === "leader", "only a leader appends its own entries");
   const index = core.log.lastIndex() + 1;
   const entry: Entry = { index, term: core.term, type, data };

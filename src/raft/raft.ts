@@ -161,11 +161,11 @@ export class RaftNode {
   readIndex(ctx: number): boolean {
     const core = this.core;
     if (core.role === "leader") {
-      leaderRead(core, ctx, core.id);
+      leaderRead(core, { ctx, from: core.id });
       return true;
     }
     if (core.lead === NO_NODE) return false;
-    core.send("readIndex", core.lead, false).ctx = ctx;
+    core.send("readIndex", core.lead).ctx = ctx;
     return true;
   }
 
@@ -181,7 +181,7 @@ export class RaftNode {
     if (core.role !== "leader" || !core.committedInTerm || !core.config.checkQuorum) return -1;
     // A transfer lets the target win a vote despite followers' leases (§3.10).
     if (core.transferAttempted) return -1;
-    if (!core.reads.leaseHolds(core.ticks, lagTicks, core.config.leaseTicks)) return -1;
+    if (!core.reads.leaseHolds(core.ticks + lagTicks, core.config.leaseTicks)) return -1;
     return core.log.committed;
   }
 

@@ -10,8 +10,7 @@
 import { assert } from "./assert.ts";
 import type { Core } from "./core.ts";
 import { isSoleVoter } from "./quorum.ts";
-import type { PendingRead } from "./read_only.ts";
-import type { NodeId } from "./types.ts";
+import type { EarlyRead, PendingRead } from "./read_only.ts";
 
 /**
  * A read for `ctx` from `from` (this node or a follower) arrived at the
@@ -30,8 +29,8 @@ import type { NodeId } from "./types.ts";
  * const { hardState, entries } = bootstrapState({ id: "n1", raftAddr: "a:1", httpAddr: "" });
  * const options = { config: defaultConfig(), rng: createRng(1), hardState, snapshot: null };
  * const core = new Core({ ...options, id: "n1", entries });
- * campaign(core, false, false);
- * leaderRead(core, 7, "n1");
+ * campaign(core, "vote");
+ * leaderRead(core, { ctx: 7, from: "n1" });
  * if (core.readStates.length !== 0) throw new Error("the commit index is not known yet");
  * core.log.stableTo(2, 2);
  * core.tracker.progressOf("n1").maybeUpdate(2);
@@ -39,18 +38,18 @@ import type { NodeId } from "./types.ts";
  * if (core.readStates[0]?.ctx !== 7 || core.readStates[0].index !== 2) throw new Error();
  * ```
  */
-export function leaderRead(core: Core, ctx: number, from: NodeId): void {
+export function leaderRead(core: Core, read: EarlyRead): void {
   assert(core.role === "leader", "only a leader serves ReadIndex");
   if (!core.committedInTerm) {
     // §6.4 step 1: the leader's commit index is only known once its no-op commits.
-    core.reads.waitForCommit(ctx, from);
+    core.reads.waitForCommit(read);
     return;
   }
   if (isSoleVoter(core.conf.voters(), core.id)) {
-    answerRead(core, { ctx, from, index: core.log.committed, seq: 0 });
+    answerRead(core, { ...read, index: core.log.committed, seq: 0 });
     return;
   }
-  core.reads.add(ctx, from, core.log.committed);
+  core.reads.add(read, core.log.committed);
 }
 
 /**
@@ -85,7 +84,7 @@ export function broadcastHeartbeat(core: Core): void {
   const seq = core.reads.startRound(core.ticks);
   for (const [id, pr] of core.tracker.progress) {
     if (id === core.id) continue;
-    const m = core.send("hb", id, false);
+    const m = core.send("hb", id);
     m.commit = Math.min(pr.match, core.log.committed);
     m.seq = seq;
   }
@@ -114,7 +113,7 @@ export function broadcastHeartbeat(core: Core): void {
  * const core = new Core({ ...options, id: "n1", entries });
  * core.becomeCandidate();
  * becomeLeader(core);
- * core.reads.add(7, "n1", 3);
+ * core.reads.add({ ctx: 7, from: "n1" }, 3);
  * broadcastHeartbeat(core);
  * core.tracker.progressOf("n2").ackedSeq = 1;
  * releaseReads(core);
@@ -123,7 +122,7 @@ export function broadcastHeartbeat(core: Core): void {
  */
 export function releaseReads(core: Core): void {
   const reads = core.reads;
-  const confirmed = core.tracker.acknowledgedRound(core.conf.voters(), core.id, reads.lastRound());
+  const confirmed = core.tracker.acknowledgedRound(core.conf.voters(), reads.lastRound());
   for (const read of reads.release(confirmed)) answerRead(core, read);
 }
 
@@ -132,7 +131,7 @@ function answerRead(core: Core, read: PendingRead): void {
     core.readStates.push({ ctx: read.ctx, index: read.index });
     return;
   }
-  const m = core.send("readIndexResp", read.from, false);
+  const m = core.send("readIndexResp", read.from);
   m.ctx = read.ctx;
   m.index = read.index;
 }

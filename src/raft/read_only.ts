@@ -32,11 +32,11 @@ const NO_READS: readonly PendingRead[] = [];
  * ```ts
  * import { ReadOnly } from "./read_only.ts";
  * const reads = new ReadOnly();
- * reads.add(7, "n2", 40);
+ * reads.add({ ctx: 7, from: "n2" }, 40);
  * const round = reads.startRound(100);
  * const released = reads.release(round);
  * if (released.length !== 1 || released[0]?.index !== 40) throw new Error();
- * if (!reads.leaseHolds(104, 0, 8) || reads.leaseHolds(108, 0, 8)) throw new Error();
+ * if (!reads.leaseHolds(104, 8) || reads.leaseHolds(108, 8)) throw new Error();
  * ```
  */
 export class ReadOnly {
@@ -69,8 +69,8 @@ export class ReadOnly {
   }
 
   /** Holds a read until the leader's first commit of its term tells it the commit index. */
-  waitForCommit(ctx: number, from: NodeId): void {
-    this.early.push({ ctx, from });
+  waitForCommit(read: EarlyRead): void {
+    this.early.push(read);
   }
 
   /** Hands out the reads held for the first commit, and forgets them. */
@@ -80,12 +80,12 @@ export class ReadOnly {
     return early;
   }
 
-  /** Queues a read at `index`, confirmed by the next round; asks for that round. */
-  add(ctx: number, from: NodeId, index: number): void {
+  /** Queues `read` at `index`, confirmed by the next round; asks for that round. */
+  add(read: EarlyRead, index: number): void {
     const seq = this.round + 1;
     const last = this.pending[this.pending.length - 1];
     assert(last === undefined || last.seq <= seq, "pending reads are in round order");
-    this.pending.push({ ctx, from, index, seq });
+    this.pending.push({ ctx: read.ctx, from: read.from, index, seq });
     this.roundWanted = true;
   }
 
@@ -122,9 +122,9 @@ export class ReadOnly {
     return done === 0 ? NO_READS : this.pending.splice(0, done);
   }
 
-  /** The lease (§6.4.1): a confirmed round was sent less than `leaseTicks` before `tick + lagTicks`. */
-  leaseHolds(tick: number, lagTicks: number, leaseTicks: number): boolean {
-    return tick + lagTicks - this.leaseStartTick < leaseTicks;
+  /** The lease (§6.4.1): a confirmed round was sent less than `leaseTicks` before tick `now`. */
+  leaseHolds(now: number, leaseTicks: number): boolean {
+    return now - this.leaseStartTick < leaseTicks;
   }
 
   /**

@@ -44,7 +44,7 @@ const EMPTY = new Uint8Array(0);
 export function fillPipeline(core: Core, to: NodeId): void {
   const windowMsgs = core.config.inflightMsgsMax;
   for (let i = 0; i < windowMsgs; i++) {
-    if (!sendAppend(core, to, false)) break;
+    if (!maybeSendAppend(core, to, false)) break;
   }
 }
 
@@ -80,9 +80,9 @@ export function broadcastAppends(core: Core): void {
 }
 
 /**
- * Sends one AppendEntries (or a snapshot when the entries are compacted);
- * with `sendIfEmpty`, also when there is nothing new (a probe). Returns true
- * when a message went out.
+ * Sends one AppendEntries to `to` (or a snapshot when the entries are
+ * compacted), empty when there is nothing new: a probe, or the commit
+ * index. Returns false when its window or probe state holds it back.
  *
  * @example
  * ```ts
@@ -103,12 +103,17 @@ export function broadcastAppends(core: Core): void {
  * const core = new Core({ ...options, id: "n1", entries });
  * core.becomeCandidate();
  * becomeLeader(core);
- * if (!sendAppend(core, "n2", false)) throw new Error();
+ * if (!sendAppend(core, "n2")) throw new Error();
  * const m = core.msgs[0];
  * if (m?.index !== 3 || m.logTerm !== 1 || m.entries[0]?.index !== 4) throw new Error();
  * ```
  */
-export function sendAppend(core: Core, to: NodeId, sendIfEmpty: boolean): boolean {
+export function sendAppend(core: Core, to: NodeId): boolean {
+  return maybeSendAppend(core, to, true);
+}
+
+/** Sends one AppendEntries, or with `sendIfEmpty` false only when there are entries or a commit index to send. */
+function maybeSendAppend(core: Core, to: NodeId, sendIfEmpty: boolean): boolean {
   const pr = core.tracker.progress.get(to);
   if (pr === undefined || to === core.id || pr.isPaused()) return false;
   const log = core.log;
@@ -121,7 +126,7 @@ export function sendAppend(core: Core, to: NodeId, sendIfEmpty: boolean): boolea
     : [];
   if (entries.length === 0 && !sendIfEmpty && pr.sentCommit >= log.committed) return false;
   assert(entries.length === 0 || entries[0]?.index === pr.next, "entries start at next");
-  const m = core.send("app", to, false);
+  const m = core.send("app", to);
   m.index = prevIndex;
   m.logTerm = prevTerm;
   m.entries = entries;
@@ -136,7 +141,7 @@ function sendSnapshot(core: Core, to: NodeId, pr: Progress): boolean {
   const meta = core.snapshotMeta;
   assert(meta !== null, `a compacted log has a snapshot to send to "${to}"`);
   assert(meta.index >= core.log.offset, `the snapshot for "${to}" covers the compacted entries`);
-  const m = core.send("snap", to, false);
+  const m = core.send("snap", to);
   // The driver attaches the snapshot's bytes before sending.
   m.snapshot = { meta, data: EMPTY };
   pr.becomeSnapshot(meta.index, core.ticks);
@@ -173,5 +178,5 @@ function sendSnapshot(core: Core, to: NodeId, pr: Progress): boolean {
 export function sendTimeoutNow(core: Core, to: NodeId): void {
   assert(to === core.leadTransferee, `"${to}" is the transfer's target`);
   core.transferAttempted = true;
-  core.send("timeoutNow", to, false);
+  core.send("timeoutNow", to);
 }

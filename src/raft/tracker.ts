@@ -17,9 +17,9 @@ import type { Membership, NodeId } from "./types.ts";
  * @example
  * ```ts
  * import { ProgressTracker } from "./tracker.ts";
- * const tracker = new ProgressTracker(4);
+ * const tracker = new ProgressTracker("n1", 4);
  * const members = ["n1", "n2", "n3"].map((id) => ({ id, voter: true, raftAddr: "", httpAddr: "" }));
- * tracker.reset(members, "n1", 10);
+ * tracker.reset(members, 10);
  * tracker.progressOf("n1").maybeUpdate(9);
  * tracker.progressOf("n2").maybeUpdate(7);
  * if (tracker.committedIndex(["n1", "n2", "n3"]) !== 7) throw new Error();
@@ -30,25 +30,29 @@ export class ProgressTracker {
   readonly progress = new Map<NodeId, Progress>();
   /** Votes received in the current election: granted (true) or rejected (false). */
   readonly votes = new Map<NodeId, boolean>();
+  /** The leader itself: tracked whether or not it is a member. */
+  private readonly self: NodeId;
   private readonly inflightMax: number;
 
-  /** @param inflightMax the pipelining window of every member's progress */
-  constructor(inflightMax: number) {
+  /** @param self this node's id @param inflightMax the pipelining window of every member's progress */
+  constructor(self: NodeId, inflightMax: number) {
     assert(Number.isSafeInteger(inflightMax), "the pipelining window is an integer");
     assert(inflightMax > 0, "the pipelining window is positive");
+    this.self = self;
     this.inflightMax = inflightMax;
   }
 
-  /** Starts tracking `membership` (and `self`, member or not) afresh, every member from `next`. */
-  reset(membership: Membership, self: NodeId, next: number): void {
+  /** Starts tracking `membership` (and itself, member or not) afresh, every member from `next`. */
+  reset(membership: Membership, next: number): void {
     this.progress.clear();
     for (const member of membership) this.progress.set(member.id, this.fresh(next));
-    if (!this.progress.has(self)) this.progress.set(self, this.fresh(next));
+    if (!this.progress.has(this.self)) this.progress.set(this.self, this.fresh(next));
     assert(this.progress.size >= membership.length, "every member has a progress");
   }
 
-  /** Follows a membership change: new members start from `next`; removed ones (not `self`) go. */
-  follow(membership: Membership, self: NodeId, next: number): void {
+  /** Follows a membership change: new members start from `next`; removed ones (not itself) go. */
+  follow(membership: Membership, next: number): void {
+    const self = this.self;
     for (const member of membership) {
       if (!this.progress.has(member.id)) this.progress.set(member.id, this.fresh(next));
     }
@@ -69,8 +73,9 @@ export class ProgressTracker {
     return majorityValue(voters, (id) => this.progress.get(id)?.match ?? 0);
   }
 
-  /** The highest heartbeat round a quorum of `voters` acknowledged; `self` is at `round`. */
-  acknowledgedRound(voters: readonly NodeId[], self: NodeId, round: number): number {
+  /** The highest heartbeat round a quorum of `voters` acknowledged, the leader being at `round`. */
+  acknowledgedRound(voters: readonly NodeId[], round: number): number {
+    const self = this.self;
     return majorityValue(
       voters,
       (id) => id === self ? round : this.progress.get(id)?.ackedSeq ?? 0,
@@ -78,10 +83,11 @@ export class ProgressTracker {
   }
 
   /**
-   * CheckQuorum (§6.2): did a quorum of `voters` (counting `self`) talk to
-   * the leader since the last check? Starts the next check period.
+   * CheckQuorum (§6.2): did a quorum of `voters` (counting the leader) talk
+   * to the leader since the last check? Starts the next check period.
    */
-  checkQuorum(voters: readonly NodeId[], self: NodeId): boolean {
+  checkQuorum(voters: readonly NodeId[]): boolean {
+    const self = this.self;
     const active = quorumActive(
       voters,
       (id) => id === self || this.progress.get(id)?.recentActive === true,

@@ -85,18 +85,18 @@ Deno.test("§4.1 conf history: the membership at an index, rolled back and compa
 
 Deno.test("§6.4 read-only: reads wait for their round, oldest first, and a confirmed round starts the lease", () => {
   const reads = new ReadOnly();
-  reads.add(1, "n1", 10);
-  reads.add(2, "n2", 10);
+  reads.add({ ctx: 1, from: "n1" }, 10);
+  reads.add({ ctx: 2, from: "n2" }, 10);
   assertEquals(reads.takeRoundWanted(), true);
   assertEquals(reads.takeRoundWanted(), false);
   const first = reads.startRound(50);
-  reads.add(3, "n1", 12);
+  reads.add({ ctx: 3, from: "n1" }, 12);
   const second = reads.startRound(53);
   // A quorum acknowledged only the first round: the reads queued before it are confirmed.
   assertEquals(reads.release(first).map((r) => r.ctx), [1, 2]);
-  assertEquals([reads.leaseHolds(57, 0, 8), reads.leaseHolds(57, 1, 8)], [true, false]);
+  assertEquals([reads.leaseHolds(57, 8), reads.leaseHolds(58, 8)], [true, false]);
   assertEquals(reads.release(second).map((r) => r.ctx), [3]);
-  assertEquals([reads.pendingCount(), reads.leaseHolds(60, 0, 8)], [0, true]);
+  assertEquals([reads.pendingCount(), reads.leaseHolds(60, 8)], [0, true]);
   reads.reset();
-  assertEquals(reads.leaseHolds(60, 0, 8), false);
+  assertEquals(reads.leaseHolds(60, 8), false);
 });
