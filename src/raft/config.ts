@@ -19,11 +19,11 @@ export interface RaftConfig {
    */
   leaseTicks: number;
   /** Most entries in one AppendEntries message. */
-  maxEntriesPerMsg: number;
+  entriesPerMsgMax: number;
   /** Most entry bytes in one AppendEntries message (at least one entry is always sent). */
-  maxBytesPerMsg: number;
+  bytesPerMsgMax: number;
   /** Most AppendEntries messages in flight to one follower while pipelining. */
-  maxInflightMsgs: number;
+  inflightMsgsMax: number;
   /** Ticks a follower may stay in snapshot state without acknowledging before the leader retries. */
   snapshotTimeoutTicks: number;
   /** Run a PreVote round before raising the term (§9.6). */
@@ -46,9 +46,9 @@ export function defaultConfig(): RaftConfig {
     heartbeatTicks: 1,
     electionTicks: 10,
     leaseTicks: 8,
-    maxEntriesPerMsg: 512,
-    maxBytesPerMsg: 1024 * 1024,
-    maxInflightMsgs: 64,
+    entriesPerMsgMax: 512,
+    bytesPerMsgMax: 1024 * 1024,
+    inflightMsgsMax: 64,
     snapshotTimeoutTicks: 100,
     preVote: true,
     checkQuorum: true,
@@ -96,9 +96,9 @@ export function validateConfig(config: RaftConfig): RaftConfig {
   const heartbeat = positiveInteger(config, "heartbeatTicks");
   const election = positiveInteger(config, "electionTicks");
   const lease = positiveInteger(config, "leaseTicks");
-  positiveInteger(config, "maxEntriesPerMsg");
-  positiveInteger(config, "maxBytesPerMsg");
-  positiveInteger(config, "maxInflightMsgs");
+  positiveInteger(config, "entriesPerMsgMax");
+  positiveInteger(config, "bytesPerMsgMax");
+  positiveInteger(config, "inflightMsgsMax");
   positiveInteger(config, "snapshotTimeoutTicks");
   if (election <= heartbeat) {
     throw new RangeError(

@@ -26,7 +26,21 @@ export function encodeConfChange(change: ConfChange): Uint8Array {
   return encoder.encode(JSON.stringify(change));
 }
 
-/** Decodes a `conf` entry's data; throws on anything that is not a well-formed change. */
+/**
+ * Decodes a `conf` entry's data; throws on anything that is not a well-formed change.
+ *
+ * @example
+ * ```ts
+ * import { decodeConfChange } from "./membership.ts";
+ * let refused = false;
+ * try {
+ *   decodeConfChange(new TextEncoder().encode('{"op":"explode","id":"n2"}'));
+ * } catch {
+ *   refused = true;
+ * }
+ * if (!refused) throw new Error();
+ * ```
+ */
 export function decodeConfChange(data: Uint8Array): ConfChange {
   let value: unknown;
   try {
@@ -79,22 +93,66 @@ export function checkMember(value: unknown): string | null {
   return null;
 }
 
-/** The member with `id`, or undefined. */
+/**
+ * The member with `id`, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { findMember } from "./membership.ts";
+ * const one = [{ id: "n1", voter: true, raftAddr: "a:1", httpAddr: "" }];
+ * if (findMember(one, "n1")?.raftAddr !== "a:1" || findMember(one, "n2") !== undefined) {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function findMember(membership: Membership, id: NodeId): Member | undefined {
   return membership.find((member) => member.id === id);
 }
 
-/** True when `id` is a voter. */
+/**
+ * True when `id` is a voter.
+ *
+ * @example
+ * ```ts
+ * import { isVoter } from "./membership.ts";
+ * const members = [{ id: "n1", voter: false, raftAddr: "a:1", httpAddr: "" }];
+ * if (isVoter(members, "n1") || isVoter(members, "n2")) throw new Error("a learner does not vote");
+ * ```
+ */
 export function isVoter(membership: Membership, id: NodeId): boolean {
   return findMember(membership, id)?.voter === true;
 }
 
-/** The voters' ids. */
+/**
+ * The voters' ids, in the membership's order.
+ *
+ * @example
+ * ```ts
+ * import { voterIds } from "./membership.ts";
+ * const members = [
+ *   { id: "n1", voter: true, raftAddr: "a:1", httpAddr: "" },
+ *   { id: "n2", voter: false, raftAddr: "a:2", httpAddr: "" },
+ * ];
+ * if (voterIds(members).join() !== "n1") throw new Error();
+ * ```
+ */
 export function voterIds(membership: Membership): NodeId[] {
   return membership.filter((member) => member.voter).map((member) => member.id);
 }
 
-/** Why `change` cannot apply to `membership`, or null when it can. */
+/**
+ * Why `change` cannot apply to `membership`, or null when it can.
+ *
+ * @example
+ * ```ts
+ * import { checkConfChange } from "./membership.ts";
+ * const one = [{ id: "n1", voter: true, raftAddr: "a:1", httpAddr: "" }];
+ * const removal = { op: "remove" as const, id: "n1", raftAddr: "", httpAddr: "" };
+ * if (checkConfChange(one, removal) !== 'Cannot remove "n1": it is the last voter') {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function checkConfChange(membership: Membership, change: ConfChange): string | null {
   const member = findMember(membership, change.id);
   switch (change.op) {
@@ -117,6 +175,14 @@ export function checkConfChange(membership: Membership, change: ConfChange): str
  * Applies a change that {@link checkConfChange} accepted; returns a new
  * membership sorted by id. A change that does not apply leaves it as it is
  * (a follower applies whatever its leader appended).
+ *
+ * @example
+ * ```ts
+ * import { applyConfChange } from "./membership.ts";
+ * const one = [{ id: "n1", voter: true, raftAddr: "a:1", httpAddr: "" }];
+ * const two = applyConfChange(one, { op: "addLearner", id: "n0", raftAddr: "a:0", httpAddr: "" });
+ * if (two.map((m) => `${m.id}:${m.voter}`).join() !== "n0:false,n1:true") throw new Error();
+ * ```
  */
 export function applyConfChange(membership: Membership, change: ConfChange): Membership {
   if (checkConfChange(membership, change) !== null) return membership;

@@ -9,7 +9,13 @@
 
 import { COUNTER_MAX, INDEX_MAX, inRange, MEMBERS_MAX, TERM_MAX } from "./limits.ts";
 import { checkMember, decodeConfChange } from "./membership.ts";
-import { type Entry, type Message, MESSAGE_TYPES, type MessageType } from "./types.ts";
+import {
+  type Entry,
+  type Message,
+  MESSAGE_TYPES,
+  type MessageType,
+  type Snapshot,
+} from "./types.ts";
 
 const KNOWN_TYPES: ReadonlySet<MessageType> = new Set(MESSAGE_TYPES);
 
@@ -59,7 +65,7 @@ function checkShape(m: Message): string | null {
     return `a "${m.type}" message ${m.snapshot === null ? "lacks" : "carries"} a snapshot`;
   }
   if (m.type === "app") return checkEntries(m);
-  if (m.type === "snap") return checkSnapshot(m);
+  if (m.snapshot !== null) return checkSnapshot(m.snapshot, m.term);
   return null;
 }
 
@@ -67,7 +73,8 @@ function checkShape(m: Message): string | null {
 function checkEntries(m: Message): string | null {
   let term = m.logTerm;
   for (let i = 0; i < m.entries.length; i++) {
-    const entry: Entry = m.entries[i]!;
+    const entry: Entry | undefined = m.entries[i];
+    if (entry === undefined) return `entry ${i} is missing`;
     if (entry.index !== m.index + 1 + i) {
       return `entry ${i} has index "${entry.index}", not ${m.index + 1 + i}`;
     }
@@ -96,13 +103,13 @@ function checkConfData(entry: Entry): string | null {
   }
 }
 
-function checkSnapshot(m: Message): string | null {
-  const meta = m.snapshot!.meta;
+function checkSnapshot(snapshot: Snapshot, term: number): string | null {
+  const meta = snapshot.meta;
   if (!inRange(meta.index, INDEX_MAX) || meta.index < 1) {
     return `snapshot index "${meta.index}" is out of range`;
   }
-  if (!inRange(meta.term, TERM_MAX) || meta.term < 1 || meta.term > m.term) {
-    return `snapshot term "${meta.term}" is outside 1..${m.term}`;
+  if (!inRange(meta.term, TERM_MAX) || meta.term < 1 || meta.term > term) {
+    return `snapshot term "${meta.term}" is outside 1..${term}`;
   }
   if (!Array.isArray(meta.membership) || meta.membership.length > MEMBERS_MAX) {
     return `snapshot membership is not a list of at most ${MEMBERS_MAX} members`;
@@ -111,6 +118,6 @@ function checkSnapshot(m: Message): string | null {
     const invalid = checkMember(member);
     if (invalid !== null) return `snapshot membership: ${invalid}`;
   }
-  if (!(m.snapshot!.data instanceof Uint8Array)) return "snapshot has no data";
+  if (!(snapshot.data instanceof Uint8Array)) return "snapshot has no data";
   return null;
 }

@@ -6,12 +6,27 @@
  * @module
  */
 
-import { assert } from "./assert.ts";
+import { assert, invariantBroken } from "./assert.ts";
 
 /** How the leader is currently feeding a follower. */
 export type ProgressState = "probe" | "replicate" | "snapshot";
 
-/** Replication progress of one member, kept by the leader. */
+/**
+ * Replication progress of one member, kept by the leader.
+ *
+ * @example
+ * ```ts
+ * import { Progress } from "./progress.ts";
+ * const pr = new Progress(10, 2);
+ * pr.maybeUpdate(9);
+ * pr.becomeReplicate();
+ * pr.sent(12, true);
+ * pr.sent(14, true);
+ * if (!pr.isPaused() || pr.next !== 15) throw new Error("a window of two is full");
+ * pr.maybeUpdate(12);
+ * if (pr.isPaused() || pr.inflightCount() !== 1) throw new Error();
+ * ```
+ */
 export class Progress {
   /** Highest index known replicated on the member. */
   match = 0;
@@ -51,8 +66,10 @@ export class Progress {
 
   /** Records an AppendEntries ending at `last` as sent. */
   sent(last: number, hasEntries: boolean): void {
+    assert(this.state !== "snapshot", "nothing is sent while a snapshot is on its way");
     if (this.state === "replicate") {
       if (!hasEntries) return;
+      assert(last >= this.next, "sent entries end at or after next");
       this.next = last + 1;
       this.inflight.push(last);
     } else {
@@ -67,7 +84,10 @@ export class Progress {
     if (this.next < index + 1) this.next = index + 1;
     this.probeSent = false;
     let freed = 0;
-    while (freed < this.inflight.length && this.inflight[freed]! <= index) freed++;
+    for (const last of this.inflight) {
+      if (last > index) break;
+      freed++;
+    }
     if (freed > 0) this.inflight.splice(0, freed);
     return moved;
   }
@@ -85,6 +105,7 @@ export class Progress {
     }
     this.next = Math.max(this.match + 1, Math.min(hintNext, rejected));
     this.becomeProbe();
+    assert(this.next > this.match, "probing resumes above match");
     return true;
   }
 
@@ -124,5 +145,25 @@ export class Progress {
   /** Messages in flight (for status and tests). */
   inflightCount(): number {
     return this.inflight.length;
+  }
+
+  /**
+   * Checks what holds between steps for a log ending at `lastIndex`: match
+   * within the log, next just past match at least and past the log's end at
+   * most, the window within its bound and in order, a snapshot state with its
+   * snapshot; throws an `AssertionError` naming what broke.
+   */
+  checkInvariants(lastIndex: number): void {
+    const { match, next } = this;
+    if (match > lastIndex) invariantBroken(`match ${match} is within the log (last ${lastIndex})`);
+    if (next <= match) invariantBroken(`next ${next} is above match ${match}`);
+    if (next > lastIndex + 1) invariantBroken(`next ${next} is at most ${lastIndex + 1}`);
+    assert(this.inflight.length <= this.inflightMax, "the window holds at most its bound");
+    let previous = match;
+    for (const last of this.inflight) {
+      if (last <= previous) invariantBroken(`in-flight end ${last} is above ${previous}`);
+      previous = last;
+    }
+    if (this.state === "snapshot") assert(this.pendingSnapshot > 0, "a snapshot is on its way");
   }
 }

@@ -5,10 +5,19 @@
  * @module
  */
 
-import { assert } from "./assert.ts";
+import { assert, invariantBroken } from "./assert.ts";
 import type { Entry } from "./types.ts";
 
-/** Bytes an entry is counted as when capping a message (data plus header). */
+/**
+ * Bytes an entry is counted as when capping a message (data plus header).
+ *
+ * @example
+ * ```ts
+ * import { entryBytes } from "./raft_log.ts";
+ * const entry = { index: 1, term: 1, type: "normal" as const, data: new Uint8Array(100) };
+ * if (entryBytes(entry) <= 100) throw new Error("a header is counted too");
+ * ```
+ */
 export function entryBytes(entry: Entry): number {
   return entry.data.length + 24;
 }
@@ -16,6 +25,21 @@ export function entryBytes(entry: Entry): number {
 /**
  * The log from `offset + 1` to `lastIndex()`. Entries at or below `offset`
  * were compacted into a snapshot; `offsetTerm` is the term at `offset`.
+ *
+ * @example
+ * ```ts
+ * import { RaftLog } from "./raft_log.ts";
+ * const entry = (index: number, term: number) => ({
+ *   index,
+ *   term,
+ *   type: "normal" as const,
+ *   data: new Uint8Array(0),
+ * });
+ * const log = new RaftLog(0, 0, [entry(1, 1), entry(2, 1)], 1);
+ * if (log.maybeAppend(1, 1, [entry(2, 2), entry(3, 2)]) !== 3) throw new Error();
+ * if (log.truncatedFrom !== 2 || log.term(2) !== 2 || log.stableIndex !== 1) throw new Error();
+ * log.checkInvariants();
+ * ```
  */
 export class RaftLog {
   /** Index of the last compacted entry (0 for a log that never compacted). */
@@ -36,8 +60,10 @@ export class RaftLog {
     this.offset = offset;
     this.offsetTerm = offsetTerm;
     this.entries = entries.filter((entry) => entry.index > offset);
-    for (let i = 0; i < this.entries.length; i++) {
-      assert(this.entries[i]!.index === offset + 1 + i, `log entries are consecutive at ${i}`);
+    let expected = offset + 1;
+    for (const entry of this.entries) {
+      assert(entry.index === expected, `log entry ${entry.index} is consecutive at ${expected}`);
+      expected++;
     }
     this.stableIndex = this.lastIndex();
     this.committed = Math.max(offset, Math.min(committed, this.lastIndex()));
@@ -64,13 +90,15 @@ export class RaftLog {
   term(index: number): number {
     if (index === this.offset) return this.offsetTerm;
     if (index < this.offset || index > this.lastIndex()) return -1;
-    return this.entries[index - this.offset - 1]!.term;
+    const entry = this.entries[index - this.offset - 1];
+    assert(entry !== undefined, "an index within the log has an entry");
+    return entry.term;
   }
 
   /** The entry at `index`; it must be in memory. */
   entry(index: number): Entry {
     const entry = this.entries[index - this.offset - 1];
-    assert(entry !== undefined, `entry ${index} is in the log`);
+    if (entry === undefined) invariantBroken(`entry ${index} is in the log`);
     return entry;
   }
 
@@ -88,10 +116,10 @@ export class RaftLog {
   /** Appends entries that continue the log (leader side). */
   append(entries: Entry[]): void {
     for (const entry of entries) {
-      assert(
-        entry.index === this.lastIndex() + 1,
-        `appended entry ${entry.index} continues the log`,
-      );
+      const next = this.lastIndex() + 1;
+      if (entry.index !== next) {
+        invariantBroken(`appended entry ${entry.index} continues at ${next}`);
+      }
       this.entries.push(entry);
     }
   }
@@ -109,7 +137,8 @@ export class RaftLog {
     if (!this.matchTerm(prevIndex, prevTerm)) return -1;
     const lastNew = prevIndex + entries.length;
     for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
+      const entry = entries[i];
+      assert(entry !== undefined, "an appended message's entries have no holes");
       if (entry.index <= this.offset) continue;
       const have = this.term(entry.index);
       if (have === entry.term) continue;
@@ -138,7 +167,7 @@ export class RaftLog {
 
   /** Entries from `lo`, at most `countMax` and `bytesMax` bytes (but at least one if any). */
   slice(lo: number, countMax: number, bytesMax: number): Entry[] {
-    assert(lo > this.offset, `slice start ${lo} is not compacted`);
+    if (lo <= this.offset) invariantBroken(`slice start ${lo} is not compacted`);
     const out: Entry[] = [];
     let bytes = 0;
     for (let index = lo; index <= this.lastIndex() && out.length < countMax; index++) {
@@ -163,7 +192,8 @@ export class RaftLog {
   /** Raises the commit index. */
   commitTo(index: number): void {
     if (index <= this.committed) return;
-    assert(index <= this.lastIndex(), `commit ${index} within the log (last ${this.lastIndex()})`);
+    const last = this.lastIndex();
+    if (index > last) invariantBroken(`commit ${index} within the log (last ${last})`);
     this.committed = index;
   }
 
@@ -175,7 +205,9 @@ export class RaftLog {
 
   /** Notes that the state machine received everything up to `index`. */
   appliedTo(index: number): void {
-    assert(index <= this.committed, `applied ${index} is committed (${this.committed})`);
+    if (index > this.committed) {
+      invariantBroken(`applied ${index} is committed (${this.committed})`);
+    }
     if (index > this.applied) this.applied = index;
   }
 
@@ -210,6 +242,36 @@ export class RaftLog {
     let first = index;
     while (first - 1 > this.offset && this.term(first - 1) === term) first--;
     return { term: Math.max(term, 0), index: Math.max(first, this.offset + 1) };
+  }
+
+  /**
+   * Checks what holds between steps: entries consecutive from the offset
+   * with terms that never fall, `offset <= applied <= committed <= last`
+   * and `offset <= stable <= last`; throws an `AssertionError` naming the
+   * first that does not. Returns how many membership changes the log
+   * holds, for the configuration history to compare.
+   */
+  checkInvariants(): number {
+    let index = this.offset;
+    let term = this.offsetTerm;
+    let changes = 0;
+    for (const entry of this.entries) {
+      index++;
+      if (entry.index !== index) invariantBroken(`entry ${entry.index} sits at index ${index}`);
+      if (entry.term < term) {
+        invariantBroken(`entry ${index}'s term ${entry.term} is below ${term}`);
+      }
+      if (entry.type === "conf") changes++;
+      term = entry.term;
+    }
+    const { offset, applied, committed, stableIndex } = this;
+    const last = this.lastIndex();
+    if (offset > applied) invariantBroken(`applied ${applied} is not compacted (${offset})`);
+    if (applied > committed) invariantBroken(`applied ${applied} is committed (${committed})`);
+    if (committed > last) invariantBroken(`commit ${committed} is within the log (last ${last})`);
+    if (stableIndex < offset) invariantBroken(`stable ${stableIndex} is not compacted (${offset})`);
+    if (stableIndex > last) invariantBroken(`stable ${stableIndex} is within the log (${last})`);
+    return changes;
   }
 
   /** The last index this log holds with `term`, or -1. */

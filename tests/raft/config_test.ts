@@ -42,9 +42,9 @@ Deno.test("config: zero, negative, fractional and non-numeric settings are refus
     "heartbeatTicks",
     "electionTicks",
     "leaseTicks",
-    "maxEntriesPerMsg",
-    "maxBytesPerMsg",
-    "maxInflightMsgs",
+    "entriesPerMsgMax",
+    "bytesPerMsgMax",
+    "inflightMsgsMax",
     "snapshotTimeoutTicks",
   ];
   for (const field of fields) {

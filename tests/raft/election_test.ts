@@ -46,7 +46,7 @@ function runChaos(seed: number): Network {
   const net = new Network({
     size: 5,
     seed,
-    config: { maxInflightMsgs: 4, snapshotTimeoutTicks: 20 },
+    config: { inflightMsgsMax: 4, snapshotTimeoutTicks: 20 },
   });
   const rng = createRng(seed * 31 + 7);
   const pick = (n: number) => rng.int(n);

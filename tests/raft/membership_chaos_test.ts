@@ -2,7 +2,7 @@ import { assertEquals, assertTrue } from "../assert.ts";
 import { type ConfChange, createRng, type NodeId, type Rng } from "../../src/raft/mod.ts";
 import { Network } from "./network.ts";
 
-const flow = { maxInflightMsgs: 4, maxEntriesPerMsg: 3, snapshotTimeoutTicks: 20 };
+const flow = { inflightMsgsMax: 4, entriesPerMsgMax: 3, snapshotTimeoutTicks: 20 };
 
 /** A change that fits `target`'s place in the leader's membership. */
 function changeFor(net: Network, lead: NodeId, target: NodeId, rng: Rng): ConfChange {

@@ -551,9 +551,11 @@ export class Network {
     m.snapshot = { meta: m.snapshot.meta, data: snap.data };
   }
 
+  /** After every step, tick and advance: the node's own invariants, and who leads which term. */
   private observe(id: NodeId): void {
     const node = this.nodes.get(id);
     if (node === undefined) return;
+    node.checkInvariants();
     const s = node.state();
     if (s.role !== "leader") return;
     let leaders = this.leadersByTerm.get(s.term);

@@ -133,7 +133,7 @@ Deno.test("§6.4.1 a restarted node ignores vote requests for one election timeo
 });
 
 function readChaos(seed: number): number {
-  const net = new Network({ size: 5, seed, config: { maxInflightMsgs: 4 } });
+  const net = new Network({ size: 5, seed, config: { inflightMsgsMax: 4 } });
   const rng = createRng(seed * 131 + 3);
   net.recording = false;
   net.dropRate = 0.1;

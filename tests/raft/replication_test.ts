@@ -40,8 +40,8 @@ Deno.test("§3.5 a follower refuses proposals", () => {
   assertEquals(result.ok ? "" : result.code, "notLeader");
 });
 
-Deno.test("batching: proposals made before one ready() share messages of at most maxEntriesPerMsg", () => {
-  const { net, lead, f1 } = electedCluster({ config: { maxEntriesPerMsg: 30 } });
+Deno.test("batching: proposals made before one ready() share messages of at most entriesPerMsgMax", () => {
+  const { net, lead, f1 } = electedCluster({ config: { entriesPerMsgMax: 30 } });
   for (let i = 0; i < 100; i++) net.node(lead).propose(bytes(`b${i}`));
   const msgs = net.collect();
   assertEquals(appsTo(msgs, f1).map((m) => m.entries.length), [30, 30, 30, 10]);
@@ -50,9 +50,9 @@ Deno.test("batching: proposals made before one ready() share messages of at most
   assertEquals(net.appliedData(f1).length, 100);
 });
 
-Deno.test("batching: a message carries at most maxBytesPerMsg of entries, but always one", () => {
+Deno.test("batching: a message carries at most bytesPerMsgMax of entries, but always one", () => {
   // Each entry counts 100 data bytes plus 24 of header: 8 fit in 1000 bytes.
-  const { net, lead, f1 } = electedCluster({ config: { maxBytesPerMsg: 1000 } });
+  const { net, lead, f1 } = electedCluster({ config: { bytesPerMsgMax: 1000 } });
   for (let i = 0; i < 100; i++) net.node(lead).propose(new Uint8Array(100).fill(65 + (i % 26)));
   const sizes = appsTo(net.collect(), f1).map((m) => m.entries.length);
   assertEquals(sizes, [...Array(12).fill(8), 4]);
@@ -63,8 +63,8 @@ Deno.test("batching: a message carries at most maxBytesPerMsg of entries, but al
   assertEquals(net.appliedIndex(f1), net.appliedIndex(lead));
 });
 
-Deno.test("pipelining: several appends are in flight at once, at most maxInflightMsgs", () => {
-  const { net, lead, f1, f2 } = electedCluster({ config: { maxInflightMsgs: 4 } });
+Deno.test("pipelining: several appends are in flight at once, at most inflightMsgsMax", () => {
+  const { net, lead, f1, f2 } = electedCluster({ config: { inflightMsgsMax: 4 } });
   // f1's acknowledgements are lost, so nothing it received frees the window.
   net.drop(f1, lead);
   net.sent = [];

@@ -136,8 +136,8 @@ class Simulation {
     this.rng = createRng(options.seed);
     this.network = new SimNetwork(createRng(options.seed ^ 0x5bd1e995));
     const raft: Partial<RaftConfig> = {
-      maxEntriesPerMsg: 1 + this.rng.int(8),
-      maxInflightMsgs: 1 + this.rng.int(4),
+      entriesPerMsgMax: 1 + this.rng.int(8),
+      inflightMsgsMax: 1 + this.rng.int(4),
     };
     const snapshotEntries = 8 + this.rng.int(40);
     const catchUp = 1 + this.rng.int(4);
@@ -307,6 +307,7 @@ class Simulation {
   private checkStep(): void {
     for (const m of this.cluster.alive()) {
       const core = m.node!.driver.core;
+      core.checkInvariants();
       const state = core.state();
       this.commitChecked.set(
         m.id,
