@@ -105,10 +105,11 @@ export function applyPut(state: KvState, command: PutCommand, index: number): Ap
     (prev === null ? 0 : state.store.sizeOf(key, prev.value));
   const overQuota = quotaRefusal(state.store, command.quotaBytes, growth);
   if (overQuota !== null) return refused(index, overQuota);
-  const grantedLease = command.ttlMs > 0 ? index : 0;
-  if (grantedLease !== 0) state.leases.grant(grantedLease, command.ttlMs);
+  const grantedLease = command.ttlMs > 0 ? { id: index, ttlMs: command.ttlMs } : null;
+  if (grantedLease !== null) state.leases.grant(index, command.ttlMs);
   const changes: Change[] = [];
-  putRecord(state, prev, { key, value, lease: grantedLease || command.lease }, index, changes);
+  const lease = grantedLease?.id ?? command.lease;
+  putRecord(state, prev, { key, value, lease }, index, changes);
   return { kind: "put", grantedLease, index, changes };
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { LeaseEntry } from "./leases.ts";
 import type { Value } from "./value.ts";
 
 /** A stored key with the Raft indexes that created and last changed it. */
@@ -60,8 +61,8 @@ export type ApplyResult =
   | (
     & { index: number; changes: readonly Change[] }
     & (
-      /** `grantedLease` is the lease the put granted with `ttlMs`, 0 when none. */
-      | { kind: "put"; grantedLease: number }
+      /** `grantedLease` is the lease the put granted with `ttlMs`, or null. */
+      | { kind: "put"; grantedLease: LeaseEntry | null }
       /** `deleted` is false when the key did not exist. */
       | { kind: "delete"; deleted: boolean }
       | { kind: "deletePrefix"; deleted: number }

@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { KeyInfo, KvRecord } from "../api.ts";
+import type { KeyInfo, KvRecord, TxnOpOutcome } from "../api.ts";
 import type { ScannedRecord } from "./record_store.ts";
-import type { Change, StoredRecord } from "./results.ts";
+import type { Change, StoredRecord, TxnOpResult } from "./results.ts";
 import { valueText } from "./value.ts";
 
 /**
@@ -83,4 +83,29 @@ export function changeView(change: Change, withPrev: boolean): ChangeView {
     ...(change.lease === 0 ? {} : { lease: change.lease }),
     ...(withPrev ? { prev: change.prev === null ? null : recordView(change.prev) } : {}),
   };
+}
+
+/**
+ * The API view of what one transaction operation did.
+ *
+ * @example
+ * ```ts
+ * import { txnOutcome } from "./views.ts";
+ * const outcome = txnOutcome({ op: "delete", key: "k", deleted: true });
+ * if (JSON.stringify(outcome) !== '{"delete":{"key":"k","deleted":true}}') throw new Error();
+ * ```
+ */
+export function txnOutcome(result: TxnOpResult): TxnOpOutcome {
+  switch (result.op) {
+    case "put":
+      return { put: { key: result.key } };
+    case "delete":
+      return { delete: { key: result.key, deleted: result.deleted } };
+    case "get": {
+      const record = result.record === null ? null : recordView(result.record);
+      return { get: { key: result.key, record } };
+    }
+    case "deletePrefix":
+      return { deletePrefix: { prefix: result.prefix, deleted: result.deleted } };
+  }
 }

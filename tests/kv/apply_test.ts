@@ -157,7 +157,7 @@ Deno.test("revoking a lease deletes every attached key in one entry", () => {
 Deno.test("ttlMs grants a lease for the key alone in the same entry", () => {
   const feeder = new Feeder();
   const result = feeder.put("session", "me", { ttlMs: 2000 });
-  assertEquals(result.kind === "put" && result.grantedLease, 1);
+  assertEquals(result.kind === "put" && result.grantedLease, { id: 1, ttlMs: 2000 });
   assertEquals(feeder.machine.get("session")?.lease, 1);
   assertEquals(feeder.machine.lease(1, 10)?.keys, ["session"]);
   feeder.apply({ kind: "leaseRevoke", id: 1 });

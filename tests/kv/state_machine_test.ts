@@ -17,7 +17,7 @@ Deno.test("a put records the entry index as create and mod index", () => {
   const machine = new KvStateMachine();
   assertEquals(machine.apply(normal(1, encodePut("a", "1"))), {
     kind: "put",
-    grantedLease: 0,
+    grantedLease: null,
     index: 1,
     changes: [
       { type: "put", key: "a", value: "1", createIndex: 1, modIndex: 1, lease: 0, prev: null },
