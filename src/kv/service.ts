@@ -72,6 +72,15 @@ const EXPIRY_BATCH_MAX = 64;
 /** The command version the data-model commands need. */
 const DATA_MODEL_VERSION = 2;
 
+/** The value of `compute` as a promise, rejected when it throws. */
+function settled<T>(compute: () => T): Promise<T> {
+  try {
+    return Promise.resolve(compute());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** Turns a refused outcome into its typed error. */
 export function throwIfRefused(result: ApplyResult): void {
   if (result.kind !== "refused") return;
@@ -240,20 +249,24 @@ export class KvService {
   }
 
   /** Restarts the TTL of lease `id` on the leader. */
-  async leaseKeepAlive(id: number): Promise<{ id: number; ttlMs: number }> {
-    this.#port.requireLeader();
-    const ttlMs = this.#port.deadlines().keepAlive(id, this.#port.nowMs());
-    if (ttlMs === null) throw new LeaseNotFoundError(id);
-    return { id, ttlMs };
+  leaseKeepAlive(id: number): Promise<{ id: number; ttlMs: number }> {
+    return settled(() => {
+      this.#port.requireLeader();
+      const ttlMs = this.#port.deadlines().keepAlive(id, this.#port.nowMs());
+      if (ttlMs === null) throw new LeaseNotFoundError(id);
+      return { id, ttlMs };
+    });
   }
 
   /** Lease `id`: TTL, time left and attached keys (on the leader). */
-  async leaseInfo(id: number): Promise<LeaseInfo> {
-    this.#port.requireLeader();
-    const lease = this.#port.machine().lease(id, this.#settings.leaseKeysListedMax);
-    if (lease === null) throw new LeaseNotFoundError(id);
-    const remainingMs = this.#port.deadlines().remaining(id, this.#port.nowMs()) ?? lease.ttlMs;
-    return { ...lease, remainingMs };
+  leaseInfo(id: number): Promise<LeaseInfo> {
+    return settled(() => {
+      this.#port.requireLeader();
+      const lease = this.#port.machine().lease(id, this.#settings.leaseKeysListedMax);
+      if (lease === null) throw new LeaseNotFoundError(id);
+      const remainingMs = this.#port.deadlines().remaining(id, this.#port.nowMs()) ?? lease.ttlMs;
+      return { ...lease, remainingMs };
+    });
   }
 
   /** Revokes lease `id`, deleting every attached key, as one entry. */
