@@ -71,7 +71,7 @@ function slotBytes(slot: Slot, source: Uint8Array | null): number {
  * ```ts
  * import { RecordStore } from "./record_store.ts";
  * const store = new RecordStore();
- * store.set("k", { value: "vv", createIndex: 1, modIndex: 1, lease: 0 });
+ * store.set("k", { value: "vv", createIndex: 1, modIndex: 1, lease: 0 }, null);
  * if (store.dataBytes !== 3 || store.get("k")?.value !== "vv") throw new Error();
  * ```
  */

@@ -275,9 +275,13 @@ export class KvService {
     return { id, deleted: result.kind === "leaseRevoke" ? result.deleted : 0, index: result.index };
   }
 
-  /** Opens a watch; a `consistent` one starts no earlier than a linearizable read would. */
+  /**
+   * Opens a watch from this node's applied state; at a level above `stale`
+   * it first passes that level's read barrier, so that a `consistent` watch
+   * starts no earlier than a linearizable read would.
+   */
   async watch(request: WatchRequest): Promise<WatchStream> {
-    if (request.level === "consistent") await this.#port.readBarrier("consistent");
+    if (request.level !== "stale") await this.#port.readBarrier(request.level);
     const filter = request.key !== undefined
       ? { key: request.key }
       : { prefix: request.prefix ?? "" };
