@@ -27,28 +27,16 @@ import {
   type WatchRequest,
   type WatchStream,
 } from "../../src/api.ts";
+import type { DataOp } from "../../src/http/data_ops.ts";
 import { type AppOptions, createApp } from "../../src/http/mod.ts";
 import { KvService } from "../../src/kv/service.ts";
 import { LocalPort } from "../kv/local_port.ts";
 
 /** One recorded call: the operation and its arguments. */
 export interface Call {
-  op: "get" | "put" | "delete" | "join" | "remove" | DataCall;
+  op: "get" | "put" | "delete" | "join" | "remove" | DataOp;
   args: unknown[];
 }
-
-type DataCall =
-  | "putValue"
-  | "deleteValue"
-  | "getValue"
-  | "scan"
-  | "deletePrefix"
-  | "txn"
-  | "leaseGrant"
-  | "leaseKeepAlive"
-  | "leaseInfo"
-  | "leaseRevoke"
-  | "watch";
 
 /** The shortest lease TTL the fake accepts: three of the default election timeouts. */
 export const FAKE_LEASE_TTL_MS_MIN = 1500;
