@@ -191,7 +191,21 @@ function outOfRange(name: string, shown: unknown, range: IntegerRange): HTTPExce
   );
 }
 
-/** JSON field `name` as an integer in `range`; undefined when absent (null counts as absent). */
+/**
+ * JSON field `name` as an integer in `range`; undefined when absent (null counts as absent).
+ *
+ * @example
+ * ```ts
+ * import { INDEX_RANGE, optionalInteger } from "./input.ts";
+ * if (optionalInteger({ prevIndex: 3 }, "prevIndex", INDEX_RANGE) !== 3) throw new Error();
+ * try {
+ *   optionalInteger({ prevIndex: 1.5 }, "prevIndex", INDEX_RANGE);
+ *   throw new Error("accepted");
+ * } catch (error) {
+ *   if ((error as { status?: number }).status !== 400) throw error;
+ * }
+ * ```
+ */
 export function optionalInteger(
   fields: Fields,
   name: string,
@@ -207,7 +221,16 @@ export function optionalInteger(
   return value as number;
 }
 
-/** Query parameter `name` (decimal digits) as an integer in `range`; undefined when absent. */
+/**
+ * Query parameter `name` (decimal digits) as an integer in `range`; undefined when absent.
+ *
+ * @example
+ * ```ts
+ * import { queryInteger } from "./input.ts";
+ * if (queryInteger("250", "limit", { min: 1, max: 10000 }) !== 250) throw new Error();
+ * if (queryInteger(undefined, "limit", { min: 1, max: 10000 }) !== undefined) throw new Error();
+ * ```
+ */
 export function queryInteger(
   text: string | undefined,
   name: string,

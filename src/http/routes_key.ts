@@ -27,7 +27,16 @@ import {
 import { deleteKey, putFields } from "./operations.ts";
 import { json } from "./respond.ts";
 
-/** The `prevIndex`, `lease` and `ttlMs` fields of a put, validated. */
+/**
+ * The `prevIndex`, `lease` and `ttlMs` fields of a put, validated.
+ *
+ * @example
+ * ```ts
+ * import { putOptions } from "./routes_key.ts";
+ * if (putOptions({ key: "k", prevIndex: 0 }).prevIndex !== 0) throw new Error();
+ * if (Object.keys(putOptions({ key: "k" })).length !== 0) throw new Error();
+ * ```
+ */
 export function putOptions(fields: Fields): PutOptions {
   const prevIndex = optionalInteger(fields, "prevIndex", INDEX_RANGE);
   const lease = optionalInteger(fields, "lease", POSITIVE_RANGE);

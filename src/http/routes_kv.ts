@@ -35,7 +35,16 @@ export function etagOf(modIndex: number): string {
   return `"${modIndex}"`;
 }
 
-/** `If-Match` and `If-None-Match` of a write as a `prevIndex` (absent: no condition). */
+/**
+ * `If-Match` and `If-None-Match` of a write as a `prevIndex` (absent: no condition).
+ *
+ * @example
+ * ```ts
+ * import { writeCondition } from "./routes_kv.ts";
+ * if (writeCondition(new Headers({ "if-match": '"42"' }), true).prevIndex !== 42) throw new Error();
+ * if (writeCondition(new Headers({ "if-none-match": "*" }), true).prevIndex !== 0) throw new Error();
+ * ```
+ */
 export function writeCondition(headers: Headers, create: boolean): { prevIndex?: number } {
   const ifMatch = headers.get("if-match");
   const ifNoneMatch = headers.get("if-none-match");

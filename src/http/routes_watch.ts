@@ -25,7 +25,17 @@ import {
 } from "./input.ts";
 import { watchResponse } from "./sse.ts";
 
-/** Reads a watch request from the query and the `Last-Event-ID` header. */
+/**
+ * Reads a watch request from the query and the `Last-Event-ID` header.
+ *
+ * @example
+ * ```ts
+ * import { watchRequest } from "./routes_watch.ts";
+ * import { DEFAULT_LIMITS } from "./input.ts";
+ * const request = new Request("http://n/watch?key=k&fromIndex=1", { headers: { "last-event-id": "9" } });
+ * if (watchRequest(request, DEFAULT_LIMITS).fromIndex !== 10) throw new Error();
+ * ```
+ */
 export function watchRequest(request: Request, limits: Limits): WatchRequest {
   const query = new URL(request.url).searchParams;
   const key = query.get("key") ?? undefined;

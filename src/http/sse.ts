@@ -25,7 +25,17 @@ export interface EventStreamOptions {
   progressMs: number;
 }
 
-/** One server-sent event. */
+/**
+ * One server-sent event.
+ *
+ * @example
+ * ```ts
+ * import { eventMessage } from "./sse.ts";
+ * if (eventMessage("progress", { index: 3 }, 3) !== 'id: 3\nevent: progress\ndata: {"index":3}\n\n') {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function eventMessage(event: string, data: unknown, id?: number): string {
   const idLine = id === undefined ? "" : `id: ${id}\n`;
   return `${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;

@@ -91,7 +91,20 @@ function holdsPrevIndex(prevIndex: number, current: StoredRecord | null): boolea
   return prevIndex < 0 || (current?.modIndex ?? 0) === prevIndex;
 }
 
-/** A put, perhaps conditional, on a lease, or granting one for the key alone. */
+/**
+ * A put, perhaps conditional, on a lease, or granting one for the key alone.
+ *
+ * @example
+ * ```ts
+ * import { applyPut } from "./apply.ts";
+ * import { LeaseTable } from "./leases.ts";
+ * import { RecordStore } from "./record_store.ts";
+ * const state = { store: new RecordStore(), leases: new LeaseTable() };
+ * const put = { kind: "put", key: "k", value: "v", prevIndex: 0, lease: 0, ttlMs: 0, quotaBytes: 0 } as const;
+ * if (applyPut(state, put, 1).kind !== "put") throw new Error("created");
+ * if (applyPut(state, put, 2).kind !== "refused") throw new Error("exists now");
+ * ```
+ */
 export function applyPut(state: KvState, command: PutCommand, index: number): ApplyResult {
   const { key, value } = command;
   const prev = state.store.get(key);

@@ -187,6 +187,17 @@ function decodeRecordsV2(
  * Parses and validates a snapshot of either version; throws `Cannot restore
  * snapshot: ...` on any corruption (checksum, structure, lengths, UTF-8,
  * order, indexes, leases).
+ *
+ * @example
+ * ```ts
+ * import { decodeSnapshot } from "./snapshot.ts";
+ * try {
+ *   decodeSnapshot(new Uint8Array(20));
+ *   throw new Error("accepted");
+ * } catch (error) {
+ *   if (!String(error).includes("Cannot restore snapshot: checksum")) throw error;
+ * }
+ * ```
  */
 export function decodeSnapshot(bytes: Uint8Array): SnapshotContent {
   const layout = readTrailer(bytes);

@@ -32,7 +32,19 @@ export interface SubscriberHost {
   unsubscribe(subscription: Subscription): void;
 }
 
-/** A watch over one key or a prefix. */
+/**
+ * A watch over one key or a prefix.
+ *
+ * @example
+ * ```ts
+ * import { WatchHistory } from "./watch_history.ts";
+ * const history = new WatchHistory(0);
+ * const watch = history.subscribe({ key: "k" });
+ * if (watch.take() !== null) throw new Error("nothing yet");
+ * watch.close();
+ * if (watch.take()?.type !== "end") throw new Error("closed");
+ * ```
+ */
 export class Subscription implements WatchStream {
   /** What it watches. */
   readonly filter: { key: string } | { prefix: string };
