@@ -42,18 +42,27 @@ export function quotaRefusal(
   return { reason: "quota", dataBytes: store.dataBytes, quotaBytes };
 }
 
-/** Writes `key` (whose record is `prev`) at `index`, attached to `lease` (0: none). */
+/**
+ * Writes `key` (whose record is `prev`) at `index`, attached to `lease` (0:
+ * none); `growthBytes` is the change in size when the caller has it.
+ */
 export function putRecord(
   state: KvState,
   prev: StoredRecord | null,
-  write: { key: string; value: Value; lease: number },
+  write: { key: string; value: Value; lease: number; growthBytes?: number },
   index: number,
   changes: Change[],
 ): void {
   const { key, value, lease } = write;
   const createIndex = prev?.createIndex ?? index;
   if (prev !== null && prev.lease !== 0) state.leases.detach(key, prev.lease);
-  state.store.set(key, { value, createIndex, modIndex: index, lease }, prev);
+  const growthBytes = write.growthBytes;
+  const row = { value, createIndex, modIndex: index, lease };
+  state.store.set(
+    key,
+    row,
+    growthBytes === undefined ? { previous: prev } : { previous: prev, growthBytes },
+  );
   if (lease !== 0) state.leases.attach(key, lease);
   changes.push({ type: "put", key, value, createIndex, modIndex: index, lease, prev });
 }
@@ -82,7 +91,7 @@ export function undoChanges(state: KvState, changes: readonly Change[]): void {
       if (current !== null) state.store.delete(current);
       continue;
     }
-    state.store.set(change.key, prev, current);
+    state.store.set(change.key, prev, { previous: current });
     if (prev.lease !== 0) state.leases.attach(change.key, prev.lease);
   }
 }
@@ -122,7 +131,7 @@ export function applyPut(state: KvState, command: PutCommand, index: number): Ap
   if (grantedLease !== null) state.leases.grant(index, command.ttlMs);
   const changes: Change[] = [];
   const lease = grantedLease?.id ?? command.lease;
-  putRecord(state, prev, { key, value, lease }, index, changes);
+  putRecord(state, prev, { key, value, lease, growthBytes: growth }, index, changes);
   return { kind: "put", grantedLease, index, changes };
 }
 

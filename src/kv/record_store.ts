@@ -71,7 +71,7 @@ function slotBytes(slot: Slot, source: Uint8Array | null): number {
  * ```ts
  * import { RecordStore } from "./record_store.ts";
  * const store = new RecordStore();
- * store.set("k", { value: "vv", createIndex: 1, modIndex: 1, lease: 0 }, null);
+ * store.set("k", { value: "vv", createIndex: 1, modIndex: 1, lease: 0 }, { previous: null });
  * if (store.dataBytes !== 3 || store.get("k")?.value !== "vv") throw new Error();
  * ```
  */
@@ -116,11 +116,21 @@ export class RecordStore {
     return utf8Length(key) + slotBytes(value, this.#source);
   }
 
-  /** Inserts or replaces the record under `key`; `previous` is what it replaces (or null). */
-  set(key: string, row: Row & { value: Value }, previous: StoredRecord | null): void {
-    const before = previous === null ? 0 : this.sizeOf(key, previous.value);
+  /**
+   * Inserts or replaces the record under `key`; `previous` is what it
+   * replaces (or null). `growthBytes`, when the caller has it, is the change
+   * in size ({@link sizeOf} the new record minus the previous one's).
+   */
+  set(
+    key: string,
+    row: Row & { value: Value },
+    change: { previous: StoredRecord | null; growthBytes?: number },
+  ): void {
+    const previous = change.previous;
+    const growth = change.growthBytes ??
+      this.sizeOf(key, row.value) - (previous === null ? 0 : this.sizeOf(key, previous.value));
     this.#tree.set(key, row);
-    this.#dataBytes += this.sizeOf(key, row.value) - before;
+    this.#dataBytes += growth;
   }
 
   /** Removes `previous`, the record under its key. */

@@ -41,6 +41,8 @@ import {
 import { decodeRecordsV1 } from "./snapshot_v1.ts";
 
 const VERSION = 2;
+/** Room for the magic, the indexes, the members and the leases of a typical snapshot. */
+const SNAPSHOT_HEADER_BYTES = 4096;
 
 /** The state to serialize, frozen: encoding may go on while the machine applies more entries. */
 export interface FrozenState {
@@ -65,7 +67,9 @@ interface Writers {
 
 function startWriters(state: FrozenState): Writers {
   const count = state.records.size;
-  const main = new ByteWriter(4096 + state.records.dataBytes + 4 * count);
+  // Room for every record's bytes, their lengths and the numeric block that
+  // is appended at the end: the buffer then never grows and is not copied.
+  const main = new ByteWriter(SNAPSHOT_HEADER_BYTES + state.records.dataBytes + 16 * count);
   const numbers = new ByteWriter(16 + 8 * count);
   writePreamble(main, VERSION, state);
   main.varint(state.leases.length);

@@ -22,8 +22,12 @@ export interface ValueText {
 
 const encoder = new TextEncoder();
 
+/** Any character beyond ASCII; text without one has a UTF-8 length equal to its length. */
+const NON_ASCII = /[\u0080-\uFFFF]/;
+
 /** UTF-8 length of a well-formed string. */
 export function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
