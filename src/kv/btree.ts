@@ -176,24 +176,20 @@ export class RecordTree {
   }
 
   /** Adds `node` right of the child taken at path level `level`, splitting upwards as needed. */
-  #insertChild(level: number, node: TreeNode, separator: string): void {
-    if (level < 0) {
-      this.#root = new Branch(this.#epoch, [separator], [this.#root, node]);
-      return;
+  #insertChild(fromLevel: number, child: TreeNode, childSeparator: string): void {
+    let node = child;
+    let separator = childSeparator;
+    for (let level = fromLevel; level >= 0; level--) {
+      const parent = this.#path[level]!;
+      const at = this.#pathAt[level]!;
+      parent.keys.splice(at, 0, separator);
+      parent.children.splice(at + 1, 0, node);
+      if (parent.children.length <= BRANCH_CHILDREN_MAX) return;
+      const middle = parent.children.length >>> 1;
+      node = new Branch(this.#epoch, parent.keys.splice(middle), parent.children.splice(middle));
+      separator = parent.keys.pop()!;
     }
-    const parent = this.#path[level]!;
-    const at = this.#pathAt[level]!;
-    parent.keys.splice(at, 0, separator);
-    parent.children.splice(at + 1, 0, node);
-    if (parent.children.length <= BRANCH_CHILDREN_MAX) return;
-    const middle = parent.children.length >>> 1;
-    const right = new Branch(
-      this.#epoch,
-      parent.keys.splice(middle),
-      parent.children.splice(middle),
-    );
-    const up = parent.keys.pop()!;
-    this.#insertChild(level - 1, right, up);
+    this.#root = new Branch(this.#epoch, [separator], [this.#root, node]);
   }
 
   #rebalanceLeaf(leaf: Leaf): void {
@@ -214,23 +210,35 @@ export class RecordTree {
     }
   }
 
-  /** Removes child `at` (and the separator before it) from the branch at path level `level`. */
-  #removeChild(level: number, at: number): void {
-    const branch = this.#path[level]!;
-    branch.children.splice(at, 1);
-    branch.keys.splice(at - 1, 1);
-    this.#rebalanceBranch(level);
+  /**
+   * Removes child `at` (and the separator before it) from the branch at path
+   * level `level`, then rebalances that branch and, as merges remove
+   * children, the branches above it.
+   */
+  #removeChild(fromLevel: number, fromAt: number): void {
+    let at: number | null = fromAt;
+    for (let level = fromLevel; level >= 0 && at !== null; level--) {
+      const branch = this.#path[level]!;
+      branch.children.splice(at, 1);
+      branch.keys.splice(at - 1, 1);
+      at = this.#rebalanceBranch(level);
+    }
   }
 
-  #rebalanceBranch(level: number): void {
+  /**
+   * Fills the branch at path level `level` from a neighbour when it has too
+   * few children; returns the child of its parent that a merge emptied (for
+   * the caller to remove), or null.
+   */
+  #rebalanceBranch(level: number): number | null {
     const branch = this.#path[level]!;
     if (level === 0) {
       while (this.#root instanceof Branch && this.#root.children.length === 1) {
         this.#root = this.#root.children[0]!;
       }
-      return;
+      return null;
     }
-    if (branch.children.length >= BRANCH_CHILDREN_MIN) return;
+    if (branch.children.length >= BRANCH_CHILDREN_MIN) return null;
     const parent = this.#path[level - 1]!;
     const at = this.#pathAt[level - 1]!;
     const left = at > 0 ? parent.children[at - 1] as Branch : null;
@@ -241,12 +249,14 @@ export class RecordTree {
       owned.keys.push(parent.keys[at - 1]!, ...branch.keys);
       owned.children.push(...branch.children);
       parent.children[at - 1] = owned;
-      this.#removeChild(level - 1, at);
-    } else if (right !== null && right.children.length <= room) {
+      return at;
+    }
+    if (right !== null && right.children.length <= room) {
       branch.keys.push(parent.keys[at]!, ...right.keys);
       branch.children.push(...right.children);
-      this.#removeChild(level - 1, at + 1);
-    } else if (left !== null) {
+      return at + 1;
+    }
+    if (left !== null) {
       const owned = this.#own(left);
       parent.children[at - 1] = owned;
       branch.children.unshift(owned.children.pop()!);
@@ -259,5 +269,6 @@ export class RecordTree {
       branch.keys.push(parent.keys[at]!);
       parent.keys[at] = owned.keys.shift()!;
     }
+    return null;
   }
 }
