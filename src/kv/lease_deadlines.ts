@@ -88,7 +88,7 @@ export class LeaseDeadlines {
   observe(result: ApplyResult, nowMs: number): void {
     if (result.kind === "leaseGrant") this.granted(result.id, result.ttlMs, nowMs);
     else if (result.kind === "leaseRevoke") this.revoked(result.id);
-    else if (result.kind === "put" && result.grantedLease !== null) {
+    else if (result.kind === "put" && result.grantedLease) {
       this.granted(result.grantedLease.id, result.grantedLease.ttlMs, nowMs);
     }
   }

@@ -51,26 +51,25 @@ export type Refusal =
   | { reason: "leaseNotFound"; lease: number };
 
 /**
- * The outcome of applying one entry. Every kind has `index` and the
- * `changes` it made (a no-op, and a membership change, may leave `changes`
- * out: they change no key).
+ * The outcome of applying one entry: its kind, its `index` and the
+ * `changes` it made. The state machine always fills `changes` (and a put's
+ * `grantedLease`); they are optional so that an outcome made elsewhere (a
+ * membership change's no-op) may leave them out: read `changes ?? []`.
  */
 export type ApplyResult =
-  /** An empty entry (the leader's no-op) or a membership change. */
-  | { kind: "noop"; index: number; changes?: readonly Change[] }
-  | (
-    & { index: number; changes: readonly Change[] }
-    & (
-      /** `grantedLease` is the lease the put granted with `ttlMs`, or null. */
-      | { kind: "put"; grantedLease: LeaseEntry | null }
-      /** `deleted` is false when the key did not exist. */
-      | { kind: "delete"; deleted: boolean }
-      | { kind: "deletePrefix"; deleted: number }
-      | { kind: "txn"; succeeded: boolean; results: TxnOpResult[] }
-      | { kind: "leaseGrant"; id: number; ttlMs: number }
-      | { kind: "leaseRevoke"; id: number; deleted: number }
-      | { kind: "refused"; refusal: Refusal }
-    )
+  & { index: number; changes?: readonly Change[] }
+  & (
+    /** An empty entry (the leader's no-op) or a membership change. */
+    | { kind: "noop" }
+    /** `grantedLease` is the lease the put granted with `ttlMs`, or null. */
+    | { kind: "put"; grantedLease?: LeaseEntry | null }
+    /** `deleted` is false when the key did not exist. */
+    | { kind: "delete"; deleted: boolean }
+    | { kind: "deletePrefix"; deleted: number }
+    | { kind: "txn"; succeeded: boolean; results: TxnOpResult[] }
+    | { kind: "leaseGrant"; id: number; ttlMs: number }
+    | { kind: "leaseRevoke"; id: number; deleted: number }
+    | { kind: "refused"; refusal: Refusal }
   );
 
 /** The change list of an entry that changed nothing. */

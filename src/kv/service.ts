@@ -174,10 +174,11 @@ export class KvService {
     if (result.kind !== "put") {
       throw new Error(`Invariant broken: a put applied as "${result.kind}"`);
     }
+    const granted = result.grantedLease ?? null;
     return {
       index: result.index,
-      created: result.changes[0]?.prev === null,
-      ...(result.grantedLease === null ? {} : { lease: result.grantedLease.id }),
+      created: result.changes?.[0]?.prev === null,
+      ...(granted === null ? {} : { lease: granted.id }),
     };
   }
 
