@@ -103,10 +103,10 @@ export interface TxnResult {
 /** A lease as the leader knows it. */
 export interface LeaseInfo {
   id: number;
-  /** The TTL it was granted with. */
+  /** Time left before the leader revokes it, in milliseconds. */
   ttlMs: number;
-  /** Time left before the leader revokes it. */
-  remainingMs: number;
+  /** The TTL it was granted with (what every keep-alive restores). */
+  grantedTtlMs: number;
   /** Attached keys in key order (at most a bounded number; see `more`). */
   keys: string[];
   /** True when more keys are attached than listed. */

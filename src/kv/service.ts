@@ -265,8 +265,8 @@ export class KvService {
       this.#port.requireLeader();
       const lease = this.#port.machine().lease(id, this.#settings.leaseKeysListedMax);
       if (lease === null) throw new LeaseNotFoundError(id);
-      const remainingMs = this.#port.deadlines().remaining(id, this.#port.nowMs()) ?? lease.ttlMs;
-      return { ...lease, remainingMs };
+      const left = this.#port.deadlines().remaining(id, this.#port.nowMs()) ?? lease.ttlMs;
+      return { id, ttlMs: left, grantedTtlMs: lease.ttlMs, keys: lease.keys, more: lease.more };
     });
   }
 

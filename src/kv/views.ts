@@ -56,11 +56,13 @@ export interface ChangeView {
   createIndex: number;
   modIndex: number;
   lease?: number;
-  prev?: KvRecord | null;
+  /** The record before the change, when asked for and when the key existed. */
+  prev?: KvRecord;
 }
 
 /**
- * The API view of a change; the previous record only when `withPrev`.
+ * The API view of a change; the previous record only when `withPrev` (and
+ * the key existed before).
  *
  * @example
  * ```ts
@@ -81,7 +83,7 @@ export function changeView(change: Change, withPrev: boolean): ChangeView {
     createIndex: change.createIndex,
     modIndex: change.modIndex,
     ...(change.lease === 0 ? {} : { lease: change.lease }),
-    ...(withPrev ? { prev: change.prev === null ? null : recordView(change.prev) } : {}),
+    ...(withPrev && change.prev !== null ? { prev: recordView(change.prev) } : {}),
   };
 }
 

@@ -160,8 +160,8 @@ Deno.test("leases: grant, attach with lease, keepalive, info, revoke deletes the
   node.port.clockMs = 4000;
   assertEquals((await send(app, "GET", "/lease?id=1")).body, {
     id: 1,
-    ttlMs: 5000,
-    remainingMs: 1000,
+    ttlMs: 1000,
+    grantedTtlMs: 5000,
     keys: ["svc/a"],
     more: false,
   });

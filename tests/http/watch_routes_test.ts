@@ -85,7 +85,7 @@ Deno.test("GET /watch streams one change event per entry, with id, event and dat
     event: "change",
     data: {
       index: 1,
-      changes: [{ type: "put", key: "app/x", value: "1", createIndex: 1, modIndex: 1, prev: null }],
+      changes: [{ type: "put", key: "app/x", value: "1", createIndex: 1, modIndex: 1 }],
     },
   });
   assertEquals(second!.id, "3");

@@ -89,13 +89,13 @@ Deno.test("leases: TTL floor, keep-alive on the leader, info, revoke deletes the
   port.clockMs = 1000;
   assertEquals(await service.leaseInfo(id), {
     id,
-    ttlMs: 3000,
-    remainingMs: 2000,
+    ttlMs: 2000,
+    grantedTtlMs: 3000,
     keys: ["svc/a"],
     more: false,
   });
   assertEquals(await service.leaseKeepAlive(id), { id, ttlMs: 3000 });
-  assertEquals((await service.leaseInfo(id)).remainingMs, 3000);
+  assertEquals((await service.leaseInfo(id)).ttlMs, 3000);
   assertEquals(await service.leaseRevoke(id), { id, deleted: 1, index: 4 });
   await assertRejects(service.leaseKeepAlive(id), /Lease "1" not found/);
   await assertRejects(service.leaseInfo(id), /Lease "1" not found/);
