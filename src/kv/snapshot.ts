@@ -137,6 +137,8 @@ export async function encodeSnapshotInSlices(
     sinceLastPause = 0;
     await pause();
   }
+  // The last, partial slice is followed by a pause too: one per slice begun.
+  if (sinceLastPause > 0) await pause();
   return finishSnapshot(writers.main, writers.numbers);
 }
 
