@@ -25,8 +25,13 @@ import { json } from "./respond.ts";
 import { mountClusterRoutes } from "./routes_cluster.ts";
 import { mountHealthRoutes } from "./routes_health.ts";
 import { mountKeyRoutes } from "./routes_key.ts";
+import { mountKeysRoutes } from "./routes_keys.ts";
+import { mountKvRoutes } from "./routes_kv.ts";
+import { mountLeaseRoutes } from "./routes_lease.ts";
 import { mountMetricsRoute } from "./routes_metrics.ts";
+import { mountTxnRoutes } from "./routes_txn.ts";
 import { mountUiRoutes } from "./routes_ui.ts";
+import { mountWatchRoutes } from "./routes_watch.ts";
 
 /** Settings of {@link createApp}; every field has a default. */
 export interface AppOptions {
@@ -40,6 +45,8 @@ export interface AppOptions {
   retryAfterSeconds?: number;
   /** Time a request forwarded to the leader may take, in milliseconds (5000). */
   forwardTimeoutMs?: number;
+  /** Longest time between two progress events of a watch, in milliseconds (10000). */
+  watchProgressMs?: number;
   /** How forwarded requests are sent (the global `fetch`). */
   fetch?: typeof fetch;
   /** Where unexpected errors are logged (nowhere). */
@@ -56,6 +63,8 @@ export interface AppOptions {
 const ELECTION_TIMEOUT_MS_DEFAULT = 500;
 /** Milliseconds between status feed events unless told. */
 const STATUS_INTERVAL_MS_DEFAULT = 1000;
+/** A watch hears at least this often that it is alive and caught up. */
+const WATCH_PROGRESS_MS_DEFAULT = 10_000;
 
 function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
   const metrics = options.metrics ?? createMetrics();
@@ -68,6 +77,7 @@ function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
     },
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
     forwardTimeoutMs: options.forwardTimeoutMs ?? 5000,
+    watchProgressMs: options.watchProgressMs ?? WATCH_PROGRESS_MS_DEFAULT,
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     logger: options.logger ?? silentLogger,
     metrics,
@@ -96,6 +106,11 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   app.use(httpMetrics(deps.metrics));
   deps.metrics.registry.onScrape(() => deps.metrics.observeStatus(node.status(), Date.now()));
   mountKeyRoutes(app, deps);
+  mountKeysRoutes(app, deps);
+  mountTxnRoutes(app, deps);
+  mountLeaseRoutes(app, deps);
+  mountWatchRoutes(app, deps);
+  mountKvRoutes(app, deps);
   mountClusterRoutes(app, deps);
   mountHealthRoutes(app, deps);
   mountMetricsRoute(app, deps);

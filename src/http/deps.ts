@@ -18,6 +18,8 @@ export interface HttpDeps {
   retryAfterSeconds: number;
   /** How long a request forwarded to the leader may take, in milliseconds. */
   forwardTimeoutMs: number;
+  /** Longest time between two progress events of a watch, in milliseconds. */
+  watchProgressMs: number;
   /** How forwarded requests are sent (the global `fetch` outside tests). */
   fetch: typeof fetch;
   logger: Logger;

@@ -1,16 +1,26 @@
 /**
  * The one place where errors become status codes. Handlers throw; this maps:
  * not the leader → 307 to the leader (503 when none is known), unavailable →
- * 503, rejected → 400, `HTTPException` → its status, anything else → 500.
- * Every body is `{"error": "..."}`; a 503 also says whether the request may
- * still take effect (`"indeterminate"`): false only when it was never
- * proposed, so a client may retry it.
+ * 503, rejected → 400, a failed precondition → 412 with the current record,
+ * an unknown lease → 404, a compacted watch start → 410, the quota → 507,
+ * `HTTPException` → its status, anything else → 500. Every body is
+ * `{"error": "..."}`, with the fields the error carries beside it; a 503
+ * also says whether the request may still take effect (`"indeterminate"`):
+ * false only when it was never proposed, so a client may retry it.
  *
  * @module
  */
 
 import { HTTPException } from "hono/http-exception";
-import { NotLeaderError, RejectedError, UnavailableError } from "../api.ts";
+import {
+  CompactedError,
+  LeaseNotFoundError,
+  NotLeaderError,
+  PreconditionFailedError,
+  QuotaExceededError,
+  RejectedError,
+  UnavailableError,
+} from "../api.ts";
 import type { HttpDeps } from "./deps.ts";
 import { json } from "./respond.ts";
 
@@ -37,8 +47,27 @@ export function errorResponse(error: unknown, request: Request, deps: HttpDeps):
     return unavailable(error.message, error.indeterminate, deps);
   }
   if (error instanceof RejectedError) return json({ error: error.message }, 400);
+  const dataModel = dataModelResponse(error);
+  if (dataModel !== null) return dataModel;
   if (error instanceof HTTPException) return json({ error: error.message }, error.status);
   const message = error instanceof Error ? error.message : String(error);
   deps.logger.error("request failed", { method: request.method, url: request.url, message });
   return json({ error: `Internal error: ${message}` }, 500);
+}
+
+/** The data model's errors, or null for any other. */
+function dataModelResponse(error: unknown): Response | null {
+  if (error instanceof PreconditionFailedError) {
+    return json({ error: error.message, current: error.current }, 412);
+  }
+  if (error instanceof LeaseNotFoundError) return json({ error: error.message }, 404);
+  if (error instanceof CompactedError) {
+    const { compactedIndex, currentIndex } = error;
+    return json({ error: error.message, compactedIndex, currentIndex }, 410);
+  }
+  if (error instanceof QuotaExceededError) {
+    const { dataBytes, quotaBytes } = error;
+    return json({ error: error.message, dataBytes, quotaBytes }, 507);
+  }
+  return null;
 }

@@ -167,6 +167,90 @@ export function checkValue(value: string | undefined, limits: Limits, name = "va
   return checkText(value, name, limits.valueBytesMax);
 }
 
+/** Validates a prefix: a string (empty allowed) of at most `limits.keyBytesMax` UTF-8 bytes. */
+export function checkPrefix(prefix: string | undefined, limits: Limits, name = "prefix"): string {
+  if (prefix === undefined) throw badRequest(`Missing field "${name}"`);
+  return checkText(prefix, name, limits.keyBytesMax);
+}
+
+/** An inclusive range of safe integers. */
+export interface IntegerRange {
+  min: number;
+  max: number;
+}
+
+/** A Raft index or a mod index: 0 and up. */
+export const INDEX_RANGE: Readonly<IntegerRange> = { min: 0, max: Number.MAX_SAFE_INTEGER };
+/** A lease id, a TTL or a count: 1 and up. */
+export const POSITIVE_RANGE: Readonly<IntegerRange> = { min: 1, max: Number.MAX_SAFE_INTEGER };
+
+function outOfRange(name: string, shown: unknown, range: IntegerRange): HTTPException {
+  const most = range.max === Number.MAX_SAFE_INTEGER ? "up" : `to ${range.max}`;
+  return badRequest(
+    `Invalid "${name}" ${JSON.stringify(shown)}: expected an integer from ${range.min} ${most}`,
+  );
+}
+
+/**
+ * JSON field `name` as an integer in `range`; undefined when absent (null counts as absent).
+ *
+ * @example
+ * ```ts
+ * import { INDEX_RANGE, optionalInteger } from "./input.ts";
+ * if (optionalInteger({ prevIndex: 3 }, "prevIndex", INDEX_RANGE) !== 3) throw new Error();
+ * try {
+ *   optionalInteger({ prevIndex: 1.5 }, "prevIndex", INDEX_RANGE);
+ *   throw new Error("accepted");
+ * } catch (error) {
+ *   if ((error as { status?: number }).status !== 400) throw error;
+ * }
+ * ```
+ */
+export function optionalInteger(
+  fields: Fields,
+  name: string,
+  range: IntegerRange,
+): number | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (
+    !Number.isSafeInteger(value) || (value as number) < range.min || (value as number) > range.max
+  ) {
+    throw outOfRange(name, value, range);
+  }
+  return value as number;
+}
+
+/**
+ * Query parameter `name` (decimal digits) as an integer in `range`; undefined when absent.
+ *
+ * @example
+ * ```ts
+ * import { queryInteger } from "./input.ts";
+ * if (queryInteger("250", "limit", { min: 1, max: 10000 }) !== 250) throw new Error();
+ * if (queryInteger(undefined, "limit", { min: 1, max: 10000 }) !== undefined) throw new Error();
+ * ```
+ */
+export function queryInteger(
+  text: string | undefined,
+  name: string,
+  range: IntegerRange,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^[0-9]{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw outOfRange(name, text, range);
+  }
+  return value;
+}
+
+/** Query parameter `name` as a boolean: `true` or `false`; absent is false. */
+export function queryBoolean(text: string | undefined, name: string): boolean {
+  if (text === undefined || text === "false") return false;
+  if (text === "true") return true;
+  throw badRequest(`Invalid "${name}" "${text}": expected true or false`);
+}
+
 /** Validates a read level; absent means `fallback`. */
 export function checkLevel(level: string | undefined, fallback: ReadLevel): ReadLevel {
   if (level === undefined) return fallback;

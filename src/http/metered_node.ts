@@ -10,9 +10,18 @@ import type { KvApi } from "../api.ts";
 import type { OpKind, RecentOps } from "../metrics/recent_ops.ts";
 
 /** Node operations that read the store. */
-const READ_OPS: ReadonlySet<string> = new Set(["get"]);
+const READ_OPS: ReadonlySet<string> = new Set(["get", "getValue", "scan"]);
 /** Node operations that change it (through the log). */
-const WRITE_OPS: ReadonlySet<string> = new Set(["put", "delete"]);
+const WRITE_OPS: ReadonlySet<string> = new Set([
+  "put",
+  "delete",
+  "putValue",
+  "deleteValue",
+  "deletePrefix",
+  "txn",
+  "leaseGrant",
+  "leaseRevoke",
+]);
 const MS_PER_SECOND = 1000;
 
 /**

@@ -111,6 +111,26 @@ export class ByteWriter {
     return written;
   }
 
+  /**
+   * Appends `text` as a varint byte length followed by its UTF-8 bytes in
+   * one pass: the length is written afterwards into room reserved for the
+   * longest length the text could have, padded with continuation bytes (a
+   * non-minimal varint, which {@link ByteReader.varint} reads like any other).
+   */
+  lengthPrefixedText(text: string): void {
+    let width = 1;
+    for (let most = 3 * text.length; most >= 0x80; most = Math.floor(most / 0x80)) width++;
+    this.reserve(width + 3 * text.length);
+    const at = this.#length;
+    this.#length += width;
+    let length = this.text(text);
+    const buffer = this.#buffer;
+    for (let i = 0; i < width; i++) {
+      buffer[at + i] = (length % 0x80) | (i < width - 1 ? 0x80 : 0);
+      length = Math.floor(length / 0x80);
+    }
+  }
+
   /** Appends `text` as a varint byte length followed by its UTF-8 bytes. */
   string(text: string): void {
     const bytes = encoder.encode(text);

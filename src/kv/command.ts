@@ -1,6 +1,9 @@
 /**
  * The client commands carried in `normal` log entries, in a compact binary
  * form that is written once per write and read once per apply on every node.
+ * The first byte is a tag that names the command and, through it, the
+ * command version needed to apply it (`command_types.ts`). Version 1, the
+ * plain put and delete, is encoded here; version 2 in `command_codec.ts`.
  *
  * ```
  * put:    [0x01][key bytes u32 LE][key UTF-8][value UTF-8 ... to the end]
@@ -10,15 +13,14 @@
  * @module
  */
 
+import { decodeCommandV2 } from "./command_codec.ts";
+import { type Command, commandVersionOf, TAG, UnknownCommandError } from "./command_types.ts";
 import { decodeUtf8 } from "./utf8.ts";
 
-/** A decoded command. */
-export type Command =
-  | { kind: "put"; key: string; value: string }
-  | { kind: "delete"; key: string };
+export { encodeCommand } from "./command_codec.ts";
 
-const TAG_PUT = 0x01;
-const TAG_DELETE = 0x02;
+const TAG_PUT = TAG.putV1;
+const TAG_DELETE = TAG.deleteV1;
 const PUT_HEADER_BYTES = 5;
 
 /** Scratch buffers up to this size are kept between calls; larger ones are one-off. */
@@ -42,7 +44,7 @@ function scratchFor(bytes: number): Uint8Array {
  * ```ts
  * import { decodeCommand, encodePut } from "./command.ts";
  * const command = decodeCommand(encodePut("raft", "paxos"));
- * if (command.kind !== "put" || command.value !== "paxos") throw new Error();
+ * if (command.kind !== "put" || command.value !== "paxos" || command.prevIndex !== -1) throw new Error();
  * ```
  */
 export function encodePut(key: string, value: string): Uint8Array {
@@ -65,7 +67,8 @@ export function encodePut(key: string, value: string): Uint8Array {
  * @example
  * ```ts
  * import { decodeCommand, encodeDelete } from "./command.ts";
- * if (decodeCommand(encodeDelete("raft")).key !== "raft") throw new Error();
+ * const command = decodeCommand(encodeDelete("raft"));
+ * if (command.kind !== "delete" || command.key !== "raft") throw new Error();
  * ```
  */
 export function encodeDelete(key: string): Uint8Array {
@@ -82,24 +85,33 @@ function decodeText(bytes: Uint8Array, what: string): string {
 }
 
 /**
- * Decodes a command; throws on bytes that no encoder here produces.
+ * Decodes a command. Throws {@link UnknownCommandError} on a tag this code
+ * does not know (a newer rafter wrote it) and `Cannot decode command: ...`
+ * on bytes that no encoder here produces.
  *
  * @example
  * ```ts
  * import { decodeCommand } from "./command.ts";
  * try {
- *   decodeCommand(new Uint8Array([9]));
+ *   decodeCommand(new Uint8Array([0x7f]));
  *   throw new Error("accepted");
  * } catch (error) {
- *   if (!String(error).includes("unknown command tag")) throw error;
+ *   if (!String(error).includes("unknown to this node")) throw error;
  * }
  * ```
  */
 export function decodeCommand(bytes: Uint8Array): Command {
   if (bytes.length === 0) throw new Error("Cannot decode command: it is empty");
-  const tag = bytes[0];
-  if (tag === TAG_DELETE) return { kind: "delete", key: decodeText(bytes.subarray(1), "key") };
-  if (tag !== TAG_PUT) throw new Error(`Cannot decode command: unknown command tag "${tag}"`);
+  const tag = bytes[0]!;
+  if (tag === TAG_PUT) return decodePutV1(bytes);
+  if (tag === TAG_DELETE) {
+    return { kind: "delete", key: decodeText(bytes.subarray(1), "key"), prevIndex: -1 };
+  }
+  if (commandVersionOf(tag) === null) throw new UnknownCommandError(tag);
+  return decodeCommandV2(bytes);
+}
+
+function decodePutV1(bytes: Uint8Array): Command {
   if (bytes.length < PUT_HEADER_BYTES) {
     throw new Error(`Cannot decode command: a put of "${bytes.length}" bytes is truncated`);
   }
@@ -114,5 +126,9 @@ export function decodeCommand(bytes: Uint8Array): Command {
     kind: "put",
     key: decodeText(bytes.subarray(PUT_HEADER_BYTES, valueStart), "key"),
     value: decodeText(bytes.subarray(valueStart), "value"),
+    prevIndex: -1,
+    lease: 0,
+    ttlMs: 0,
+    quotaBytes: 0,
   };
 }

@@ -1,35 +1,70 @@
 /**
- * The replicated state machine: a map from key to value with the Raft
- * indexes that created and last changed each key, plus the membership the
- * applied log prefix defines. Every node applies the same entries in the
- * same order and ends in the same state.
+ * The replicated state machine: keys in UTF-8 byte order with their values
+ * (bytes) and the Raft indexes that created and last changed them, the
+ * leases and their keys, and the membership the applied log prefix defines.
+ * Every node applies the same entries in the same order and ends in the
+ * same state; each entry reports its outcome and the changes it made.
  *
  * @module
  */
 
 import type { KvRecord } from "../api.ts";
 import type { Entry, Membership } from "../raft/types.ts";
+import {
+  applyDelete,
+  applyDeletePrefix,
+  applyLeaseGrant,
+  applyLeaseRevoke,
+  applyPut,
+  type KvState,
+} from "./apply.ts";
+import { applyTxn } from "./apply_txn.ts";
 import { decodeCommand } from "./command.ts";
+import type { Command } from "./command_types.ts";
+import { compareUtf8 } from "./keys.ts";
+import { type LeaseEntry, LeaseTable } from "./leases.ts";
+import { RecordStore, type ScanOptions, type ScanPage } from "./record_store.ts";
+import { type ApplyResult, NO_CHANGES, type StoredRecord } from "./results.ts";
+
 import {
   decodeSnapshot,
   encodeSnapshot,
-  freeze,
   type FrozenState,
   type SnapshotContent,
-  type StoredValue,
-  valueOf,
 } from "./snapshot.ts";
+import { recordView } from "./views.ts";
 
-/** What applying one `normal` entry did. */
-export type ApplyResult =
-  /** The entry was empty: the leader's no-op. */
-  | { kind: "noop"; index: number }
-  | { kind: "put"; index: number }
-  /** `deleted` is false when the key did not exist. */
-  | { kind: "delete"; deleted: boolean; index: number };
+export type { ApplyResult } from "./results.ts";
 
 function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`Invariant broken: ${message}`);
+}
+
+/** A lease with its attached keys, as the state machine holds it. */
+export interface LeaseState {
+  id: number;
+  ttlMs: number;
+  /** Attached keys in key order, at most the number asked for. */
+  keys: string[];
+  /** True when more keys are attached than listed. */
+  more: boolean;
+}
+
+function execute(state: KvState, command: Command, index: number): ApplyResult {
+  switch (command.kind) {
+    case "put":
+      return applyPut(state, command, index);
+    case "delete":
+      return applyDelete(state, command, index);
+    case "deletePrefix":
+      return applyDeletePrefix(state, command, index);
+    case "txn":
+      return applyTxn(state, command, index);
+    case "leaseGrant":
+      return applyLeaseGrant(state, command, index);
+    case "leaseRevoke":
+      return applyLeaseRevoke(state, command, index);
+  }
 }
 
 /**
@@ -48,11 +83,9 @@ function assert(condition: boolean, message: string): asserts condition {
  * ```
  */
 export class KvStateMachine {
-  #records = new Map<string, StoredValue>();
+  #state: KvState = { store: new RecordStore(), leases: new LeaseTable() };
   #membership: Membership = [];
   #appliedIndex = 0;
-  /** The restored snapshot whose bytes undecoded values still point into. */
-  #source: Uint8Array | null = null;
 
   /** The index of the last entry applied (or restored from a snapshot). */
   get appliedIndex(): number {
@@ -66,7 +99,12 @@ export class KvStateMachine {
 
   /** How many keys are stored. */
   get size(): number {
-    return this.#records.size;
+    return this.#state.store.size;
+  }
+
+  /** UTF-8 bytes of every key plus the bytes of every value: what the quota caps. */
+  get dataBytes(): number {
+    return this.#state.store.dataBytes;
   }
 
   #advance(index: number): void {
@@ -77,40 +115,20 @@ export class KvStateMachine {
     this.#appliedIndex = index;
   }
 
-  /** Applies one committed `normal` entry; entries must arrive in index order. */
+  /**
+   * Applies one committed `normal` entry; entries must arrive in index order.
+   * An entry whose command this code does not know throws
+   * `UnknownCommandError` and changes nothing: the node must stop.
+   */
   apply(entry: Entry): ApplyResult {
     assert(entry.type === "normal", `entry "${entry.index}" of type "${entry.type}" applied`);
     if (entry.data.length === 0) {
       this.#advance(entry.index);
-      return { kind: "noop", index: entry.index };
+      return { kind: "noop", index: entry.index, changes: NO_CHANGES };
     }
-    // A command that does not decode was never produced by this code: a bug, not input.
     const command = decodeCommand(entry.data);
     this.#advance(entry.index);
-    const index = entry.index;
-    if (command.kind === "delete") {
-      return { kind: "delete", deleted: this.#records.delete(command.key), index };
-    }
-    const stored = this.#records.get(command.key);
-    if (stored === undefined) {
-      this.#records.set(command.key, {
-        value: command.value,
-        at: 0,
-        length: 0,
-        createIndex: index,
-        modIndex: index,
-      });
-    } else {
-      // Replaced, never changed in place: a frozen snapshot may still hold the old record.
-      this.#records.set(command.key, {
-        value: command.value,
-        at: 0,
-        length: 0,
-        createIndex: stored.createIndex,
-        modIndex: index,
-      });
-    }
-    return { kind: "put", index };
+    return execute(this.#state, command, entry.index);
   }
 
   /** Applies a committed membership change: the `conf` entry at `index` defined `membership`. */
@@ -119,40 +137,59 @@ export class KvStateMachine {
     this.#membership = membership.map((member) => ({ ...member }));
   }
 
-  /** The record stored under `key`, or null. */
+  /** The record stored under `key`, as the JSON API shows it, or null. */
   get(key: string): KvRecord | null {
-    const stored = this.#records.get(key);
-    if (stored === undefined) return null;
-    const value = valueOf(stored, this.#source);
-    return { key, value, createIndex: stored.createIndex, modIndex: stored.modIndex };
+    const record = this.#state.store.get(key);
+    return record === null ? null : recordView(record);
   }
 
-  /** Serializes the applied index, the membership and every key into one buffer. */
+  /** The record stored under `key` with its value as stored (text or bytes), or null. */
+  read(key: string): StoredRecord | null {
+    return this.#state.store.get(key);
+  }
+
+  /** One page of keys with a prefix at {@link appliedIndex}: a consistent cut. */
+  scan(options: ScanOptions): ScanPage & { index: number } {
+    return { ...this.#state.store.scan(options), index: this.#appliedIndex };
+  }
+
+  /** Lease `id` with up to `keysMax` of its keys, or null when it does not exist. */
+  lease(id: number, keysMax: number): LeaseState | null {
+    const leases = this.#state.leases;
+    const ttlMs = leases.ttlOf(id);
+    if (ttlMs === null) return null;
+    const attached = [...leases.keysOf(id)!].sort(compareUtf8);
+    return { id, ttlMs, keys: attached.slice(0, keysMax), more: attached.length > keysMax };
+  }
+
+  /** Every lease and its TTL, in id order (what a new leader starts its deadlines from). */
+  leases(): LeaseEntry[] {
+    return this.#state.leases.list();
+  }
+
+  /** Serializes the applied index, the membership, the leases and every key into one buffer. */
   snapshot(): Uint8Array {
-    return encodeSnapshot({
-      appliedIndex: this.#appliedIndex,
-      membership: this.#membership,
-      records: this.#records,
-      source: this.#source,
-    });
+    return encodeSnapshot(this.freeze());
   }
 
   /**
-   * Freezes the current state for {@link encodeSnapshotInSlices}, which may
-   * then run while more entries apply.
+   * Freezes the current state for `encodeSnapshotInSlices`, which may then
+   * run while more entries apply. O(1) for the records (the tree copies
+   * nodes on write from now on); the lease list is copied, O(leases).
    */
   freeze(): FrozenState {
-    return freeze({
+    return {
       appliedIndex: this.#appliedIndex,
       membership: this.#membership,
-      records: this.#records,
-      source: this.#source,
-    });
+      records: this.#state.store.freeze(),
+      leases: this.#state.leases.list(),
+    };
   }
 
   /**
-   * Replaces the whole state with a snapshot's. The bytes are validated
-   * first: on corruption this throws and the current state is kept.
+   * Replaces the whole state with a snapshot's (either format version). The
+   * bytes are validated first: on corruption this throws and the current
+   * state is kept.
    */
   restore(bytes: Uint8Array): void {
     this.restoreContent(decodeSnapshot(bytes));
@@ -160,8 +197,11 @@ export class KvStateMachine {
 
   /** Replaces the whole state with a snapshot's that was already decoded (and so validated). */
   restoreContent(content: SnapshotContent): void {
-    this.#records = content.records;
-    this.#source = content.source;
+    const store = new RecordStore(content.records);
+    const leases = new LeaseTable();
+    for (const lease of content.leases) leases.grant(lease.id, lease.ttlMs);
+    for (const [key, lease] of store.leasedKeys()) leases.attach(key, lease);
+    this.#state = { store, leases };
     this.#membership = content.membership;
     this.#appliedIndex = content.appliedIndex;
   }

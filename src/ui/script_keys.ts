@@ -61,7 +61,7 @@ async function watchKeys(generation, fromIndex) {
     } catch (error) {
       if (generation !== keys.generation) return;
       if (error && error.status === 410) { loadKeys(); return; }
-      if (error && error.status === 404) { note("This node has no /watch: the list is not live"); return; }
+      if (error && (error.status === 404 || error.status === 501)) { note("This node does not serve /watch: the list is not live"); return; }
       note("Live updates paused (" + (error && error.message) + "); retrying");
     }
     await sleep(delayMs);
@@ -77,7 +77,7 @@ async function loadKeys() {
   try {
     var response = await fetch("/keys?" + query, { headers: authHeaders(), cache: "no-store" });
     if (generation !== keys.generation) return;
-    if (response.status === 404) { note("This node does not list keys (no /keys route)"); keys.rows.clear(); renderKeys(null); return; }
+    if (response.status === 404 || response.status === 501) { note("This node does not list keys (no /keys operation)"); keys.rows.clear(); renderKeys(null); return; }
     if (!response.ok) { note("Cannot list keys: HTTP " + response.status + " " + (await response.text()).slice(0, 200)); return; }
     var page = await response.json();
     if (generation !== keys.generation) return;

@@ -1,27 +1,45 @@
 /**
  * An in-memory stand-in for a node, implementing `KvApi` for the HTTP tests:
  * a map with Raft-like indexes, a switch that makes it a follower, and a slot
- * for an error that every call throws.
+ * for an error that every call throws. The data-model operations run the
+ * real state machine through `KvService` over a port without Raft (each
+ * write applies at once); they keep their own indexes, apart from the map's.
  *
  * @module
  */
 
 import {
+  type BytesRecord,
   type JoinRequest,
   type KvApi,
   type KvRecord,
+  type LeaseInfo,
   type MemberStatus,
   type NodeStatus,
   NotLeaderError,
+  type PutOptions,
+  type PutResult,
   type ReadLevel,
+  type ScanRequest,
+  type ScanResult,
+  type TxnRequest,
+  type TxnResult,
+  type WatchRequest,
+  type WatchStream,
 } from "../../src/api.ts";
+import type { DataOp } from "../../src/http/data_ops.ts";
 import { type AppOptions, createApp } from "../../src/http/mod.ts";
+import { KvService } from "../../src/kv/service.ts";
+import { LocalPort } from "../kv/local_port.ts";
 
 /** One recorded call: the operation and its arguments. */
 export interface Call {
-  op: "get" | "put" | "delete" | "join" | "remove";
+  op: "get" | "put" | "delete" | "join" | "remove" | DataOp;
   args: unknown[];
 }
+
+/** The shortest lease TTL the fake accepts: three of the default election timeouts. */
+export const FAKE_LEASE_TTL_MS_MIN = 1500;
 
 /** A fake node; public fields steer it and record what it was asked. */
 export class FakeNode implements KvApi {
@@ -40,6 +58,9 @@ export class FakeNode implements KvApi {
   appliedLag = 0;
   /** The leader a follower names (when `leaderHttpAddr` is not `""`). */
   followerLeaderId = "n1";
+  /** The port the data-model operations run on: its state machine, history and clock. */
+  readonly port = new LocalPort({ entriesMax: 1000 });
+  readonly data = new KvService(this.port, { quotaBytes: 0, leaseTtlMsMin: FAKE_LEASE_TTL_MS_MIN });
 
   #enter(op: Call["op"], args: unknown[], write: boolean): void {
     this.calls.push({ op, args });
@@ -77,6 +98,61 @@ export class FakeNode implements KvApi {
     this.#enter("remove", [id], true);
     this.members = this.members.filter((m) => m.id !== id);
     return Promise.resolve({ index: ++this.index });
+  }
+
+  putValue(key: string, value: string | Uint8Array, options: PutOptions): Promise<PutResult> {
+    this.#enter("putValue", [key, value, options], true);
+    return this.data.putValue(key, value, options);
+  }
+
+  deleteValue(key: string, options: { prevIndex?: number }) {
+    this.#enter("deleteValue", [key, options], true);
+    return this.data.deleteValue(key, options);
+  }
+
+  getValue(key: string, level: ReadLevel): Promise<BytesRecord | null> {
+    this.#enter("getValue", [key, level], level === "default");
+    return this.data.getValue(key, level);
+  }
+
+  scan(request: ScanRequest, level: ReadLevel): Promise<ScanResult> {
+    this.#enter("scan", [request, level], level === "default");
+    return this.data.scan(request, level);
+  }
+
+  deletePrefix(prefix: string): Promise<{ deleted: number; index: number }> {
+    this.#enter("deletePrefix", [prefix], true);
+    return this.data.deletePrefix(prefix);
+  }
+
+  txn(request: TxnRequest): Promise<TxnResult> {
+    this.#enter("txn", [request], true);
+    return this.data.txn(request);
+  }
+
+  leaseGrant(ttlMs: number): Promise<{ id: number; ttlMs: number }> {
+    this.#enter("leaseGrant", [ttlMs], true);
+    return this.data.leaseGrant(ttlMs);
+  }
+
+  leaseKeepAlive(id: number): Promise<{ id: number; ttlMs: number }> {
+    this.#enter("leaseKeepAlive", [id], true);
+    return this.data.leaseKeepAlive(id);
+  }
+
+  leaseInfo(id: number): Promise<LeaseInfo> {
+    this.#enter("leaseInfo", [id], true);
+    return this.data.leaseInfo(id);
+  }
+
+  leaseRevoke(id: number): Promise<{ id: number; deleted: number; index: number }> {
+    this.#enter("leaseRevoke", [id], true);
+    return this.data.leaseRevoke(id);
+  }
+
+  watch(request: WatchRequest): Promise<WatchStream> {
+    this.#enter("watch", [request], false);
+    return this.data.watch(request);
   }
 
   status(): NodeStatus {

@@ -1,7 +1,8 @@
-import { assertEquals, assertThrows } from "../assert.ts";
+import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
 import { encodeDelete, encodePut } from "../../src/kv/command.ts";
 import { KvStateMachine } from "../../src/kv/state_machine.ts";
 import type { Entry, Membership } from "../../src/raft/types.ts";
+import { changesOf } from "./helpers.ts";
 
 function normal(index: number, data: Uint8Array): Entry {
   return { index, term: 1, type: "normal", data };
@@ -14,7 +15,14 @@ const membership: Membership = [
 
 Deno.test("a put records the entry index as create and mod index", () => {
   const machine = new KvStateMachine();
-  assertEquals(machine.apply(normal(1, encodePut("a", "1"))), { kind: "put", index: 1 });
+  assertEquals(machine.apply(normal(1, encodePut("a", "1"))), {
+    kind: "put",
+    grantedLease: null,
+    index: 1,
+    changes: [
+      { type: "put", key: "a", value: "1", createIndex: 1, modIndex: 1, lease: 0, prev: null },
+    ],
+  });
   assertEquals(machine.get("a"), { key: "a", value: "1", createIndex: 1, modIndex: 1 });
   assertEquals(machine.size, 1);
   assertEquals(machine.appliedIndex, 1);
@@ -24,7 +32,15 @@ Deno.test("an overwrite keeps the create index and moves the mod index", () => {
   const machine = new KvStateMachine();
   machine.apply(normal(1, encodePut("a", "1")));
   machine.apply(normal(2, encodePut("b", "x")));
-  assertEquals(machine.apply(normal(3, encodePut("a", "2"))), { kind: "put", index: 3 });
+  const result = machine.apply(normal(3, encodePut("a", "2")));
+  assertEquals(result.kind, "put");
+  assertEquals(changesOf(result)[0]?.prev, {
+    key: "a",
+    value: "1",
+    createIndex: 1,
+    modIndex: 1,
+    lease: 0,
+  });
   assertEquals(machine.get("a"), { key: "a", value: "2", createIndex: 1, modIndex: 3 });
   assertEquals(machine.get("b"), { key: "b", value: "x", createIndex: 2, modIndex: 2 });
 });
@@ -36,6 +52,15 @@ Deno.test("a delete removes the key; a re-created key gets a new create index", 
     kind: "delete",
     deleted: true,
     index: 2,
+    changes: [{
+      type: "delete",
+      key: "a",
+      value: null,
+      createIndex: 1,
+      modIndex: 2,
+      lease: 0,
+      prev: { key: "a", value: "1", createIndex: 1, modIndex: 1, lease: 0 },
+    }],
   });
   assertEquals(machine.get("a"), null);
   assertEquals(machine.size, 0);
@@ -49,6 +74,7 @@ Deno.test("deleting a missing key reports deleted false and still advances", () 
     kind: "delete",
     deleted: false,
     index: 1,
+    changes: [],
   });
   assertEquals(machine.appliedIndex, 1);
 });
@@ -56,7 +82,7 @@ Deno.test("deleting a missing key reports deleted false and still advances", () 
 Deno.test("an empty entry is a no-op that only advances the applied index", () => {
   const machine = new KvStateMachine();
   machine.apply(normal(1, encodePut("a", "1")));
-  assertEquals(machine.apply(normal(2, new Uint8Array())), { kind: "noop", index: 2 });
+  assertEquals(machine.apply(normal(2, new Uint8Array())), { kind: "noop", index: 2, changes: [] });
   assertEquals(machine.appliedIndex, 2);
   assertEquals(machine.get("a"), { key: "a", value: "1", createIndex: 1, modIndex: 1 });
 });
@@ -70,7 +96,8 @@ Deno.test("entries out of order, conf entries and malformed commands are refused
     () => machine.apply({ index: 2, term: 1, type: "conf", data: new Uint8Array([1]) }),
     /of type "conf"/,
   );
-  assertThrows(() => machine.apply(normal(2, new Uint8Array([9]))), /unknown command tag/);
+  assertThrows(() => machine.apply(normal(2, new Uint8Array([0x7f]))), /tag "127" is unknown/);
+  assertThrows(() => machine.apply(normal(2, new Uint8Array([1, 9]))), /truncated/);
   // Nothing above changed the state.
   assertEquals(machine.appliedIndex, 1);
   assertEquals(machine.get("a")?.value, "1");
@@ -113,7 +140,7 @@ Deno.test("restore of a snapshot gives an equal machine, membership included", (
   for (const key of ["a", "ünï 🦀", "\uFEFFbom"]) assertEquals(copy.get(key), source.get(key));
   assertEquals(copy.get("a"), { key: "a", value: "2", createIndex: 3, modIndex: 5 });
   // The restored machine keeps applying from the snapshot's index.
-  assertEquals(copy.apply(normal(9, encodePut("a", "3"))), { kind: "put", index: 9 });
+  assertEquals(changesOf(copy.apply(normal(9, encodePut("a", "3"))))[0]?.createIndex, 3);
   assertEquals(copy.snapshot().length > 0, true);
 });
 
@@ -145,30 +172,40 @@ Deno.test("every flipped byte and every truncation of a snapshot is refused", ()
 
 Deno.test("a snapshot with a valid checksum but inconsistent content is refused", async () => {
   const { encodeSnapshot } = await import("../../src/kv/snapshot.ts");
+  const { TreeBuilder } = await import("../../src/kv/btree_nodes.ts");
   const { crc32 } = await import("node:zlib");
   const machine = new KvStateMachine();
-  const record = (createIndex: number, modIndex: number) =>
-    new Map([["k", { value: "v", at: 0, length: 0, createIndex, modIndex }]]);
-  const past = encodeSnapshot({
-    appliedIndex: 3,
-    membership: [],
-    records: record(2, 4),
-    source: null,
-  });
-  assertThrows(() => machine.restore(past), /key "k" has mod index "4" past "3"/);
-  const backwards = encodeSnapshot({
-    appliedIndex: 5,
-    membership: [],
-    records: record(4, 3),
-    source: null,
-  });
-  assertThrows(() => machine.restore(backwards), /create index "4" after "3"/);
-  const renamed = encodeSnapshot({
-    appliedIndex: 5,
-    membership: [],
-    records: record(1, 1),
-    source: null,
-  });
+  const state = (
+    appliedIndex: number,
+    records: [string, number, number, number][],
+    leases: { id: number; ttlMs: number }[] = [],
+  ) => {
+    const builder = new TreeBuilder(1);
+    for (const [key, createIndex, modIndex, lease] of records) {
+      builder.push(key, "v", createIndex, modIndex, lease);
+    }
+    const tree = builder.finish();
+    const frozen = { ...tree, source: null, dataBytes: 0 };
+    return encodeSnapshot({ appliedIndex, membership: [], records: frozen, leases });
+  };
+  assertThrows(
+    () => machine.restore(state(3, [["k", 2, 4, 0]])),
+    /key "k" has mod index "4" past "3"/,
+  );
+  assertThrows(() => machine.restore(state(5, [["k", 4, 3, 0]])), /create index "4" after "3"/);
+  assertThrows(
+    () => machine.restore(state(5, [["b", 1, 1, 0], ["a", 1, 1, 0]])),
+    /key "a" does not sort after "b"/,
+  );
+  assertThrows(
+    () => machine.restore(state(5, [["k", 1, 1, 4]])),
+    /key "k" is attached to lease "4", which the snapshot lacks/,
+  );
+  assertThrows(
+    () => machine.restore(state(5, [], [{ id: 4, ttlMs: 1 }, { id: 2, ttlMs: 1 }])),
+    /lease "2" is out of order/,
+  );
+  const renamed = state(5, [["k", 1, 1, 0]]);
   renamed[0] = 0x58;
   const view = new DataView(renamed.buffer, renamed.byteOffset);
   view.setUint32(renamed.length - 4, crc32(renamed.subarray(0, renamed.length - 4)), true);
@@ -200,20 +237,21 @@ Deno.test("a frozen state encodes in slices to the same bytes while the machine 
   const { encodeSnapshotInSlices } = await import("../../src/kv/snapshot.ts");
   const machine = new KvStateMachine();
   machine.setMembership([], 1);
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 500; i++) {
     machine.apply({ index: i + 2, term: 1, type: "normal", data: encodePut(`k${i}`, `v${i}`) });
   }
   const expected = machine.snapshot();
   const frozen = machine.freeze();
   let pauses = 0;
-  const sliced = encodeSnapshotInSlices(frozen, 7, () => {
+  const sliced = encodeSnapshotInSlices(frozen, 100, () => {
     pauses++;
     return Promise.resolve();
   });
   // Overwrites and deletes after the freeze do not reach the frozen state.
-  machine.apply({ index: 52, term: 1, type: "normal", data: encodePut("k0", "changed") });
-  machine.apply({ index: 53, term: 1, type: "normal", data: encodeDelete("k1") });
+  machine.apply({ index: 502, term: 1, type: "normal", data: encodePut("k0", "changed") });
+  machine.apply({ index: 503, term: 1, type: "normal", data: encodeDelete("k1") });
+  machine.apply({ index: 504, term: 1, type: "normal", data: encodePut("k00", "new") });
   assertEquals(await sliced, expected);
-  assertEquals(pauses, 8);
+  assertTrue(pauses >= 3, `only ${pauses} pauses`);
   assertEquals(machine.get("k0")?.value, "changed");
 });

@@ -1,0 +1,117 @@
+/**
+ * A watch as a `text/event-stream`: one `change` message per log entry,
+ * `progress` messages at least every `progressMs` (the first at once), and
+ * an `error` message that ends the stream when the watch ends. Messages are
+ * made only as fast as the client reads them; a client too slow for the
+ * history is ended by the watch itself.
+ *
+ * ```
+ * id: 42
+ * event: change
+ * data: {"index":42,"changes":[{"type":"put","key":"k","value":"v",...}]}
+ * ```
+ *
+ * @module
+ */
+
+import type { WatchEnd, WatchEvent, WatchStream } from "../api.ts";
+import { changeView } from "../kv/views.ts";
+
+/** Settings of one event stream. */
+export interface EventStreamOptions {
+  /** Include each change's previous record. */
+  prevValue: boolean;
+  /** Longest time between two `progress` messages. */
+  progressMs: number;
+}
+
+/**
+ * One server-sent event.
+ *
+ * @example
+ * ```ts
+ * import { eventMessage } from "./sse.ts";
+ * if (eventMessage("progress", { index: 3 }, 3) !== 'id: 3\nevent: progress\ndata: {"index":3}\n\n') {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function eventMessage(event: string, data: unknown, id?: number): string {
+  const idLine = id === undefined ? "" : `id: ${id}\n`;
+  return `${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function changeMessage(event: WatchEvent, prevValue: boolean): string {
+  const changes = event.changes.map((change) => changeView(change, prevValue));
+  return eventMessage("change", { index: event.index, changes }, event.index);
+}
+
+function endMessage(end: WatchEnd): string {
+  return eventMessage("error", { error: end.message, reason: end.reason });
+}
+
+/** Waits for `ready` or `ms`, whichever comes first. */
+async function readyWithin(ready: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([ready, new Promise<void>((resolve) => timer = setTimeout(resolve, ms))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Streams `watch` as server-sent events; cancelling the response closes it.
+ *
+ * @example
+ * ```ts
+ * import { watchResponse } from "./sse.ts";
+ * import { WatchHistory } from "../kv/watch_history.ts";
+ * const history = new WatchHistory(7);
+ * const response = watchResponse(history.subscribe({ prefix: "" }), { prevValue: false, progressMs: 50 });
+ * const reader = response.body!.getReader();
+ * const first = new TextDecoder().decode((await reader.read()).value);
+ * if (first !== 'id: 7\nevent: progress\ndata: {"index":7}\n\n') throw new Error(first);
+ * await reader.cancel();
+ * ```
+ */
+export function watchResponse(watch: WatchStream, options: EventStreamOptions): Response {
+  const encoder = new TextEncoder();
+  let lastProgressMs = -Infinity;
+  let ended = false;
+  let cancelled = false;
+  /** The next message, waiting for one; null once the client has gone. */
+  const next = async (): Promise<string | null> => {
+    while (!cancelled) {
+      const sinceMs = performance.now() - lastProgressMs;
+      if (sinceMs >= options.progressMs) {
+        lastProgressMs = performance.now();
+        const index = watch.progressIndex;
+        return eventMessage("progress", { index }, index);
+      }
+      const item = watch.take();
+      if (item?.type === "change") return changeMessage(item, options.prevValue);
+      if (item?.type === "end") {
+        ended = true;
+        return endMessage(item);
+      }
+      await readyWithin(watch.ready(), options.progressMs - sinceMs);
+    }
+    return null;
+  };
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const message = await next();
+      if (message === null) return;
+      controller.enqueue(encoder.encode(message));
+      if (ended) controller.close();
+    },
+    cancel() {
+      cancelled = true;
+      watch.close();
+    },
+  });
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  });
+}

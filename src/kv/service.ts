@@ -1,0 +1,309 @@
+/**
+ * The data-model operations of `KvApi` over a small port into the driver:
+ * each call validates what only the node can (lease TTL floor, the command
+ * version every member understands), builds one command, proposes it, and
+ * turns the applied outcome into an answer or a typed error. Conditions are
+ * decided when the entry applies, never by a read before proposing.
+ *
+ * @module
+ */
+
+import {
+  type BytesRecord,
+  type LeaseInfo,
+  LeaseNotFoundError,
+  PreconditionFailedError,
+  type PutOptions,
+  type PutResult,
+  QuotaExceededError,
+  type ReadLevel,
+  RejectedError,
+  type ScanRequest,
+  type ScanResult,
+  type TxnRequest,
+  type TxnResult,
+  UnavailableError,
+  type WatchRequest,
+  type WatchStream,
+} from "../api.ts";
+import { encodeCommand, encodePut } from "./command.ts";
+import { type Command, TXN_OPS_MAX } from "./command_types.ts";
+import type { LeaseDeadlines } from "./lease_deadlines.ts";
+import type { ApplyResult } from "./results.ts";
+import type { KvStateMachine } from "./state_machine.ts";
+import { valueBytes, valueFromBytes } from "./value.ts";
+import { recordView, scannedView, txnOutcome } from "./views.ts";
+import type { WatchHistory } from "./watch_history.ts";
+
+/** What the service needs from the driver. */
+export interface DriverPort {
+  /** Proposes `data` as a `normal` entry; resolves with its outcome once applied on this node. */
+  propose(data: Uint8Array): Promise<ApplyResult>;
+  /** Resolves once the state machine may be read at `level` (throws `NotLeaderError` as `get`). */
+  readBarrier(level: ReadLevel): Promise<void>;
+  /** Throws `NotLeaderError` unless this node leads. */
+  requireLeader(): void;
+  /** The state machine (it may be replaced, so it is asked for each time). */
+  machine(): KvStateMachine;
+  /** The watch history the driver records every applied entry in. */
+  history(): WatchHistory;
+  /** The lease deadlines the driver keeps while it leads. */
+  deadlines(): LeaseDeadlines;
+  /** Milliseconds on a monotonic clock. */
+  nowMs(): number;
+  /** The newest command version every member has announced it understands. */
+  clusterCommandVersion(): number;
+}
+
+/** Settings of the service. */
+export interface ServiceSettings {
+  /** Cap on keys plus values in bytes; 0 for none. */
+  quotaBytes: number;
+  /** The shortest lease TTL (three election timeouts). */
+  leaseTtlMsMin: number;
+  /** Most attached keys `leaseInfo` lists (default 10,000). */
+  leaseKeysListedMax?: number;
+  /** Most expired leases revoked per call of `expireLeases` (default 64). */
+  expiryBatchMax?: number;
+}
+
+const LEASE_KEYS_LISTED_MAX = 10_000;
+const EXPIRY_BATCH_MAX = 64;
+/** The command version the data-model commands need. */
+const DATA_MODEL_VERSION = 2;
+
+/** The value of `compute` as a promise, rejected when it throws. */
+function settled<T>(compute: () => T): Promise<T> {
+  try {
+    return Promise.resolve(compute());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Turns a refused outcome into its typed error. */
+export function throwIfRefused(result: ApplyResult): void {
+  if (result.kind !== "refused") return;
+  const refusal = result.refusal;
+  if (refusal.reason === "precondition") {
+    const current = refusal.current === null ? null : recordView(refusal.current);
+    throw new PreconditionFailedError(refusal.key, current);
+  }
+  if (refusal.reason === "quota") {
+    throw new QuotaExceededError(refusal.dataBytes, refusal.quotaBytes);
+  }
+  throw new LeaseNotFoundError(refusal.lease);
+}
+
+/**
+ * The data-model half of a node.
+ *
+ * @example
+ * ```ts
+ * import { KvService } from "./service.ts";
+ * import type { DriverPort } from "./service.ts";
+ * const port = { clusterCommandVersion: () => 1 } as unknown as DriverPort;
+ * const service = new KvService(port, { quotaBytes: 0, leaseTtlMsMin: 1500 });
+ * await service.leaseGrant(10).then(() => { throw new Error("accepted"); }, () => {});
+ * ```
+ */
+export class KvService {
+  readonly #port: DriverPort;
+  readonly #settings: Required<ServiceSettings>;
+
+  /**
+   * @param port the driver
+   * @param settings quota and lease bounds
+   */
+  constructor(port: DriverPort, settings: ServiceSettings) {
+    this.#port = port;
+    this.#settings = {
+      leaseKeysListedMax: LEASE_KEYS_LISTED_MAX,
+      expiryBatchMax: EXPIRY_BATCH_MAX,
+      ...settings,
+    };
+  }
+
+  /** Proposes a data-model command once every member understands it. */
+  async #propose(command: Command, what: string): Promise<ApplyResult> {
+    const version = this.#port.clusterCommandVersion();
+    if (version < DATA_MODEL_VERSION) {
+      throw new UnavailableError(
+        `Cannot ${what}: not every member understands command version "${DATA_MODEL_VERSION}" ` +
+          `yet (the oldest understands "${version}"); finish upgrading every node`,
+      );
+    }
+    const result = await this.#port.propose(encodeCommand(command));
+    throwIfRefused(result);
+    return result;
+  }
+
+  #checkTtl(ttlMs: number): void {
+    if (ttlMs < this.#settings.leaseTtlMsMin) {
+      throw new RejectedError(
+        `Lease TTL "${ttlMs}" ms is below the minimum of "${this.#settings.leaseTtlMsMin}" ms ` +
+          `(three election timeouts)`,
+      );
+    }
+  }
+
+  /** A plain put: version 2 with the quota once every member has it, else version 1. */
+  async put(key: string, value: string): Promise<{ index: number }> {
+    if (this.#port.clusterCommandVersion() < DATA_MODEL_VERSION) {
+      return { index: (await this.#port.propose(encodePut(key, value))).index };
+    }
+    return { index: (await this.putValue(key, value, {})).index };
+  }
+
+  /** Puts a value with conditions or a lease. */
+  async putValue(key: string, value: string | Uint8Array, options: PutOptions): Promise<PutResult> {
+    const ttlMs = options.ttlMs ?? 0;
+    if (ttlMs !== 0) this.#checkTtl(ttlMs);
+    if (ttlMs !== 0 && options.lease !== undefined) {
+      throw new RejectedError("Cannot put with both a lease and a TTL: give one of them");
+    }
+    const result = await this.#propose({
+      kind: "put",
+      key,
+      value: typeof value === "string" ? value : valueFromBytes(value),
+      prevIndex: options.prevIndex ?? -1,
+      lease: options.lease ?? 0,
+      ttlMs,
+      quotaBytes: this.#settings.quotaBytes,
+    }, `put "${key}"`);
+    if (result.kind !== "put") {
+      throw new Error(`Invariant broken: a put applied as "${result.kind}"`);
+    }
+    const granted = result.grantedLease ?? null;
+    return {
+      index: result.index,
+      created: result.changes?.[0]?.prev === null,
+      ...(granted === null ? {} : { lease: granted.id }),
+    };
+  }
+
+  /** Deletes `key` if `prevIndex` (when given) holds. */
+  async deleteValue(
+    key: string,
+    options: { prevIndex?: number },
+  ): Promise<{ deleted: boolean; index: number }> {
+    const command = { kind: "delete" as const, key, prevIndex: options.prevIndex ?? -1 };
+    const result = await this.#propose(command, `delete "${key}"`);
+    return { deleted: result.kind === "delete" && result.deleted, index: result.index };
+  }
+
+  /** Reads `key` with its value as bytes. */
+  async getValue(key: string, level: ReadLevel): Promise<BytesRecord | null> {
+    await this.#port.readBarrier(level);
+    const record = this.#port.machine().read(key);
+    return record === null ? null : { ...record, value: valueBytes(record.value) };
+  }
+
+  /** One page of a scan, read at one applied index. */
+  async scan(request: ScanRequest, level: ReadLevel): Promise<ScanResult> {
+    await this.#port.readBarrier(level);
+    const page = this.#port.machine().scan(request);
+    const last = page.records[page.records.length - 1];
+    return {
+      items: page.records.map(scannedView),
+      more: page.more,
+      next: last?.key ?? "",
+      index: page.index,
+    };
+  }
+
+  /** Deletes every key with `prefix` as one entry. */
+  async deletePrefix(prefix: string): Promise<{ deleted: number; index: number }> {
+    const result = await this.#propose(
+      { kind: "deletePrefix", prefix },
+      `delete prefix "${prefix}"`,
+    );
+    return { deleted: result.kind === "deletePrefix" ? result.deleted : 0, index: result.index };
+  }
+
+  /** Runs a transaction as one entry. */
+  async txn(request: TxnRequest): Promise<TxnResult> {
+    for (const [name, list] of Object.entries(request)) {
+      if (list.length > TXN_OPS_MAX) {
+        throw new RejectedError(
+          `Field "${name}" has "${list.length}" entries; at most ${TXN_OPS_MAX}`,
+        );
+      }
+    }
+    const command = { kind: "txn" as const, ...request, quotaBytes: this.#settings.quotaBytes };
+    const result = await this.#propose(command, "run the transaction");
+    if (result.kind !== "txn") {
+      throw new Error(`Invariant broken: a txn applied as "${result.kind}"`);
+    }
+    return {
+      succeeded: result.succeeded,
+      results: result.results.map(txnOutcome),
+      index: result.index,
+    };
+  }
+
+  /** Grants a lease of `ttlMs`. */
+  async leaseGrant(ttlMs: number): Promise<{ id: number; ttlMs: number }> {
+    this.#checkTtl(ttlMs);
+    const result = await this.#propose({ kind: "leaseGrant", ttlMs }, "grant a lease");
+    return { id: result.index, ttlMs };
+  }
+
+  /** Restarts the TTL of lease `id` on the leader. */
+  leaseKeepAlive(id: number): Promise<{ id: number; ttlMs: number }> {
+    return settled(() => {
+      this.#port.requireLeader();
+      const ttlMs = this.#port.deadlines().keepAlive(id, this.#port.nowMs());
+      if (ttlMs === null) throw new LeaseNotFoundError(id);
+      return { id, ttlMs };
+    });
+  }
+
+  /** Lease `id`: TTL, time left and attached keys (on the leader). */
+  leaseInfo(id: number): Promise<LeaseInfo> {
+    return settled(() => {
+      this.#port.requireLeader();
+      const lease = this.#port.machine().lease(id, this.#settings.leaseKeysListedMax);
+      if (lease === null) throw new LeaseNotFoundError(id);
+      const left = this.#port.deadlines().remaining(id, this.#port.nowMs()) ?? lease.ttlMs;
+      return { id, ttlMs: left, grantedTtlMs: lease.ttlMs, keys: lease.keys, more: lease.more };
+    });
+  }
+
+  /** Revokes lease `id`, deleting every attached key, as one entry. */
+  async leaseRevoke(id: number): Promise<{ id: number; deleted: number; index: number }> {
+    const result = await this.#propose({ kind: "leaseRevoke", id }, `revoke lease "${id}"`);
+    return { id, deleted: result.kind === "leaseRevoke" ? result.deleted : 0, index: result.index };
+  }
+
+  /**
+   * Opens a watch from this node's applied state; at a level above `stale`
+   * it first passes that level's read barrier, so that a `consistent` watch
+   * starts no earlier than a linearizable read would.
+   */
+  async watch(request: WatchRequest): Promise<WatchStream> {
+    if (request.level !== "stale") await this.#port.readBarrier(request.level);
+    const filter = request.key !== undefined
+      ? { key: request.key }
+      : { prefix: request.prefix ?? "" };
+    return this.#port.history().subscribe(filter, request.fromIndex);
+  }
+
+  /**
+   * On the leader: proposes the revocation of leases past their deadline
+   * (a bounded batch per call); returns how many were proposed. A failed
+   * proposal is retried by a later call.
+   */
+  expireLeases(): number {
+    const expired = this.#port.deadlines().expired(
+      this.#port.nowMs(),
+      this.#settings.expiryBatchMax,
+    );
+    for (const id of expired) {
+      // A revocation that fails (leadership moved, timeout) is offered again by
+      // `expired` after its retry interval; one that applies ends the deadline.
+      this.#port.propose(encodeCommand({ kind: "leaseRevoke", id })).catch(() => undefined);
+    }
+    return expired.length;
+  }
+}
