@@ -35,6 +35,11 @@ Flags of serve:
                           4N keys, a quarter of the key count)
   --request-timeout-ms N  longest a request waits (for a leader, a commit, a read index)
                           before 503 (default 5000)
+  --quota-bytes N         cap on keys plus values; writes past it answer 507 (default: one
+                          eighth of the machine's memory)
+  --watch-history-entries N
+                          applied entries with changes kept for watches (default 10000)
+  --watch-history-bytes N bytes of changes kept for watches (default 67108864)
   --log-level LEVEL       debug, info, warn or error (default info)
   --log-format FORMAT     text, or json for one JSON object per line (default text)
   --slow-fsync-ms N       log a warning for a WAL sync slower than this (default 1000)
@@ -79,6 +84,9 @@ const FLAGS = {
   "log-format": { type: "string" },
   "slow-fsync-ms": { type: "string" },
   "request-timeout-ms": { type: "string" },
+  "quota-bytes": { type: "string" },
+  "watch-history-entries": { type: "string" },
+  "watch-history-bytes": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -147,6 +155,17 @@ export function parseCommand(args: string[]): Command {
       "request-timeout-ms",
       values["request-timeout-ms"],
       defaults.requestTimeoutMs,
+    ),
+    quotaBytes: integer("quota-bytes", values["quota-bytes"], defaults.quotaBytes),
+    watchHistoryEntries: integer(
+      "watch-history-entries",
+      values["watch-history-entries"],
+      defaults.watchHistoryEntries,
+    ),
+    watchHistoryBytes: integer(
+      "watch-history-bytes",
+      values["watch-history-bytes"],
+      defaults.watchHistoryBytes,
     ),
   };
   if (config.bootstrap && config.join !== "") {

@@ -51,6 +51,15 @@ export interface NodeConfig {
   logFormat: LogFormat;
   /** A WAL sync slower than this many milliseconds is logged as a warning. */
   slowFsyncMs: number;
+  /**
+   * Cap on the bytes of keys plus values; a write past it answers 507. 0
+   * means one eighth of the machine's memory, found at start.
+   */
+  quotaBytes: number;
+  /** Most applied entries with changes the watch history keeps. */
+  watchHistoryEntries: number;
+  /** Most bytes of changes the watch history keeps. */
+  watchHistoryBytes: number;
 }
 
 /**
@@ -81,6 +90,9 @@ export function defaultNodeConfig(): NodeConfig {
     logLevel: "info",
     logFormat: "text",
     slowFsyncMs: 1000,
+    quotaBytes: 0,
+    watchHistoryEntries: 10_000,
+    watchHistoryBytes: 64 * 1024 * 1024,
   };
 }
 
@@ -159,9 +171,16 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
       "requestTimeoutMs",
       "segmentBytesMax",
       "slowFsyncMs",
+      "watchHistoryEntries",
+      "watchHistoryBytes",
     ] as const
   ) positive(config, field);
   raftConfigFor(config);
+  if (!Number.isSafeInteger(config.quotaBytes) || config.quotaBytes < 0) {
+    throw new RangeError(
+      `Setting "quotaBytes" must be a whole number of bytes (0 for the default), got "${config.quotaBytes}"`,
+    );
+  }
   if (config.snapshotCatchUpEntries > config.snapshotEntries) {
     throw new RangeError(
       `Setting "snapshotCatchUpEntries" (${config.snapshotCatchUpEntries}) must not exceed "snapshotEntries" (${config.snapshotEntries})`,

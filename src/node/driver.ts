@@ -23,6 +23,8 @@ import type {
   Ready,
   Snapshot,
 } from "../raft/types.ts";
+import { LeaseDeadlines } from "../kv/lease_deadlines.ts";
+import { WatchHistory } from "../kv/watch_history.ts";
 import { Applier } from "./apply.ts";
 import type { CoreState, DriverOptions } from "./driver_options.ts";
 import { planReady, type PlanStep } from "./ready_plan.ts";
@@ -56,6 +58,10 @@ export class Driver {
   readonly machine: KvStateMachine;
   readonly requests: Requests;
   readonly snapshots: Snapshotter;
+  /** The recent changes watches read, from the state machine's applied index on. */
+  readonly history: WatchHistory;
+  /** Lease deadlines, kept while this node leads. */
+  readonly deadlines = new LeaseDeadlines();
   private readonly options: DriverOptions;
   private readonly applier: Applier;
   private inbox: Message[] = [];
@@ -90,7 +96,13 @@ export class Driver {
       requestTimeoutMs: settings.requestTimeoutMs,
       nowMs: () => options.clock.nowMs(),
     });
-    this.applier = new Applier(this.machine, this.requests, options.listener);
+    this.history = new WatchHistory(this.machine.appliedIndex, settings.historyLimits);
+    this.applier = new Applier(this.machine, {
+      requests: this.requests,
+      history: this.history,
+      deadlines: this.deadlines,
+      nowMs: () => options.clock.nowMs(),
+    }, options.listener);
     this.snapshots = new Snapshotter({
       id: options.id,
       snapshotEntries: settings.snapshotEntries,
@@ -350,7 +362,14 @@ export class Driver {
     if (role === before.role && term === before.term && lead === before.lead) return;
     this.last = { role, term, lead };
     this.options.listener.stateChanged?.(this.last, before);
-    if (before.role === "leader" && role !== "leader") this.requests.leadershipLost();
+    if (role === "leader" && before.role !== "leader") {
+      // A new leader gives every lease its full TTL again: no lease expires early.
+      this.deadlines.becomeLeader(this.machine.leases(), this.options.clock.nowMs());
+    }
+    if (before.role === "leader" && role !== "leader") {
+      this.deadlines.stepDown();
+      this.requests.leadershipLost();
+    }
     if (lead !== before.lead) {
       this.leaderHeardAt = lead === "" ? -1 : this.options.clock.nowMs();
       this.requests.leaderChanged();

@@ -6,6 +6,7 @@
  */
 
 import type { SnapshotContent } from "../kv/snapshot.ts";
+import type { HistoryLimits } from "../kv/watch_history.ts";
 import type { KvStateMachine } from "../kv/state_machine.ts";
 import type { RaftConfig } from "../raft/config.ts";
 import type { Entry, Message, NodeId, Role, Snapshot, SnapshotMeta } from "../raft/types.ts";
@@ -52,6 +53,8 @@ export interface DriverSettings {
   snapshotEntries: number;
   /** Entries kept in the log behind a snapshot, for slow followers. */
   snapshotCatchUpEntries: number;
+  /** Bounds of the watch history (the defaults where absent). */
+  historyLimits?: Partial<HistoryLimits>;
 }
 
 /** Deliberate bugs for the simulator's tests that show it catches them. Never set elsewhere. */

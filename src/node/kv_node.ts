@@ -1,36 +1,49 @@
 /**
  * The node the HTTP layer calls (`KvApi`): it composes the driver with the
- * peer book, membership changes and adoption, answers reads at each level,
- * writes, joins, removals and status, and builds a real node from its data
- * directory (`start`) or a node from ports the caller supplies (`create`,
- * used by the simulator).
+ * peer book, membership changes, adoption and the data model, and answers
+ * reads at each level, writes, the data model's operations, joins,
+ * removals and status. `create` builds one from ports the caller supplies
+ * (`start.ts` passes files, TCP and timers; the simulator its twins).
  *
  * @module
  */
 
 import {
+  type BytesRecord,
   type JoinRequest,
   type KvApi,
   type KvRecord,
+  type LeaseInfo,
   type NodeStatus,
-  NotLeaderError,
+  type PutOptions,
+  type PutResult,
   type ReadLevel,
   RejectedError,
+  type ScanRequest,
+  type ScanResult,
+  type TxnRequest,
+  type TxnResult,
+  type WatchRequest,
+  type WatchStream,
 } from "../api.ts";
 import { advertised, type NodeConfig, raftConfigFor } from "../config.ts";
-import { encodeDelete, encodePut } from "../kv/command.ts";
+import { encodeDelete } from "../kv/command.ts";
+import { COMMAND_VERSION } from "../kv/command_types.ts";
+import type { KvService } from "../kv/service.ts";
 import { KvStateMachine } from "../kv/state_machine.ts";
 import type { Logger } from "../log.ts";
 import type { RaftConfig } from "../raft/config.ts";
-import type { Membership, NodeId } from "../raft/types.ts";
+import type { NodeId } from "../raft/types.ts";
 import type { RecoveredState } from "../storage/types.ts";
 import type { PeerInfo } from "../transport/types.ts";
 import { Adoption } from "./adoption.ts";
+import { dataModel } from "./data_model.ts";
 import { Driver, type DriverBreaks, type DriverListener } from "./driver.ts";
 import { nodeListener } from "./listener.ts";
 import { Members } from "./membership.ts";
-import { PeerBook } from "./peers.ts";
+import { KnownMembers, PeerBook } from "./peers.ts";
 import type { Clock, NodeStorage, PeerTransport, TransportFactory } from "./ports.ts";
+import { readBarrier } from "./reads.ts";
 import { nodeStatus } from "./status.ts";
 
 /** The ports, seed and options a node is built from. */
@@ -71,10 +84,10 @@ export class RaftKvNode implements KvApi {
   private readonly peers: PeerBook;
   private readonly members: Members;
   private readonly adoption: Adoption;
+  private readonly service: KvService;
+  private readonly known = new KnownMembers();
   private clusterId: string;
   private stopped = false;
-  private membersMemo: { latest: Membership; committed: Membership; known: Membership } | null =
-    null;
 
   private constructor(config: NodeConfig, parts: NodeParts) {
     this.config = config;
@@ -113,7 +126,10 @@ export class RaftKvNode implements KvApi {
     this.peers = new PeerBook(
       {
         id: config.id,
-        membership: () => this.knownMembers(),
+        membership: () => {
+          const core = this.current.core;
+          return this.known.of(core.currentMembership(), core.membershipAt(core.log.committed));
+        },
         core: () => this.current.core.state(),
         clusterId: () => this.clusterId,
         joining: () => this.members.joining,
@@ -122,26 +138,15 @@ export class RaftKvNode implements KvApi {
       this.transport,
       parts.logger,
     );
+    this.service = dataModel({
+      config,
+      quotaBytes: config.quotaBytes,
+      driver: () => this.current,
+      clock: parts.clock,
+      commandVersion: () => this.peers.commandVersion(COMMAND_VERSION),
+      localConsistentReads: parts.breaks?.localConsistentReads === true,
+    });
     this.current = this.newDriver(parts.storage.recovered());
-  }
-
-  /**
-   * The members of the latest configuration in the log and of the committed
-   * one: an uncommitted change (which a new leader may overwrite) must not
-   * cut this node off from a member the cluster still has.
-   */
-  private knownMembers(): Membership {
-    const core = this.current.core;
-    const latest = core.currentMembership();
-    const committed = core.membershipAt(core.log.committed);
-    const memo = this.membersMemo;
-    if (memo !== null && memo.latest === latest && memo.committed === committed) return memo.known;
-    const known = latest === committed ? latest : [
-      ...latest,
-      ...committed.filter((c) => !latest.some((m) => m.id === c.id)),
-    ];
-    this.membersMemo = { latest, committed, known };
-    return known;
   }
 
   /** Builds a node from `parts` (storage already opened) and starts it; the transport listens. */
@@ -160,26 +165,14 @@ export class RaftKvNode implements KvApi {
 
   /** Reads `key` at `level`. */
   async get(key: string, level: ReadLevel): Promise<KvRecord | null> {
-    const local = level === "stale" ||
-      (level === "consistent" && this.parts.breaks?.localConsistentReads === true);
-    if (local) return this.current.machine.get(key);
-    await this.current.waitForLeader();
-    const driver = this.current;
-    if (level === "default") {
-      const index = driver.leaseRead();
-      if (index >= 0 && driver.machine.appliedIndex >= index) return driver.machine.get(key);
-      if (driver.core.state().role !== "leader") throw new NotLeaderError(driver.leaderHttpAddr());
-      // No lease (a new leader, or a quorum not heard from lately): confirm with a round.
-    }
-    await driver.readIndex();
-    return driver.machine.get(key);
+    const breaks = this.parts.breaks?.localConsistentReads === true;
+    await readBarrier(this.current, level, breaks);
+    return this.current.machine.get(key);
   }
 
-  /** Writes `key` once committed and applied. */
-  async put(key: string, value: string): Promise<{ index: number }> {
-    await this.current.waitForLeader();
-    const result = await this.current.propose(encodePut(key, value), null);
-    return { index: result.index };
+  /** Writes `key` once committed and applied (checked against the quota once every member can). */
+  put(key: string, value: string): Promise<{ index: number }> {
+    return this.service.put(key, value);
   }
 
   /** Deletes `key` once committed and applied. */
@@ -187,6 +180,61 @@ export class RaftKvNode implements KvApi {
     await this.current.waitForLeader();
     const result = await this.current.propose(encodeDelete(key), null);
     return { deleted: result.kind === "delete" && result.deleted, index: result.index };
+  }
+
+  /** Puts a value (text or bytes) with conditions, a lease or a TTL. */
+  putValue(key: string, value: string | Uint8Array, options: PutOptions): Promise<PutResult> {
+    return this.service.putValue(key, value, options);
+  }
+
+  /** Deletes `key` if `prevIndex` (when given) holds. */
+  deleteValue(key: string, options: { prevIndex?: number }) {
+    return this.service.deleteValue(key, options);
+  }
+
+  /** Reads `key` with its value as bytes. */
+  getValue(key: string, level: ReadLevel): Promise<BytesRecord | null> {
+    return this.service.getValue(key, level);
+  }
+
+  /** One page of keys with a prefix, in UTF-8 byte order, read at one applied index. */
+  scan(request: ScanRequest, level: ReadLevel): Promise<ScanResult> {
+    return this.service.scan(request, level);
+  }
+
+  /** Deletes every key with `prefix` as one entry. */
+  deletePrefix(prefix: string): Promise<{ deleted: number; index: number }> {
+    return this.service.deletePrefix(prefix);
+  }
+
+  /** Runs a transaction as one entry. */
+  txn(request: TxnRequest): Promise<TxnResult> {
+    return this.service.txn(request);
+  }
+
+  /** Grants a lease of `ttlMs`. */
+  leaseGrant(ttlMs: number): Promise<{ id: number; ttlMs: number }> {
+    return this.service.leaseGrant(ttlMs);
+  }
+
+  /** Restarts lease `id`'s TTL on the leader. */
+  leaseKeepAlive(id: number): Promise<{ id: number; ttlMs: number }> {
+    return this.service.leaseKeepAlive(id);
+  }
+
+  /** Lease `id`: TTL, time left and attached keys (on the leader). */
+  leaseInfo(id: number): Promise<LeaseInfo> {
+    return this.service.leaseInfo(id);
+  }
+
+  /** Revokes lease `id`, deleting every attached key, as one entry. */
+  leaseRevoke(id: number): Promise<{ id: number; deleted: number; index: number }> {
+    return this.service.leaseRevoke(id);
+  }
+
+  /** Opens a watch from this node's applied state. */
+  watch(request: WatchRequest): Promise<WatchStream> {
+    return this.service.watch(request);
   }
 
   /** Adds a member as a learner and waits until it is promoted to voter. */
@@ -228,6 +276,7 @@ export class RaftKvNode implements KvApi {
       heartbeatMs: this.config.heartbeatMs,
       droppedPeerMessages: this.peers.droppedTotal(),
       leaderContactMs: this.current.leaderContactMs(),
+      quotaBytes: this.config.quotaBytes,
     });
   }
 
@@ -258,6 +307,10 @@ export class RaftKvNode implements KvApi {
         proposalsInflightMax: config.proposalsInflightMax,
         snapshotEntries: config.snapshotEntries,
         snapshotCatchUpEntries: config.snapshotCatchUpEntries,
+        historyLimits: {
+          entriesMax: config.watchHistoryEntries,
+          bytesMax: config.watchHistoryBytes,
+        },
       },
       state,
       machine,
@@ -270,6 +323,7 @@ export class RaftKvNode implements KvApi {
         log: parts.logger,
         peers: () => this.peers,
         members: () => this.members,
+        expireLeases: () => this.service.expireLeases(),
         extra: parts.listener,
       }),
       decoded: (snapshot) => this.peers.decoded(snapshot),
@@ -314,7 +368,7 @@ export class RaftKvNode implements KvApi {
   private fail(error: Error): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.current.requests.failAll("Node stopped on a storage failure");
+    this.current.requests.failAll(`Node stopped: ${error.message}`);
     this.parts.onFatal(error);
   }
 }

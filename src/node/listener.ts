@@ -19,6 +19,8 @@ export interface NodeListenerParts {
   log: Logger;
   peers(): PeerBook;
   members(): Members;
+  /** On the leader, proposes the revocation of expired leases. */
+  expireLeases(): void;
   /** Hears every report after the node (absent in production). */
   extra: DriverListener | undefined;
 }
@@ -57,6 +59,7 @@ export function nodeListener(parts: NodeListenerParts): DriverListener {
     },
     ticked() {
       parts.members().promoteCaughtUp();
+      parts.expireLeases();
       extra?.ticked?.();
     },
     turnEnded() {

@@ -26,6 +26,26 @@ const STRANGER_TYPES: ReadonlySet<string> = new Set(["app", "hb", "snap", "vote"
 /** Least time between two log lines about bad messages from one peer. */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
+/**
+ * The members of the latest configuration in the log and of the committed
+ * one: an uncommitted change (which a new leader may overwrite) must not cut
+ * a node off from a member the cluster still has. Memoized per pair.
+ */
+export class KnownMembers {
+  private memo: { latest: Membership; committed: Membership; known: Membership } | null = null;
+
+  /** The union for `latest` and `committed` (the same array while they do not change). */
+  of(latest: Membership, committed: Membership): Membership {
+    const memo = this.memo;
+    if (memo !== null && memo.latest === latest && memo.committed === committed) return memo.known;
+    const known = latest === committed
+      ? latest
+      : [...latest, ...committed.filter((c) => !latest.some((m) => m.id === c.id))];
+    this.memo = { latest, committed, known };
+    return known;
+  }
+}
+
 /** What the peer book needs to know about its node, as of now. */
 export interface PeerView {
   readonly id: NodeId;
@@ -58,6 +78,8 @@ export class PeerBook {
   private readonly decodedSnapshots = new WeakMap<Uint8Array, SnapshotContent>();
   private syncedFor: Membership | null = null;
   private messagesDropped = 0;
+  /** The command version each peer announced in its last handshake. */
+  private readonly versions = new Map<NodeId, number>();
 
   /**
    * @param view what the node believes now
@@ -101,6 +123,7 @@ export class PeerBook {
    * as leader; once its log names the members, those links go.
    */
   handshake(info: PeerInfo): void {
+    this.versions.set(info.id, info.commandVersion ?? 1);
     const membership = this.view.membership();
     if (info.id === this.view.id || findMember(membership, info.id) !== undefined) return;
     if (!this.strangers.has(info.id) && this.strangers.size >= STRANGERS_MAX) return;
@@ -161,6 +184,21 @@ export class PeerBook {
       term: m.term,
       reason,
     });
+  }
+
+  /**
+   * The newest command version every member can apply: the lowest any
+   * member announced, and `ours` for this node. A member not heard from
+   * since this node started is taken to run `ours` (a dead member must not
+   * hold the cluster back); one that comes back older stops with a clear
+   * error on the first command it cannot apply.
+   */
+  commandVersion(ours: number): number {
+    let version = ours;
+    for (const m of this.view.membership()) {
+      if (m.id !== this.view.id) version = Math.min(version, this.versions.get(m.id) ?? ours);
+    }
+    return version;
   }
 
   /** Everything refused or dropped from peers: handshakes, frames and messages. */

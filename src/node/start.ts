@@ -9,6 +9,7 @@
 
 import { advertised, type NodeConfig } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { COMMAND_VERSION } from "../kv/command_types.ts";
 import { TERM_MAX } from "../raft/limits.ts";
 import { bootstrapState } from "../raft/raft.ts";
 import { FileStorage } from "../storage/file_storage.ts";
@@ -38,9 +39,10 @@ export interface NodeOptions {
  * ```
  */
 export async function startNode(
-  config: NodeConfig,
+  configured: NodeConfig,
   options: NodeOptions = {},
 ): Promise<RaftKvNode> {
+  const config = { ...configured, quotaBytes: await quotaFor(configured) };
   const logger = options.logger ??
     createLogger(config.logLevel, { prefix: config.id, format: config.logFormat });
   const storage = await FileStorage.open(config.dataDir, {
@@ -56,7 +58,9 @@ export async function startNode(
     throw error;
   }
   const onFatal = options.onFatal ?? ((error: Error) => {
-    logger.error("storage failure; exiting", { error: error.message });
+    logger.error("node stopped on an error it cannot recover from; exiting", {
+      error: error.message,
+    });
     Deno.exit(1);
   });
   let node: RaftKvNode;
@@ -69,6 +73,7 @@ export async function startNode(
           raftAddr: config.raftAddr,
           httpAddr: config.advertiseHttpAddr,
           clusterId,
+          commandVersion: COMMAND_VERSION,
           logger,
         }, handlers),
       clock: systemClock,
@@ -127,4 +132,25 @@ function absurdState(state: RecoveredState, dataDir: string): string | null {
 function testBreaks(): DriverBreaks {
   const value = Deno.env.get("RAFTER_TEST_BREAK") ?? "";
   return value === "local-consistent-reads" ? { localConsistentReads: true } : {};
+}
+
+/** The default quota is this share of the machine's memory. */
+const QUOTA_MEMORY_SHARE = 8;
+/** The quota when the machine's memory cannot be read. */
+const QUOTA_BYTES_FALLBACK = 1024 * 1024 * 1024;
+
+/**
+ * The quota in bytes: the configured one, or one eighth of the machine's
+ * memory (`MemTotal` of /proc/meminfo; 1 GiB where it cannot be read).
+ */
+async function quotaFor(config: NodeConfig): Promise<number> {
+  if (config.quotaBytes > 0) return config.quotaBytes;
+  try {
+    const text = await Deno.readTextFile("/proc/meminfo");
+    const kib = Number(/^MemTotal:\s+(\d+) kB/m.exec(text)?.[1]);
+    if (Number.isSafeInteger(kib) && kib > 0) return Math.floor(kib * 1024 / QUOTA_MEMORY_SHARE);
+  } catch {
+    // Not Linux, or not readable: the fallback below.
+  }
+  return QUOTA_BYTES_FALLBACK;
 }

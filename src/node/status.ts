@@ -17,6 +17,8 @@ export interface StatusParts {
   droppedPeerMessages: number;
   /** Milliseconds since the leader was last heard from: 0 on the leader, -1 with none known. */
   leaderContactMs: number;
+  /** The cap on keys plus values. */
+  quotaBytes: number;
 }
 
 /**
@@ -45,6 +47,8 @@ export function nodeStatus(driver: Driver, parts: StatusParts): NodeStatus {
     lastLogIndex: core.log.lastIndex(),
     snapshotIndex: core.snapshot()?.index ?? 0,
     droppedPeerMessages: parts.droppedPeerMessages,
+    dataBytes: driver.machine.dataBytes,
+    quotaBytes: parts.quotaBytes,
     leaderContactMs: parts.leaderContactMs,
     members: membership.map((m) => {
       const p = progress.get(m.id);

@@ -1,6 +1,8 @@
 /**
  * The handshake that opens every peer connection, both ways:
- * `[kind][magic u32 "rftr"][version u16][str16 cluster id][str16 id][str16 raft addr][str16 http addr]`,
+ * `[kind][magic u32 "rftr"][version u16][str16 cluster id][str16 id][str16 raft addr][str16 http addr]`
+ * and, from version 2, `[u16 command version]` (the newest log command the
+ * node can apply; bytes after it are left for later versions and skipped),
  * and the refusal frame an accepting side sends instead when it will not talk.
  *
  * @module
@@ -12,8 +14,10 @@ import { NODE_ID_BYTES_MAX } from "./codec.ts";
 import { beginFrame, endFrame, FrameKind } from "./frame.ts";
 import type { PeerInfo } from "./types.ts";
 
-/** The wire protocol version; peers speaking another one are refused. */
-export const PROTOCOL_VERSION = 1;
+/** The wire protocol version sent; peers speaking a version below 1 or above it are refused. */
+export const PROTOCOL_VERSION = 2;
+/** The oldest version accepted: it carries no command version (taken as 1). */
+const PROTOCOL_VERSION_MIN = 1;
 
 /** Largest handshake or refusal frame; checked before reading one. */
 export const HANDSHAKE_BYTES_MAX = 4096;
@@ -28,9 +32,9 @@ const FIELD_BYTES_MAX = 512;
  * @example
  * ```ts
  * import { decodeHandshake, encodeHandshake } from "./handshake.ts";
- * const info = { id: "n1", clusterId: "c1", raftAddr: "127.0.0.1:7001", httpAddr: "" };
+ * const info = { id: "n1", clusterId: "c1", raftAddr: "127.0.0.1:7001", httpAddr: "", commandVersion: 2 };
  * const back = decodeHandshake(encodeHandshake(info).subarray(4));
- * if (back.id !== "n1" || back.clusterId !== "c1") throw new Error();
+ * if (back.id !== "n1" || back.clusterId !== "c1" || back.commandVersion !== 2) throw new Error();
  * ```
  */
 export function encodeHandshake(info: PeerInfo, version = PROTOCOL_VERSION): Uint8Array {
@@ -42,6 +46,7 @@ export function encodeHandshake(info: PeerInfo, version = PROTOCOL_VERSION): Uin
   w.str16(info.id, NODE_ID_BYTES_MAX);
   w.str16(info.raftAddr, FIELD_BYTES_MAX);
   w.str16(info.httpAddr, FIELD_BYTES_MAX);
+  if (version >= 2) w.u16(info.commandVersion ?? 1);
   endFrame(w, start, HANDSHAKE_BYTES_MAX);
   return w.written().slice();
 }
@@ -57,16 +62,21 @@ export function decodeHandshake(payload: Uint8Array): PeerInfo {
   const magic = r.u32();
   if (magic !== MAGIC) r.fail(`bad magic number "0x${magic.toString(16)}"`);
   const version = r.u16();
-  if (version !== PROTOCOL_VERSION) {
-    r.fail(`protocol version "${version}" is not ${PROTOCOL_VERSION}`);
+  if (version < PROTOCOL_VERSION_MIN || version > PROTOCOL_VERSION) {
+    r.fail(`protocol version "${version}" is not ${PROTOCOL_VERSION_MIN}..${PROTOCOL_VERSION}`);
   }
   const clusterId = r.str16("cluster id", FIELD_BYTES_MAX);
   const id = r.str16("node id", NODE_ID_BYTES_MAX);
   if (id === "") r.fail("node id is empty");
   const raftAddr = r.str16("raft address", FIELD_BYTES_MAX);
   const httpAddr = r.str16("http address", FIELD_BYTES_MAX);
-  r.end();
-  return { id, clusterId, raftAddr, httpAddr };
+  if (version === 1) {
+    r.end();
+    return { id, clusterId, raftAddr, httpAddr, commandVersion: 1 };
+  }
+  const commandVersion = r.u16();
+  if (commandVersion < 1) r.fail(`command version "${commandVersion}" is not at least 1`);
+  return { id, clusterId, raftAddr, httpAddr, commandVersion };
 }
 
 /** The complete refusal frame carrying `reason`. */

@@ -210,6 +210,7 @@ export class TcpTransport {
       clusterId: this.options.clusterId(),
       raftAddr: this.listener === null ? this.options.raftAddr : this.listenAddr,
       httpAddr: this.options.httpAddr,
+      commandVersion: this.options.commandVersion ?? 1,
     };
   }
 

@@ -17,6 +17,8 @@ export interface PeerInfo {
   raftAddr: string;
   /** `host:port` of the peer's HTTP API, `""` when it has none. */
   httpAddr: string;
+  /** The newest log command version the peer can apply (1 when it does not say). */
+  commandVersion?: number;
 }
 
 /** Settings of a {@link TcpTransport}; only the first four are required. */
@@ -28,6 +30,8 @@ export interface TransportOptions {
   httpAddr: string;
   /** The current cluster id; `""` while unknown (a fresh node waiting to be added). */
   clusterId: () => string;
+  /** The newest log command version this node can apply, announced in handshakes (default 1). */
+  commandVersion?: number;
   /** Largest frame accepted or sent, in bytes (default 16 MiB). */
   frameBytesMax?: number;
   /** Bytes that may wait for one peer before messages are dropped (default 64 MiB). */

@@ -70,9 +70,21 @@ Deno.test("frame reader refuses empty and oversized lengths and a stream cut mid
 });
 
 Deno.test("handshake round-trips and rejects bad magic, empty ids and truncation", () => {
-  const info = { id: "n1", clusterId: "c-ü", raftAddr: "127.0.0.1:7001", httpAddr: "h:1" };
+  const info = {
+    id: "n1",
+    clusterId: "c-ü",
+    raftAddr: "127.0.0.1:7001",
+    httpAddr: "h:1",
+    commandVersion: 2,
+  };
   const payload = encodeHandshake(info).subarray(4);
   assertEquals(decodeHandshake(payload), info);
+  // A version-1 peer says nothing of commands: it is taken to apply version 1 only.
+  const v1 = encodeHandshake(info, 1).subarray(4);
+  assertEquals(decodeHandshake(v1), { ...info, commandVersion: 1 });
+  // Bytes after the command version are left for later versions of the handshake.
+  const longer = Uint8Array.of(...payload, 7, 7);
+  assertEquals(decodeHandshake(longer), info);
   const badMagic = payload.slice();
   badMagic[1] = 0;
   assertThrows(() => decodeHandshake(badMagic), /bad magic number/);

@@ -22,7 +22,13 @@ Deno.test("two transports exchange messages both ways and learn each other's han
     assertEquals(b.inbox[0], makeMessage("vote", "n1", "n2", { term: 5, index: 10, logTerm: 4 }));
     assertEquals(a.inbox[0], makeMessage("voteResp", "n2", "n1", { term: 5 }));
     const fromB = a.peers.find((info) => info.id === "n2");
-    assertEquals(fromB, { id: "n2", clusterId: "c1", raftAddr: b.addr, httpAddr: "127.0.0.1:802" });
+    assertEquals(fromB, {
+      id: "n2",
+      clusterId: "c1",
+      raftAddr: b.addr,
+      httpAddr: "127.0.0.1:802",
+      commandVersion: 1,
+    });
   } finally {
     await closeAll(a, b);
   }
@@ -114,7 +120,7 @@ Deno.test("a handshake with another protocol version is refused with a reason", 
   await expectOnlyThatConnectionClosed(async (raw) => {
     const answer = await raw.handshake(rawInfo, 99);
     assertEquals(answer?.[0], FrameKind.refusal);
-    assertTrue(/protocol version "99" is not 1/.test(decodeRefusal(answer!)));
+    assertTrue(/protocol version "99" is not 1..2/.test(decodeRefusal(answer!)));
   }, /refused a peer .*protocol version "99"/);
 });
 
@@ -230,7 +236,13 @@ Deno.test("probe returns the peer's info and reports unreachable or refusing pee
   const other = await startNode("n3", { clusterId: () => "c2" });
   try {
     const info = await a.transport.probe(b.addr, 2000);
-    assertEquals(info, { id: "n2", clusterId: "c1", raftAddr: b.addr, httpAddr: "127.0.0.1:802" });
+    assertEquals(info, {
+      id: "n2",
+      clusterId: "c1",
+      raftAddr: b.addr,
+      httpAddr: "127.0.0.1:802",
+      commandVersion: 1,
+    });
     await assertRejects(a.transport.probe(other.addr, 2000), /refused: Peer "n1" is in cluster/);
     const closedPort = other.addr;
     await other.transport.close();
