@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ByteWriter } from "../src/transport/byte_writer.ts";
+import { ByteWriter } from "../src/bytes/writer.ts";
 import { decodeMessage, encodeMessage } from "../src/transport/codec.ts";
 import type { Entry, Message } from "../src/raft/types.ts";
 

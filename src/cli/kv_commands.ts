@@ -6,7 +6,7 @@
 
 import { READ_LEVELS, type ReadLevel } from "../api.ts";
 import type { TxnRequest } from "../client/mod.ts";
-import { decodeUtf8 } from "../kv/utf8.ts";
+import { decodeUtf8 } from "../bytes/utf8.ts";
 import { integerArg, type ParsedArgs, positionals, stringFlag } from "./args.ts";
 import { CliUsageError, EXIT } from "./io.ts";
 import { type ClientCommand, printJson } from "./output.ts";

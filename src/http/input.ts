@@ -8,7 +8,7 @@
 
 import { HTTPException } from "hono/http-exception";
 import { READ_LEVELS, type ReadLevel } from "../api.ts";
-import { decodeUtf8 } from "../kv/utf8.ts";
+import { decodeUtf8 } from "../bytes/utf8.ts";
 
 /** Size bounds on client input. */
 export interface Limits {

@@ -15,7 +15,7 @@
 
 import { decodeCommandV2 } from "./command_codec.ts";
 import { type Command, commandVersionOf, TAG, UnknownCommandError } from "./command_types.ts";
-import { decodeUtf8 } from "./utf8.ts";
+import { decodeUtf8 } from "../bytes/utf8.ts";
 
 export { encodeCommand } from "./command_codec.ts";
 

@@ -19,7 +19,8 @@
  * @module
  */
 
-import { ByteReader, ByteWriter } from "./bytes.ts";
+import { ByteReader } from "../bytes/reader.ts";
+import { ByteWriter } from "../bytes/writer.ts";
 import {
   type Command,
   type Compare,
@@ -148,7 +149,7 @@ export function encodeCommand(command: Command): Uint8Array {
       writer.varint(command.id);
       break;
   }
-  return writer.bytes();
+  return writer.finish();
 }
 
 function readFlags(reader: ByteReader): number {

@@ -12,7 +12,7 @@ import type { BuiltTree, Slot } from "./btree_nodes.ts";
 import { compareUtf8 } from "./keys.ts";
 import type { StoredRecord } from "./results.ts";
 import { lazyValue } from "./snapshot_parts.ts";
-import { decodeUtf8 } from "./utf8.ts";
+import { decodeUtf8 } from "../bytes/utf8.ts";
 import { utf8Length, type Value } from "./value.ts";
 
 /** A record from a scan; `value` is null when only keys were asked for. */

@@ -8,7 +8,8 @@
 
 import { crc32 } from "node:zlib";
 import type { Membership } from "../raft/types.ts";
-import { ByteReader, type ByteWriter } from "./bytes.ts";
+import { ByteReader } from "../bytes/reader.ts";
+import type { ByteWriter } from "../bytes/writer.ts";
 
 /** The first bytes of every snapshot: "RKVS". */
 const MAGIC = [0x52, 0x4b, 0x56, 0x53];
@@ -64,11 +65,10 @@ export function readState(reader: ByteReader): { appliedIndex: number; membershi
 
 /** Appends the numeric block and the trailer; returns the finished snapshot. */
 export function finishSnapshot(main: ByteWriter, numbers: ByteWriter): Uint8Array {
-  main.raw(numbers.bytes());
-  main.u32(numbers.length % 0x100000000);
-  main.u32(Math.floor(numbers.length / 0x100000000));
-  main.u32(crc32(main.bytes()));
-  return main.bytes();
+  main.raw(numbers.written());
+  main.u64(numbers.length);
+  main.u32(crc32(main.written()));
+  return main.finish();
 }
 
 /** Checks the CRC and returns where the numeric block starts and ends. */
@@ -79,7 +79,7 @@ export function readTrailer(bytes: Uint8Array): { numbersStart: number; numbersE
   }
   const numbersEnd = bytes.length - TRAILER_BYTES;
   reader.offset = numbersEnd;
-  const numbersBytes = reader.u32() + reader.u32() * 0x100000000;
+  const numbersBytes = reader.u64();
   const expected = reader.u32();
   const actual = crc32(bytes.subarray(0, bytes.length - 4));
   if (actual !== expected) reader.fail(`checksum "${actual}" does not match "${expected}"`);

@@ -16,7 +16,7 @@
 
 import type { Membership } from "../raft/types.ts";
 import { FIRST_EPOCH, TreeBuilder } from "./btree_nodes.ts";
-import { ByteReader } from "./bytes.ts";
+import { ByteReader } from "../bytes/reader.ts";
 import { compareUtf8 } from "./keys.ts";
 import type { RestoredRecords } from "./record_store.ts";
 import { checkIndexes, CONTEXT } from "./snapshot_parts.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { decodeUtf8 } from "./utf8.ts";
+import { decodeUtf8 } from "../bytes/utf8.ts";
 
 /** A value: its UTF-8 text, or its bytes (which may or may not be valid UTF-8). */
 export type Value = string | Uint8Array;

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { getU64, setU64 } from "../bytes/u64.ts";
 import type { Member, Membership, Snapshot } from "../raft/types.ts";
 import { crc32cUpdate } from "./crc32c.ts";
 import { StorageError } from "./errors.ts";
@@ -17,7 +18,6 @@ import { StorageError } from "./errors.ts";
 const MAGIC = [0x52, 0x53, 0x4e, 0x50]; // "RSNP"
 const VERSION = 1;
 const HEADER_BYTES = 29;
-const TWO_POW_32 = 4294967296;
 const NAME_PATTERN = /^(\d{16})-(\d{16})\.snap$/;
 
 /** A snapshot file found in `snap/`. */
@@ -42,15 +42,6 @@ export function parseSnapshotName(name: string): SnapshotName | null {
 /** Sorts snapshot names newest first (by index, then term). */
 export function newestFirst(names: SnapshotName[]): SnapshotName[] {
   return [...names].sort((a, b) => b.index - a.index || b.term - a.term);
-}
-
-function setU64(view: DataView, at: number, value: number): void {
-  view.setUint32(at, value % TWO_POW_32, true);
-  view.setUint32(at + 4, Math.floor(value / TWO_POW_32), true);
-}
-
-function getU64(view: DataView, at: number): number {
-  return view.getUint32(at + 4, true) * TWO_POW_32 + view.getUint32(at, true);
 }
 
 /**

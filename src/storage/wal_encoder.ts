@@ -6,6 +6,7 @@
  * @module
  */
 
+import { setU64 } from "../bytes/u64.ts";
 import type { Entry, HardState } from "../raft/types.ts";
 import { crc32cUpdate } from "./crc32c.ts";
 import {
@@ -15,8 +16,6 @@ import {
   VOTE_BYTES_MAX,
 } from "./wal_record.ts";
 
-const TWO_POW_32 = 4294967296;
-const INDEX_MAX = Number.MAX_SAFE_INTEGER;
 const encoder = new TextEncoder();
 
 /** Bytes of a hard state record, at most (the vote's UTF-8 length is bounded by 3 bytes per unit). */
@@ -154,10 +153,6 @@ export class RecordEncoder {
   }
 
   #setU64(at: number, value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > INDEX_MAX) {
-      throw new Error(`Value "${value}" is not a non-negative safe integer`);
-    }
-    this.#view.setUint32(at, value % TWO_POW_32, true);
-    this.#view.setUint32(at + 4, Math.floor(value / TWO_POW_32), true);
+    setU64(this.#view, at, value);
   }
 }

@@ -26,6 +26,7 @@
  * @module
  */
 
+import { getU64 } from "../bytes/u64.ts";
 import type { Entry, HardState } from "../raft/types.ts";
 import { crc32cUpdate } from "./crc32c.ts";
 
@@ -54,8 +55,6 @@ export const RECORD_SHORT = -1;
 /** {@link recordAt}: the record fits but fails its checksum or bounds. */
 export const RECORD_BAD = -2;
 
-const TWO_POW_32 = 4294967296;
-const U64_HIGH_MAX = 0x1fffff;
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** One decoded WAL record. */
@@ -100,12 +99,6 @@ export function recordWithLength(
   new DataView(header.buffer).setUint32(0, payloadBytes, true);
   const crc = crc32cUpdate(crc32cUpdate(0, header), bytes, offset + 8, offset + 9 + payloadBytes);
   return crc === stored ? payloadBytes : RECORD_BAD;
-}
-
-function getU64(view: DataView, offset: number): number {
-  const high = view.getUint32(offset + 4, true);
-  if (high > U64_HIGH_MAX) return -1;
-  return high * TWO_POW_32 + view.getUint32(offset, true);
 }
 
 function decodeEntry(

@@ -28,8 +28,8 @@ import {
 } from "../raft/types.ts";
 import { COUNTER_MAX, INDEX_MAX, MEMBERS_MAX, TERM_MAX } from "../raft/limits.ts";
 import { checkMember } from "../raft/membership.ts";
-import { ByteReader } from "./byte_reader.ts";
-import { ByteWriter } from "./byte_writer.ts";
+import { ByteReader } from "../bytes/reader.ts";
+import { ByteWriter } from "../bytes/writer.ts";
 
 const MESSAGE_TAGS: Record<MessageType, number> = Object.fromEntries(
   MESSAGE_TYPES.map((type, tag) => [type, tag]),
@@ -165,7 +165,7 @@ function writeSnapshot(w: ByteWriter, snapshot: Snapshot): void {
  * error starting with "Cannot decode message" on any malformed input.
  */
 export function decodeMessage(bytes: Uint8Array): Message {
-  const r: ByteReader = new ByteReader(bytes, "message");
+  const r: ByteReader = new ByteReader(bytes, "Cannot decode message");
   const type = MESSAGE_TYPES[r.u8()];
   if (type === undefined) r.fail(`unknown message type tag "${bytes[0]}"`);
   const flags = r.u8();
@@ -210,8 +210,8 @@ function readNodeId(r: ByteReader, field: string): string {
 function readEntries(r: ByteReader): Entry[] {
   const count = r.u32();
   if (count === 0) return [];
-  if (count > r.remaining() / ENTRY_HEADER_BYTES) r.fail(`entry count "${count}" exceeds input`);
-  const start = r.pos;
+  if (count > r.remaining / ENTRY_HEADER_BYTES) r.fail(`entry count "${count}" exceeds input`);
+  const start = r.offset;
   const regionBytes = measureEntries(r, count);
   const region = r.bytes.slice(start, start + regionBytes);
   const entries: Entry[] = new Array(count);
@@ -219,10 +219,10 @@ function readEntries(r: ByteReader): Entry[] {
     const index = r.int("entry index", INDEX_MAX);
     const term = r.int("entry term", TERM_MAX);
     const type = ENTRY_TYPES[r.u8()];
-    if (type === undefined) r.fail(`unknown entry type tag "${r.bytes[r.pos - 1]}"`);
+    if (type === undefined) r.fail(`unknown entry type tag "${r.bytes[r.offset - 1]}"`);
     const length = r.u32();
-    const offset = r.pos - start;
-    r.pos += length;
+    const offset = r.offset - start;
+    r.offset += length;
     entries[i] = { index, term, type, data: region.subarray(offset, offset + length) };
   }
   return entries;
@@ -230,25 +230,25 @@ function readEntries(r: ByteReader): Entry[] {
 
 /** Walks `count` entries without consuming them; returns the bytes they span. */
 function measureEntries(r: ByteReader, count: number): number {
-  const start = r.pos;
+  const start = r.offset;
   for (let i = 0; i < count; i++) {
     r.need(ENTRY_HEADER_BYTES);
-    r.pos += ENTRY_HEADER_BYTES - 4;
+    r.offset += ENTRY_HEADER_BYTES - 4;
     const length = r.u32();
     r.need(length);
-    r.pos += length;
+    r.offset += length;
   }
-  const spanned = r.pos - start;
-  r.pos = start;
+  const spanned = r.offset - start;
+  r.offset = start;
   return spanned;
 }
 
 function readSnapshot(r: ByteReader): Snapshot {
   const index = r.int("snapshot index", INDEX_MAX);
   const term = r.int("snapshot term", TERM_MAX);
-  const membershipBytes = r.view8(r.u32());
+  const membershipBytes = r.raw(r.u32());
   const membership = parseMembership(r, membershipBytes);
-  const data = r.view8(r.u32()).slice();
+  const data = r.raw(r.u32()).slice();
   return { meta: { index, term, membership }, data };
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ByteWriter } from "./byte_writer.ts";
+import type { ByteWriter } from "../bytes/writer.ts";
 
 /** What a frame carries; the first byte of every frame payload. */
 export const FrameKind = {

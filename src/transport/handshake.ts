@@ -8,8 +8,8 @@
  * @module
  */
 
-import { ByteReader } from "./byte_reader.ts";
-import { ByteWriter } from "./byte_writer.ts";
+import { ByteReader } from "../bytes/reader.ts";
+import { ByteWriter } from "../bytes/writer.ts";
 import { NODE_ID_BYTES_MAX } from "./codec.ts";
 import { beginFrame, endFrame, FrameKind } from "./frame.ts";
 import type { PeerInfo } from "./types.ts";
@@ -56,7 +56,7 @@ export function encodeHandshake(info: PeerInfo, version = PROTOCOL_VERSION): Uin
  * kind, a bad magic number, another protocol version or a malformed field.
  */
 export function decodeHandshake(payload: Uint8Array): PeerInfo {
-  const r: ByteReader = new ByteReader(payload, "handshake");
+  const r: ByteReader = new ByteReader(payload, "Cannot decode handshake");
   const kind = r.u8();
   if (kind !== FrameKind.handshake) r.fail(`expected a handshake frame, got kind "${kind}"`);
   const magic = r.u32();
@@ -90,7 +90,7 @@ export function encodeRefusal(reason: string): Uint8Array {
 
 /** The reason carried by a refusal frame payload (kind byte first). */
 export function decodeRefusal(payload: Uint8Array): string {
-  const r = new ByteReader(payload.subarray(1), "refusal");
+  const r = new ByteReader(payload.subarray(1), "Cannot decode refusal");
   const reason = r.str16("reason", HANDSHAKE_BYTES_MAX);
   r.end();
   return reason;

@@ -8,6 +8,6 @@
 export { TcpTransport } from "./tcp_transport.ts";
 export type { PeerInfo, PeerStats, TransportHandlers, TransportOptions } from "./types.ts";
 export { decodeMessage, encodeMessage } from "./codec.ts";
-export { ByteWriter } from "./byte_writer.ts";
+export { ByteWriter } from "../bytes/writer.ts";
 export { DEFAULT_LIMITS } from "./limits.ts";
 export { PROTOCOL_VERSION } from "./handshake.ts";

@@ -9,7 +9,7 @@
 
 import type { Logger } from "../log.ts";
 import type { Message } from "../raft/types.ts";
-import { ByteWriter } from "./byte_writer.ts";
+import { ByteWriter } from "../bytes/writer.ts";
 import { messageBytesEstimate } from "./codec.ts";
 import { dial, type Dialed } from "./dial.ts";
 import { FrameReader } from "./frame.ts";

@@ -10,8 +10,8 @@
  */
 
 import type { Message } from "../raft/types.ts";
-import { ByteReader } from "./byte_reader.ts";
-import type { ByteWriter } from "./byte_writer.ts";
+import { ByteReader } from "../bytes/reader.ts";
+import type { ByteWriter } from "../bytes/writer.ts";
 import { decodeMessage, encodeMessage } from "./codec.ts";
 import { beginFrame, endFrame, FrameKind } from "./frame.ts";
 
@@ -57,7 +57,7 @@ export function writeMessageFrames(
  *
  * @example
  * ```ts
- * import { ByteWriter } from "./byte_writer.ts";
+ * import { ByteWriter } from "../bytes/writer.ts";
  * import { SnapshotAssembler, writeMessageFrames } from "./snapshot_chunks.ts";
  * const m = {
  *   type: "snap" as const, from: "n1", to: "n2", term: 2, index: 0, logTerm: 0, entries: [],
@@ -99,12 +99,12 @@ export class SnapshotAssembler {
     if (this.message !== null) {
       throw new Error("Snapshot head arrived before the last one finished");
     }
-    const r: ByteReader = new ByteReader(payload.subarray(1), "snapshot head");
+    const r: ByteReader = new ByteReader(payload.subarray(1), "Cannot decode snapshot head");
     const total = r.int("snapshot size");
     if (total === 0 || total > this.snapshotBytesMax) {
       r.fail(`snapshot size "${total}" is outside 1..${this.snapshotBytesMax} bytes`);
     }
-    const message = decodeMessage(r.view8(r.remaining()));
+    const message = decodeMessage(r.raw(r.remaining));
     if (message.snapshot?.data.length !== 0) {
       r.fail("snapshot head carries data inline");
     }

@@ -13,7 +13,7 @@
 import { newMessage } from "../../src/raft/message.ts";
 import type { Rng } from "../../src/raft/rng.ts";
 import { type Message, MESSAGE_TYPES } from "../../src/raft/types.ts";
-import { ByteWriter } from "../../src/transport/byte_writer.ts";
+import { ByteWriter } from "../../src/bytes/writer.ts";
 import { encodeMessage } from "../../src/transport/codec.ts";
 import { beginFrame, endFrame, FrameKind } from "../../src/transport/frame.ts";
 import { encodeHandshake, PROTOCOL_VERSION } from "../../src/transport/handshake.ts";

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
-import { ByteWriter } from "../../src/transport/byte_writer.ts";
+import { ByteWriter } from "../../src/bytes/writer.ts";
 import { decodeMessage, encodeMessage } from "../../src/transport/codec.ts";
 import type { Message, MessageType } from "../../src/raft/types.ts";
 import { makeEntries, makeMessage, makeSnapMessage, seededRandom } from "./messages.ts";

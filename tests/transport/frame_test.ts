@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects, assertThrows } from "../assert.ts";
 import { formatAddr, parseAddr } from "../../src/transport/address.ts";
-import { ByteWriter } from "../../src/transport/byte_writer.ts";
+import { ByteWriter } from "../../src/bytes/writer.ts";
 import { FrameKind, FrameReader } from "../../src/transport/frame.ts";
 import { decodeHandshake, encodeHandshake } from "../../src/transport/handshake.ts";
 import { resolveLimits } from "../../src/transport/limits.ts";

@@ -1,10 +1,13 @@
 /**
- * A growable little-endian byte buffer that encoders append to. One writer
- * per peer accumulates frames between writes, so steady-state encoding
- * allocates nothing.
+ * The one growable little-endian byte buffer every encoder appends to (peer
+ * frames, log commands, snapshots): fixed-width numbers, LEB128 varints,
+ * length-prefixed text. A peer's writer is reused between writes, so
+ * steady-state encoding allocates nothing.
  *
  * @module
  */
+
+import { splitU64 } from "./u64.ts";
 
 const textEncoder = new TextEncoder();
 
@@ -15,10 +18,15 @@ const WRITER_BYTES_RETAINED_MAX = 1 << 20;
 
 /** Node ids and addresses are short ASCII: copying them by hand skips an encoder call. */
 const ASCII_FAST_CHARS_MAX = 64;
+/** Longest key or value `text` copies as ASCII before the encoder (which wins beyond it). */
+const ASCII_TEXT_CHARS_MAX = 24;
 
-/** Writes short ASCII `text` at `offset`; returns its length, or -1 if it is not short ASCII. */
-function asciiInto(text: string, bytes: Uint8Array, offset: number): number {
-  if (text.length > ASCII_FAST_CHARS_MAX) return -1;
+/**
+ * Writes ASCII `text` of at most `charsMax` characters at `offset`; returns
+ * its length, or -1 if it is longer or not ASCII.
+ */
+function asciiInto(text: string, bytes: Uint8Array, offset: number, charsMax: number): number {
+  if (text.length > charsMax) return -1;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code >= 0x80) return -1;
@@ -32,11 +40,12 @@ function asciiInto(text: string, bytes: Uint8Array, offset: number): number {
  *
  * @example
  * ```ts
- * import { ByteWriter } from "./byte_writer.ts";
+ * import { ByteWriter } from "./writer.ts";
  * const w = new ByteWriter();
  * w.u8(7);
  * w.u32(1);
- * if (w.length !== 5 || w.bytes[0] !== 7) throw new Error();
+ * w.varint(300);
+ * if (w.length !== 7 || w.bytes[0] !== 7) throw new Error();
  * ```
  */
 export class ByteWriter {
@@ -106,7 +115,7 @@ export class ByteWriter {
   str16(text: string, bytesMax: number): void {
     this.reserve(2 + text.length * 3);
     const start = this.length + 2;
-    let written = asciiInto(text, this.bytes, start);
+    let written = asciiInto(text, this.bytes, start, ASCII_FAST_CHARS_MAX);
     if (written < 0) {
       written = textEncoder.encodeInto(text, this.bytes.subarray(start)).written;
     }
@@ -115,6 +124,66 @@ export class ByteWriter {
     }
     this.view.setUint16(this.length, written, true);
     this.length = start + written;
+  }
+
+  /** Appends a non-negative safe integer as an LEB128 varint. */
+  varint(value: number): void {
+    this.reserve(8);
+    const bytes = this.bytes;
+    let at = this.length;
+    while (value >= 0x80) {
+      bytes[at++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    bytes[at++] = value;
+    this.length = at;
+  }
+
+  /** Appends a u64 as two u32 halves, low first (the value below 2^53). */
+  u64(value: number): void {
+    const [low, high] = splitU64(value);
+    this.u32(low);
+    this.u32(high);
+  }
+
+  /** Appends the UTF-8 bytes of `text` with no length prefix; returns how many were written. */
+  text(text: string): number {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.reserve(3 * text.length);
+    const start = this.length;
+    // Short ASCII text (most keys) is copied byte by byte: cheaper than
+    // making a view for `encodeInto`, which wins for longer text.
+    let written = asciiInto(text, this.bytes, start, ASCII_TEXT_CHARS_MAX);
+    if (written < 0) written = textEncoder.encodeInto(text, this.bytes.subarray(start)).written;
+    this.length += written;
+    return written;
+  }
+
+  /**
+   * Appends `text` as a varint byte length followed by its UTF-8 bytes in
+   * one pass: the length is written afterwards into room reserved for the
+   * longest length the text could have, padded with continuation bytes (a
+   * non-minimal varint, which `ByteReader.varint` reads like any other).
+   */
+  lengthPrefixedText(text: string): void {
+    let width = 1;
+    for (let most = 3 * text.length; most >= 0x80; most = Math.floor(most / 0x80)) width++;
+    this.reserve(width + 3 * text.length);
+    const at = this.length;
+    this.length += width;
+    let length = this.text(text);
+    const bytes = this.bytes;
+    for (let i = 0; i < width; i++) {
+      bytes[at + i] = (length % 0x80) | (i < width - 1 ? 0x80 : 0);
+      length = Math.floor(length / 0x80);
+    }
+  }
+
+  /** Appends `text` as a varint byte length followed by its UTF-8 bytes. */
+  string(text: string): void {
+    const encoded = textEncoder.encode(text);
+    this.varint(encoded.length);
+    this.raw(encoded);
   }
 
   /** Overwrites a u32 at `offset` (a length prefix written before its payload). */
@@ -134,5 +203,11 @@ export class ByteWriter {
   /** The written bytes as a view (valid until the next write or reset). */
   written(): Uint8Array {
     return this.bytes.subarray(0, this.length);
+  }
+
+  /** The written bytes to keep: a view when little capacity is unused, else a copy. */
+  finish(): Uint8Array {
+    const used = this.written();
+    return this.length * 4 >= this.bytes.length * 3 ? used : used.slice();
   }
 }
