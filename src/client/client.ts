@@ -12,6 +12,7 @@ import { listPages } from "./list.ts";
 import type { Lock, LockOptions } from "./lock.ts";
 import { lock } from "./lock.ts";
 import { type ClientOptions, endpointOrigin, resolveOptions } from "./options.ts";
+import type { RecipeClient } from "./recipe_client.ts";
 import { type Call, Transport } from "./transport.ts";
 import { Txn } from "./txn.ts";
 import type {
@@ -70,7 +71,7 @@ function signalOf(options: CallOptions): AbortSignal | undefined {
  * if (record.value !== "hello") throw new Error();
  * ```
  */
-export class RafterClient implements Disposable {
+export class RafterClient implements Disposable, RecipeClient {
   readonly #transport: Transport;
 
   /** @param options endpoints, token, CA certificates, timeout; see {@link ClientOptions} */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RafterClient } from "./client.ts";
+import type { RecipeClient } from "./recipe_client.ts";
 import { CompactedError, RafterError } from "./errors.ts";
 import { type Lock, lock, LOCK_TTL_MS_DEFAULT } from "./lock.ts";
 import type { CallOptions, KvRecord } from "./types.ts";
@@ -21,7 +21,7 @@ export interface ElectionOptions {
 
 /** The leader's record and the index it was read at. */
 async function readLeader(
-  client: RafterClient,
+  client: RecipeClient,
   name: string,
   signal: AbortSignal | undefined,
 ): Promise<{ record: KvRecord | null; index: number }> {
@@ -55,13 +55,13 @@ async function readLeader(
 export class Election implements AsyncDisposable {
   /** The election's key. */
   readonly name: string;
-  readonly #client: RafterClient;
+  readonly #client: RecipeClient;
   readonly #ttlMs: number;
   #lock: Lock | null = null;
   #campaigning = false;
 
   /** @param client the client @param name the key @param options the lease TTL */
-  constructor(client: RafterClient, name: string, options: ElectionOptions = {}) {
+  constructor(client: RecipeClient, name: string, options: ElectionOptions = {}) {
     this.#client = client;
     this.name = name;
     this.#ttlMs = options.ttlMs ?? LOCK_TTL_MS_DEFAULT;
@@ -156,7 +156,7 @@ export class Election implements AsyncDisposable {
  * ```
  */
 export function elect(
-  client: RafterClient,
+  client: RecipeClient,
   name: string,
   options: ElectionOptions = {},
 ): Election {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { RafterClient } from "./client.ts";
+import type { RecipeClient } from "./recipe_client.ts";
 import {
   CompactedError,
   IndeterminateError,
@@ -89,7 +89,7 @@ export class Lock implements AsyncDisposable {
   }
 }
 
-async function holder(client: RafterClient, key: string, signal: AbortSignal) {
+async function holder(client: RecipeClient, key: string, signal: AbortSignal) {
   try {
     return await client.get(key, { level: "consistent", signal });
   } catch (error) {
@@ -100,7 +100,7 @@ async function holder(client: RafterClient, key: string, signal: AbortSignal) {
 
 /** Resolves once `key` is deleted after `fromIndex`, or when the watch cannot tell. */
 async function released(
-  client: RafterClient,
+  client: RecipeClient,
   key: string,
   fromIndex: number,
   signal: AbortSignal,
@@ -117,7 +117,7 @@ async function released(
 
 /** Takes `key` for `lease`; answers the index at which it was taken. */
 async function acquire(
-  client: RafterClient,
+  client: RecipeClient,
   key: string,
   value: string,
   lease: Lease,
@@ -160,7 +160,7 @@ async function acquire(
  * ```
  */
 export async function lock(
-  client: RafterClient,
+  client: RecipeClient,
   name: string,
   options: LockOptions = {},
 ): Promise<Lock> {
