@@ -1,0 +1,134 @@
+/**
+ * The guard every route runs behind when auth is on: refuses `GET` on
+ * state-changing routes (405), reads and checks credentials (401 with
+ * `WWW-Authenticate`), works out what the request needs from the route's
+ * access rule and refuses what the caller lacks (403). A refused request
+ * never reaches its handler, so it changes nothing.
+ *
+ * @module
+ */
+
+import type { Context, MiddlewareHandler } from "hono";
+import {
+  authenticate,
+  type AuthStore,
+  CredentialsError,
+  holdsAnything,
+  isOpen,
+  missingRight,
+  type Need,
+  type Principal,
+  readCredentials,
+} from "../auth/mod.ts";
+import type { Access, AccessInput } from "./access.ts";
+import type { HttpDeps } from "./deps.ts";
+import { type Fields, parseJsonObject, readBody } from "./input.ts";
+import { json } from "./respond.ts";
+
+/** The challenge of every 401: either scheme works. */
+export const AUTH_CHALLENGE = 'Bearer realm="rafter", Basic realm="rafter"';
+
+interface Caller {
+  principal: Principal;
+  /** The request body, read before the handler (for the rule and for forwarding). */
+  body: Uint8Array<ArrayBuffer> | null;
+}
+
+const callers = new WeakMap<Context, Caller>();
+
+function unauthorized(message: string): Response {
+  return json({ error: message }, 401, { "www-authenticate": AUTH_CHALLENGE });
+}
+
+function hasBody(request: Request): boolean {
+  return request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
+}
+
+function inputOf(c: Context, body: Uint8Array | null): AccessInput {
+  let fields: Fields | null = null;
+  return {
+    request: c.req.raw,
+    query: (name) => c.req.query(name),
+    param: (name) => c.req.param(name),
+    body: () => fields ??= parseJsonObject(body ?? new Uint8Array(0)),
+  };
+}
+
+/** The principal behind `credentials`, or a 401 answer. */
+async function identify(
+  request: Request,
+  auth: AuthStore,
+  queryToken: boolean,
+): Promise<{ principal: Principal; anonymous: boolean } | Response> {
+  const rules = auth.rules;
+  let credentials;
+  try {
+    credentials = readCredentials(request.headers, request.url, queryToken);
+  } catch (error) {
+    if (!(error instanceof CredentialsError)) throw error;
+    return unauthorized(error.message);
+  }
+  if (credentials === null) return { principal: rules.anonymous, anonymous: true };
+  const user = await authenticate(rules, credentials);
+  if (user === null) return unauthorized("Invalid credentials: unknown user or token");
+  return { principal: user, anonymous: false };
+}
+
+/**
+ * The middleware enforcing `access`; `allowed` lists the route's methods
+ * for the `Allow` header of a 405.
+ */
+export function guard(
+  access: Access,
+  deps: HttpDeps,
+  auth: AuthStore,
+  allowed: () => string,
+): MiddlewareHandler {
+  const open = typeof access.need !== "function" && isOpen(access.need);
+  return async (c, next) => {
+    const request = c.req.raw;
+    if (access.changes && (request.method === "GET" || request.method === "HEAD")) {
+      return json(
+        { error: `Method "${request.method}" is not allowed on "${c.req.path}": it changes state` },
+        405,
+        { allow: allowed() },
+      );
+    }
+    const who = await identify(request, auth, access.queryToken);
+    if (who instanceof Response) return who;
+    if (who.anonymous && !open && !holdsAnything(who.principal)) {
+      return unauthorized("Credentials required: send a Bearer token or Basic auth");
+    }
+    const { bodyBytesMax, bodyReadTimeoutMs } = deps.limits;
+    const body = hasBody(request)
+      ? await readBody(request.clone(), bodyBytesMax, bodyReadTimeoutMs)
+      : null;
+    const need = typeof access.need === "function"
+      ? await access.need(inputOf(c, body))
+      : access.need;
+    const missing = missingRight(who.principal, need);
+    if (missing !== null) {
+      if (who.anonymous) {
+        return unauthorized(`Credentials required: anonymous callers lack ${missing}`);
+      }
+      return json({ error: `User "${who.principal.name}" lacks ${missing}` }, 403);
+    }
+    callers.set(c, { principal: who.principal, body });
+    await next();
+  };
+}
+
+/**
+ * True when the caller of `c` holds `need`; always true with auth off. Open
+ * routes use it to shape their answer (the full `/status` for the admin).
+ */
+export function callerMay(c: Context, deps: HttpDeps, need: Need): boolean {
+  if (deps.auth === null) return true;
+  const caller = callers.get(c);
+  return caller !== undefined && missingRight(caller.principal, need) === null;
+}
+
+/** The body the guard read for `c`, or null (auth off, or a request without one). */
+export function guardedBody(c: Context): Uint8Array<ArrayBuffer> | null {
+  return callers.get(c)?.body ?? null;
+}
