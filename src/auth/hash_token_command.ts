@@ -12,8 +12,8 @@ import { hashToken } from "./token_hash.ts";
 export const TOKEN_CHARS_MIN = 16;
 /** Longest token accepted. */
 export const TOKEN_CHARS_MAX = 1024;
-/** Most bytes read from standard input. */
-const INPUT_BYTES_MAX = TOKEN_CHARS_MAX + 2;
+/** Most characters read from standard input: a token and its line break. */
+const INPUT_CHARS_MAX = TOKEN_CHARS_MAX + 2;
 const PRINTABLE = /^[\x21-\x7e]+$/;
 
 /**
@@ -44,22 +44,14 @@ export function tokenFromInput(input: string): string {
 }
 
 async function readInput(stdin: ReadableStream<Uint8Array>): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of stdin) {
-    total += chunk.length;
-    if (total > INPUT_BYTES_MAX) {
+  let text = "";
+  for await (const chunk of stdin.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    if (text.length > INPUT_CHARS_MAX) {
       throw new RangeError(`Token must be at most ${TOKEN_CHARS_MAX} characters`);
     }
-    chunks.push(chunk);
   }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder().decode(bytes);
+  return text;
 }
 
 /**

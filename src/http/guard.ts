@@ -1,6 +1,7 @@
 /**
  * The guard every route runs behind when auth is on: refuses `GET` on
- * state-changing routes (405), reads and checks credentials (401 with
+ * state-changing routes (405) and cross-origin browser requests to them
+ * (403), reads and checks credentials (401 with
  * `WWW-Authenticate`), works out what the request needs from the route's
  * access rule and refuses what the caller lacks (403). A refused request
  * never reaches its handler, so it changes nothing.
@@ -38,6 +39,17 @@ const callers = new WeakMap<Context, Caller>();
 
 function unauthorized(message: string): Response {
   return json({ error: message }, 401, { "www-authenticate": AUTH_CHALLENGE });
+}
+
+/**
+ * True when a browser sent `request` from another site's page: a form there
+ * must not change state with credentials the browser cached for this node.
+ */
+function isCrossOrigin(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  if (origin === null) return false;
+  const url = new URL(request.url);
+  return origin !== `${url.protocol}//${url.host}`;
 }
 
 function hasBody(request: Request): boolean {
@@ -93,6 +105,10 @@ export function guard(
         405,
         { allow: allowed() },
       );
+    }
+    if (access.changes && isCrossOrigin(request)) {
+      const origin = request.headers.get("origin");
+      return json({ error: `Cross-origin request from "${origin}" cannot change state` }, 403);
     }
     const who = await identify(request, auth, access.queryToken);
     if (who instanceof Response) return who;

@@ -151,3 +151,19 @@ Deno.test("a malformed body from a user answers 400 before any permission is gra
   assertEquals(missing.body, { error: 'Missing field "key"' });
   assertEquals(node.calls, []);
 });
+
+Deno.test("a browser page of another origin cannot change state with cached credentials", async () => {
+  const { node, app } = await securedApp();
+  const body = JSON.stringify({ key: "app/a", value: "forged" });
+  const forged = { ...basic("app"), origin: "https://evil.example", "content-type": "text/plain" };
+  const answer = await send(app, "POST", "/key", body, forged);
+  assertEquals(answer.status, 403);
+  assertEquals(answer.body, {
+    error: 'Cross-origin request from "https://evil.example" cannot change state',
+  });
+  assertEquals(node.calls, []);
+  const sameOrigin = { ...basic("app"), origin: "http://127.0.0.1:8002" };
+  assertEquals((await send(app, "POST", "/key", body, sameOrigin)).status, 200);
+  const read = { ...basic("app"), origin: "https://evil.example" };
+  assertEquals((await send(app, "GET", "/key?key=app/a&level=stale", undefined, read)).status, 200);
+});
