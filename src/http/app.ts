@@ -21,6 +21,7 @@ import { mountProxyDialect } from "./dialect_proxy.ts";
 import { mountPutGetDialect } from "./dialect_putget.ts";
 import { mountSetGetDialect } from "./dialect_setget.ts";
 import { mountStoreDialect } from "./dialect_store.ts";
+import { drainUnreadBody } from "./drain.ts";
 import { answerError } from "./errors.ts";
 import { inflightLimit } from "./inflight.ts";
 import { DEFAULT_LIMITS } from "./input.ts";
@@ -120,6 +121,7 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   const app = new Hono({ strict: false });
   app.onError((error, c) => answerError(error, c, deps));
   app.notFound((c) => json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  app.use(drainUnreadBody(deps.limits));
   app.use(httpMetrics(deps.metrics));
   app.use(inflightLimit(
     options.requestsInflightMax ?? HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,

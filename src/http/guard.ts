@@ -56,6 +56,10 @@ function hasBody(request: Request): boolean {
   return request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
 }
 
+function withBody(request: Request, body: Uint8Array<ArrayBuffer>): Request {
+  return new Request(request.url, { method: request.method, headers: request.headers, body });
+}
+
 function inputOf(c: Context, body: Uint8Array | null): AccessInput {
   let fields: Fields | null = null;
   return {
@@ -116,9 +120,7 @@ export function guard(
       return unauthorized("Credentials required: send a Bearer token or Basic auth");
     }
     const { bodyBytesMax, bodyReadTimeoutMs } = deps.limits;
-    const body = hasBody(request)
-      ? await readBody(request.clone(), bodyBytesMax, bodyReadTimeoutMs)
-      : null;
+    const body = hasBody(request) ? await readBody(request, bodyBytesMax, bodyReadTimeoutMs) : null;
     const need = typeof access.need === "function"
       ? await access.need(inputOf(c, body))
       : access.need;
@@ -130,6 +132,8 @@ export function guard(
       return json({ error: `User "${who.principal.name}" lacks ${missing}` }, 403);
     }
     callers.set(c, { principal: who.principal, body });
+    // The handler reads the body again: hand it a request holding the bytes read here.
+    if (body !== null) c.req.raw = withBody(request, body);
     await next();
   };
 }
