@@ -21,20 +21,17 @@ import { constantTimeEqual, tokenDigest } from "./token_hash.ts";
  * import { parseAuthFile } from "./auth_file.ts";
  * import { hashToken } from "./token_hash.ts";
  * const rules = parseAuthFile(JSON.stringify({
- *   users: [{ name: "ops", tokenSha256: await hashToken("s3cret-token-0123"), admin: true }],
+ *   users: [{ name: "ops", tokenSha256: hashToken("s3cret-token-0123"), admin: true }],
  * }));
- * const ops = await authenticate(rules, { scheme: "bearer", token: "s3cret-token-0123" });
+ * const ops = authenticate(rules, { scheme: "bearer", token: "s3cret-token-0123" });
  * if (ops?.name !== "ops") throw new Error();
- * if (await authenticate(rules, { scheme: "basic", name: "app", token: "s3cret-token-0123" })) {
+ * if (authenticate(rules, { scheme: "basic", name: "app", token: "s3cret-token-0123" })) {
  *   throw new Error("the name must match the token's user");
  * }
  * ```
  */
-export async function authenticate(
-  rules: AuthRules,
-  credentials: Credentials,
-): Promise<Principal | null> {
-  const digest = await tokenDigest(credentials.token);
+export function authenticate(rules: AuthRules, credentials: Credentials): Principal | null {
+  const digest = tokenDigest(credentials.token);
   let found: Principal | null = null;
   for (const user of rules.users) {
     // Every user is compared, matched or not, so the time is the same for all.

@@ -73,7 +73,7 @@ export async function runHashToken(
   fail: (line: string) => void,
 ): Promise<number> {
   try {
-    print(await hashToken(tokenFromInput(await readInput(stdin))));
+    print(hashToken(tokenFromInput(await readInput(stdin))));
     return 0;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;

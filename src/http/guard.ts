@@ -1,10 +1,10 @@
 /**
  * The guard every route runs behind when auth is on: refuses `GET` on
  * state-changing routes (405) and cross-origin browser requests to them
- * (403), reads and checks credentials (401 with
- * `WWW-Authenticate`), works out what the request needs from the route's
- * access rule and refuses what the caller lacks (403). A refused request
- * never reaches its handler, so it changes nothing.
+ * (403), reads and checks credentials (401 with `WWW-Authenticate`), works
+ * out what the request needs from the route's access rule and refuses what
+ * the caller lacks (403). A refused request never reaches its handler, so
+ * it changes nothing.
  *
  * @module
  */
@@ -56,10 +56,6 @@ function hasBody(request: Request): boolean {
   return request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
 }
 
-function withBody(request: Request, body: Uint8Array<ArrayBuffer>): Request {
-  return new Request(request.url, { method: request.method, headers: request.headers, body });
-}
-
 function inputOf(c: Context, body: Uint8Array | null): AccessInput {
   let fields: Fields | null = null;
   return {
@@ -71,11 +67,11 @@ function inputOf(c: Context, body: Uint8Array | null): AccessInput {
 }
 
 /** The principal behind `credentials`, or a 401 answer. */
-async function identify(
+function identify(
   request: Request,
   auth: AuthStore,
   queryToken: boolean,
-): Promise<{ principal: Principal; anonymous: boolean } | Response> {
+): { principal: Principal; anonymous: boolean } | Response {
   const rules = auth.rules;
   let credentials;
   try {
@@ -85,7 +81,7 @@ async function identify(
     return unauthorized(error.message);
   }
   if (credentials === null) return { principal: rules.anonymous, anonymous: true };
-  const user = await authenticate(rules, credentials);
+  const user = authenticate(rules, credentials);
   if (user === null) return unauthorized("Invalid credentials: unknown user or token");
   return { principal: user, anonymous: false };
 }
@@ -114,7 +110,7 @@ export function guard(
       const origin = request.headers.get("origin");
       return json({ error: `Cross-origin request from "${origin}" cannot change state` }, 403);
     }
-    const who = await identify(request, auth, access.queryToken);
+    const who = identify(request, auth, access.queryToken);
     if (who instanceof Response) return who;
     if (who.anonymous && !open && !holdsAnything(who.principal)) {
       return unauthorized("Credentials required: send a Bearer token or Basic auth");
@@ -132,8 +128,6 @@ export function guard(
       return json({ error: `User "${who.principal.name}" lacks ${missing}` }, 403);
     }
     callers.set(c, { principal: who.principal, body });
-    // The handler reads the body again: hand it a request holding the bytes read here.
-    if (body !== null) c.req.raw = withBody(request, body);
     await next();
   };
 }

@@ -73,16 +73,32 @@ async function withinTime<T>(
   }
 }
 
+/** Bodies already read, by request: the guard reads one before its handler does. */
+const bodiesRead = new WeakMap<Request, Uint8Array<ArrayBuffer>>();
+
 /**
  * Reads the whole body, refusing with 413 past `bodyBytesMax`: at once when
  * Content-Length announces more, and while reading whatever the header said;
  * and with 408 when it has not all arrived within `timeoutMs`, so a client
- * that sends slowly cannot hold a request open.
+ * that sends slowly cannot hold a request open. A body is read once: later
+ * calls for the same request answer the same bytes.
  */
-export function readBody(
+export async function readBody(
   request: Request,
   bodyBytesMax: number,
   timeoutMs: number = DEFAULT_LIMITS.bodyReadTimeoutMs,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const known = bodiesRead.get(request);
+  if (known !== undefined) return known;
+  const bytes = await readBodyOnce(request, bodyBytesMax, timeoutMs);
+  bodiesRead.set(request, bytes);
+  return bytes;
+}
+
+function readBodyOnce(
+  request: Request,
+  bodyBytesMax: number,
+  timeoutMs: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const announced = request.headers.get("content-length");
   if (announced !== null && Number(announced) > bodyBytesMax) {

@@ -11,7 +11,7 @@ Deno.test("reload swaps in a good file and keeps the old rules when the new file
   const lines: string[] = [];
   const logger = createLogger("info", { sink: (line) => lines.push(line) });
   try {
-    const hash = await hashToken("first-token-0123456789");
+    const hash = hashToken("first-token-0123456789");
     await Deno.writeTextFile(path, file([{ name: "a", tokenSha256: hash }]));
     const store = await AuthStore.load(path, logger);
     assertEquals(store.rules.users.map((u) => u.name), ["a"]);

@@ -4,34 +4,34 @@ import { tokenFromInput } from "../../src/auth/hash_token_command.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
-Deno.test("hashToken is the hex SHA-256 of the token's UTF-8 bytes", async () => {
+Deno.test("hashToken is the hex SHA-256 of the token's UTF-8 bytes", () => {
   assertEquals(
-    await hashToken(""),
+    hashToken(""),
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
   );
   assertEquals(
-    await hashToken("abc"),
+    hashToken("abc"),
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
   );
 });
 
-Deno.test("a Bearer token names its user; Basic needs the name and token of one user", async () => {
+Deno.test("a Bearer token names its user; Basic needs the name and token of one user", () => {
   const rules = parseAuthFile(JSON.stringify({
     users: [
-      { name: "a", tokenSha256: await hashToken("token-of-a-0123456789") },
-      { name: "b", tokenSha256: await hashToken("token-of-b-0123456789") },
+      { name: "a", tokenSha256: hashToken("token-of-a-0123456789") },
+      { name: "b", tokenSha256: hashToken("token-of-b-0123456789") },
     ],
   }));
-  const who = async (header: string) => {
+  const who = (header: string) => {
     const credentials = readCredentials(new Headers({ authorization: header }), "", false);
-    return (await authenticate(rules, credentials!))?.name ?? null;
+    return authenticate(rules, credentials!)?.name ?? null;
   };
-  assertEquals(await who("Bearer token-of-b-0123456789"), "b");
-  assertEquals(await who("bearer   token-of-a-0123456789"), "a");
-  assertEquals(await who(`Basic ${btoa("a:token-of-a-0123456789")}`), "a");
-  assertEquals(await who(`Basic ${btoa("b:token-of-a-0123456789")}`), null);
-  assertEquals(await who(`Basic ${btoa("a:token-of-a-0123456789:x")}`), null);
-  assertEquals(await who("Bearer token-of-c-0123456789"), null);
+  assertEquals(who("Bearer token-of-b-0123456789"), "b");
+  assertEquals(who("bearer   token-of-a-0123456789"), "a");
+  assertEquals(who(`Basic ${btoa("a:token-of-a-0123456789")}`), "a");
+  assertEquals(who(`Basic ${btoa("b:token-of-a-0123456789")}`), null);
+  assertEquals(who(`Basic ${btoa("a:token-of-a-0123456789:x")}`), null);
+  assertEquals(who("Bearer token-of-c-0123456789"), null);
 });
 
 Deno.test("credentials: none, the header first, a query token only where allowed", () => {
@@ -70,7 +70,7 @@ Deno.test("rafter hash-token prints the hash of the token on stdin", async () =>
     return { code, out: text(stdout), err: text(stderr) };
   };
   const good = await run("my-token-0123456789abcdef\n");
-  assertEquals(good, { code: 0, out: await hashToken("my-token-0123456789abcdef"), err: "" });
+  assertEquals(good, { code: 0, out: hashToken("my-token-0123456789abcdef"), err: "" });
   const bad = await run("short");
   assertEquals(bad.code, 1);
   assertEquals(bad.out, "");

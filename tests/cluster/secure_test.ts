@@ -41,10 +41,10 @@ async function writeAuthFile(path: string): Promise<void> {
     path,
     JSON.stringify({
       users: [
-        { name: "ops", tokenSha256: await hashToken(OPS_TOKEN), admin: true },
+        { name: "ops", tokenSha256: hashToken(OPS_TOKEN), admin: true },
         {
           name: "app",
-          tokenSha256: await hashToken(APP_TOKEN),
+          tokenSha256: hashToken(APP_TOKEN),
           permissions: [{ prefix: "app/", read: true, write: true }],
         },
       ],
@@ -137,7 +137,7 @@ Deno.test("SIGHUP reloads the auth file; a broken file keeps the old rules and s
       assertEquals((await put(APP_TOKEN)).status, 200);
       assertEquals((await put(newToken)).status, 401);
       const rules = JSON.parse(await Deno.readTextFile(path));
-      rules.users[1].tokenSha256 = await hashToken(newToken);
+      rules.users[1].tokenSha256 = hashToken(newToken);
       await Deno.writeTextFile(path, JSON.stringify(rules));
       n1.child!.kill("SIGHUP");
       await waitFor(async () => (await put(newToken)).status === 200, "the new token to work");

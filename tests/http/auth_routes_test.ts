@@ -23,7 +23,7 @@ const LEASE = "LEASE_ID";
  * that also holds `app/k` and a lease with `app/l` attached.
  */
 async function appUnderTest() {
-  const { node, app } = await securedApp({ fetch: noPeers });
+  const { node, app } = securedApp({ fetch: noPeers });
   await node.data.putValue("app/k", "v0", {});
   const { id } = await node.data.leaseGrant(60_000);
   await node.data.putValue("app/l", "v0", { lease: id });
@@ -163,21 +163,19 @@ async function call(
   return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
-async function routes(): Promise<{ method: string; path: string }[]> {
-  const { app } = await appUnderTest();
+function routes(): { method: string; path: string }[] {
+  const { app } = securedApp();
   return declaredRoutes(app).map(({ method, path }) => ({ method, path }));
 }
 
-Deno.test("every route of the app has an auth case", async () => {
-  const missing = (await routes()).map((r) => `${r.method} ${r.path}`).filter((name) =>
-    !(name in CASES)
-  );
+Deno.test("every route of the app has an auth case", () => {
+  const missing = routes().map((r) => `${r.method} ${r.path}`).filter((name) => !(name in CASES));
   assertEquals(missing, [], "routes without a case: add them to CASES");
-  assertTrue((await routes()).length >= Object.keys(CASES).length);
+  assertTrue(routes().length >= Object.keys(CASES).length);
 });
 
 Deno.test("no credentials answer 401 with WWW-Authenticate and change nothing", async () => {
-  for (const { method, path } of await routes()) {
+  for (const { method, path } of routes()) {
     const routeCase = CASES[`${method} ${path}`];
     if (typeof routeCase !== "object") continue;
     const under = await appUnderTest();
@@ -191,7 +189,7 @@ Deno.test("no credentials answer 401 with WWW-Authenticate and change nothing", 
 });
 
 Deno.test("a user without the permission gets 403 and changes nothing", async () => {
-  for (const { method, path } of await routes()) {
+  for (const { method, path } of routes()) {
     const routeCase = CASES[`${method} ${path}`];
     if (typeof routeCase !== "object") continue;
     const under = await appUnderTest();
@@ -204,7 +202,7 @@ Deno.test("a user without the permission gets 403 and changes nothing", async ()
 });
 
 Deno.test("the right user succeeds, by Bearer token and by Basic auth", async () => {
-  for (const { method, path } of await routes()) {
+  for (const { method, path } of routes()) {
     const routeCase = CASES[`${method} ${path}`];
     if (typeof routeCase !== "object") continue;
     for (const headers of [bearer(routeCase.right), basic(routeCase.right)]) {
@@ -216,7 +214,7 @@ Deno.test("the right user succeeds, by Bearer token and by Basic auth", async ()
 });
 
 Deno.test("GET on a state-changing route answers 405 to everyone and changes nothing", async () => {
-  for (const { method, path } of await routes()) {
+  for (const { method, path } of routes()) {
     if (CASES[`${method} ${path}`] !== REFUSED_GET) continue;
     const { node, app } = await appUnderTest();
     const before = await state(node);
@@ -236,7 +234,7 @@ Deno.test("GET on a state-changing route answers 405 to everyone and changes not
 });
 
 Deno.test("open routes answer without credentials", async () => {
-  for (const { method, path } of await routes()) {
+  for (const { method, path } of routes()) {
     if (CASES[`${method} ${path}`] !== OPEN) continue;
     const { app } = await appUnderTest();
     const response = await app.request(`http://127.0.0.1:8002${path}`, { method });

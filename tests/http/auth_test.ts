@@ -12,7 +12,7 @@ import { send } from "./send.ts";
 const LEADER = "127.0.0.1:8001";
 
 Deno.test("anonymous callers hold the auth file's anonymous permissions, and only those", async () => {
-  const { app } = await securedApp();
+  const { app } = securedApp();
   const open = await send(app, "GET", "/key?key=public/p&level=stale");
   assertEquals(open.status, 200);
   assertEquals(open.body.value, "v0");
@@ -25,7 +25,7 @@ Deno.test("anonymous callers hold the auth file's anonymous permissions, and onl
 });
 
 Deno.test("wrong, unreadable or mismatched credentials answer 401", async () => {
-  const { node, app } = await securedApp();
+  const { node, app } = securedApp();
   const path = "/key?key=app/a&level=stale";
   const cases: [Record<string, string>, string][] = [
     [
@@ -51,7 +51,7 @@ Deno.test("wrong, unreadable or mismatched credentials answer 401", async () => 
 });
 
 Deno.test("?access_token= counts only on routes that accept it", async () => {
-  const auth = await testAuth();
+  const auth = testAuth();
   const deps = { auth, limits: DEFAULT_LIMITS, logger: silentLogger } as unknown as HttpDeps;
   const app = new Hono();
   const routes = declareRoutes(app, deps);
@@ -61,14 +61,14 @@ Deno.test("?access_token= counts only on routes that accept it", async () => {
   assertEquals((await watch(`prefix=a&access_token=${TOKENS.app}`)).status, 403);
   assertEquals((await watch(`prefix=app/&access_token=wrong-token-123456`)).status, 401);
   assertEquals((await watch("prefix=app/")).status, 401);
-  const { app: full } = await securedApp();
+  const { app: full } = securedApp();
   const key = await send(full, "GET", `/key?key=app/a&level=stale&access_token=${TOKENS.app}`);
   assertEquals(key.status, 401);
 });
 
 /** A follower with auth on whose forwarded requests land in `forwarded` and reach `leader`. */
-async function follower(scheme: "http" | "https" = "http") {
-  const auth = await testAuth();
+function follower(scheme: "http" | "https" = "http") {
+  const auth = testAuth();
   const leader = new FakeNode();
   const leaderApp = createApp(leader, { auth, scheme });
   const node = new FakeNode();
@@ -86,7 +86,7 @@ async function follower(scheme: "http" | "https" = "http") {
 }
 
 Deno.test("with auth on a follower forwards writes with the caller's Authorization", async () => {
-  const { leader, node, forwarded, app } = await follower("https");
+  const { leader, node, forwarded, app } = follower("https");
   const body = JSON.stringify({ key: "app/b", value: "1" });
   const answer = await send(app, "POST", "/key", body, basic("app"));
   assertEquals(answer.status, 200);
@@ -105,7 +105,7 @@ Deno.test("with auth on a follower forwards writes with the caller's Authorizati
 });
 
 Deno.test("with auth on a follower checks the caller before forwarding anything", async () => {
-  const { leader, forwarded, app } = await follower();
+  const { leader, forwarded, app } = follower();
   const body = JSON.stringify({ key: "app/b", value: "1" });
   assertEquals((await send(app, "POST", "/key", body)).status, 401);
   assertEquals((await send(app, "POST", "/key", body, bearer("reader"))).status, 403);
@@ -115,7 +115,7 @@ Deno.test("with auth on a follower checks the caller before forwarding anything"
 });
 
 Deno.test("a forwarded request that meets another follower answers 503", async () => {
-  const { app } = await follower();
+  const { app } = follower();
   const headers = { ...bearer("app"), "x-rafter-forwarded": "1" };
   const answer = await send(app, "POST", "/key", '{"key":"app/b","value":"1"}', headers);
   assertEquals(answer.status, 503);
@@ -135,7 +135,7 @@ Deno.test("over HTTPS without auth redirects and the status name the leader with
 });
 
 Deno.test("with auth on a body over the limit answers 413 and reaches nothing", async () => {
-  const { node, app } = await securedApp({ bodyBytesMax: 64 });
+  const { node, app } = securedApp({ bodyBytesMax: 64 });
   const body = JSON.stringify({ key: "app/a", value: "x".repeat(100) });
   assertEquals((await send(app, "POST", "/key", body, bearer("app"))).status, 413);
   assertEquals((await send(app, "POST", "/key", body, bearer("reader"))).status, 413);
@@ -143,7 +143,7 @@ Deno.test("with auth on a body over the limit answers 413 and reaches nothing", 
 });
 
 Deno.test("a malformed body from a user answers 400 before any permission is granted", async () => {
-  const { node, app } = await securedApp();
+  const { node, app } = securedApp();
   const answer = await send(app, "POST", "/key", "{oops", bearer("app"));
   assertEquals(answer.status, 400);
   assertTrue(answer.body.error.startsWith("Request body is not valid JSON"));
@@ -153,7 +153,7 @@ Deno.test("a malformed body from a user answers 400 before any permission is gra
 });
 
 Deno.test("a browser page of another origin cannot change state with cached credentials", async () => {
-  const { node, app } = await securedApp();
+  const { node, app } = securedApp();
   const body = JSON.stringify({ key: "app/a", value: "forged" });
   const forged = { ...basic("app"), origin: "https://evil.example", "content-type": "text/plain" };
   const answer = await send(app, "POST", "/key", body, forged);

@@ -26,7 +26,7 @@ export const TOKENS: Record<UserName, string> = {
  * reads them, `other` reads and writes under `other`, `ops` is the admin,
  * `prom` may scrape metrics; `anonymous` may read keys under `public/`.
  */
-export async function authFileText(): Promise<string> {
+export function authFileText(): string {
   const users = [
     { name: "app", permissions: [{ prefix: "app", read: true, write: true }] },
     { name: "reader", permissions: [{ prefix: "app", read: true }] },
@@ -34,10 +34,10 @@ export async function authFileText(): Promise<string> {
     { name: "ops", admin: true },
     { name: "prom", metrics: true },
   ];
-  const withHashes = await Promise.all(users.map(async (user) => ({
+  const withHashes = users.map((user) => ({
     ...user,
-    tokenSha256: await hashToken(TOKENS[user.name as UserName]),
-  })));
+    tokenSha256: hashToken(TOKENS[user.name as UserName]),
+  }));
   return JSON.stringify({
     users: withHashes,
     anonymous: { permissions: [{ prefix: "public/", read: true }] },
@@ -45,8 +45,8 @@ export async function authFileText(): Promise<string> {
 }
 
 /** The test rules in an {@link AuthStore}. */
-export async function testAuth(): Promise<AuthStore> {
-  return new AuthStore(parseAuthFile(await authFileText()));
+export function testAuth(): AuthStore {
+  return new AuthStore(parseAuthFile(authFileText()));
 }
 
 /** `Authorization: Bearer TOKEN` of `user`. */
@@ -60,12 +60,12 @@ export function basic(user: UserName, token = TOKENS[user]): Record<string, stri
 }
 
 /** A fake node holding `app/a`, `app-s` and `public/p`, served with auth on. */
-export async function securedApp(
+export function securedApp(
   options: AppOptions = {},
-): Promise<{ node: FakeNode; app: ReturnType<typeof createApp> }> {
+): { node: FakeNode; app: ReturnType<typeof createApp> } {
   const node = new FakeNode();
   for (const key of ["app/a", "app-s", "public/p"]) {
     node.records.set(key, { key, value: "v0", createIndex: 1, modIndex: 1 });
   }
-  return { node, app: createApp(node, { auth: await testAuth(), ...options }) };
+  return { node, app: createApp(node, { auth: testAuth(), ...options }) };
 }

@@ -28,7 +28,7 @@ Deno.test("over HTTPS and HTTP/2, 401, 403 and 405 reach curl whole", async () =
   const dir = await Deno.makeTempDir({ prefix: "rafter_https_" });
   const files = await makeCerts(dir);
   // No anonymous permissions: a call without credentials is refused before its body is read.
-  const file = JSON.parse(await authFileText());
+  const file = JSON.parse(authFileText());
   delete file.anonymous;
   const auth = new AuthStore(parseAuthFile(JSON.stringify(file)));
   const app = createApp(new FakeNode(), { auth, scheme: "https" });

@@ -19,9 +19,9 @@ Deno.test("an app holding a route without an access rule is refused, naming the 
   );
 });
 
-Deno.test("a handler added beside a declared one on the same path is refused too", async () => {
+Deno.test("a handler added beside a declared one on the same path is refused too", () => {
   const app = new Hono();
-  const routes = declareRoutes(app, { auth: await testAuth() } as HttpDeps);
+  const routes = declareRoutes(app, { auth: testAuth() } as HttpDeps);
   routes.post("/key", writesKey(bodyKey("key")), (c) => c.text("guarded"));
   app.post("/key", (c) => c.text("unguarded"));
   assertThrows(() => requireDeclaredRoutes(app), /Route "POST \/key" has no access rule/);
