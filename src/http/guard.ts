@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import {
   authenticate,
   type AuthStore,
@@ -87,17 +87,20 @@ function identify(
 }
 
 /**
- * The middleware enforcing `access`; `allowed` lists the route's methods
- * for the `Allow` header of a 405.
+ * `handler` behind the check of `access`: a refused request answers at once
+ * and never reaches it. `allowed` lists the route's methods for the `Allow`
+ * header of a 405.
  */
-export function guard(
+export function guarded(
   access: Access,
   deps: HttpDeps,
-  auth: AuthStore,
   allowed: () => string,
-): MiddlewareHandler {
+  handler: (c: Context) => Response | Promise<Response>,
+): (c: Context) => Promise<Response> {
+  const auth = deps.auth;
+  if (auth === null) throw new Error("A guard needs auth rules");
   const open = typeof access.need !== "function" && isOpen(access.need);
-  return async (c, next) => {
+  return async (c) => {
     const request = c.req.raw;
     if (access.changes && (request.method === "GET" || request.method === "HEAD")) {
       return json(
@@ -127,14 +130,16 @@ export function guard(
       }
       return json({ error: `User "${who.principal.name}" lacks ${missing}` }, 403);
     }
-    callers.set(c, { principal: who.principal, body });
-    await next();
+    // Kept for what reads it: open routes shaping their answer, and forwarding.
+    if (open || body !== null) callers.set(c, { principal: who.principal, body });
+    return await handler(c);
   };
 }
 
 /**
- * True when the caller of `c` holds `need`; always true with auth off. Open
- * routes use it to shape their answer (the full `/status` for the admin).
+ * True when the caller of an open route holds `need`; always true with auth
+ * off. Open routes use it to shape their answer (the full `/status` for the
+ * admin); on other routes the guard has already checked everything.
  */
 export function callerMay(c: Context, deps: HttpDeps, need: Need): boolean {
   if (deps.auth === null) return true;

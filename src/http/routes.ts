@@ -10,7 +10,7 @@
 import type { Context, Hono } from "hono";
 import type { Access } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
-import { guard } from "./guard.ts";
+import { guarded } from "./guard.ts";
 
 /** A route's handler: the request's context in, a response out. */
 export type RouteHandler = (c: Context) => Response | Promise<Response>;
@@ -33,7 +33,7 @@ export interface DeclaredRoute {
 
 interface Registry {
   routes: DeclaredRoute[];
-  /** Every function mounted through {@link Routes}: guards and handlers. */
+  /** Every function mounted through {@link Routes}: handlers, guarded or not. */
   mounted: WeakSet<object>;
 }
 
@@ -76,9 +76,9 @@ export function declareRoutes(app: Hono, deps: HttpDeps): Routes {
       app.on(upper, path, handler);
       return;
     }
-    const check = guard(access, deps, deps.auth, allowed(path));
-    registry.mounted.add(check);
-    app.on(upper, path, check, handler);
+    const checked = guarded(access, deps, allowed(path), handler);
+    registry.mounted.add(checked);
+    app.on(upper, path, checked);
   };
   return {
     get: (path, access, handler) => on(["GET"], path, access, handler),
