@@ -1,8 +1,7 @@
 import { assertEquals, assertThrows } from "../assert.ts";
 import { authenticate, hashToken, parseAuthFile, readCredentials } from "../../src/auth/mod.ts";
 import { tokenFromInput } from "../../src/auth/hash_token_command.ts";
-
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+import { runRafter } from "../cli/run.ts";
 
 Deno.test("hashToken is the hex SHA-256 of the token's UTF-8 bytes", () => {
   assertEquals(
@@ -54,28 +53,17 @@ Deno.test("hash-token takes 16 to 1024 printable characters, one trailing newlin
 });
 
 Deno.test("rafter hash-token prints the hash of the token on stdin", async () => {
-  const run = async (input: string) => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", `${ROOT}main.ts`, "hash-token"],
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(input));
-    await writer.close();
-    const { code, stdout, stderr } = await child.output();
-    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
-    return { code, out: text(stdout), err: text(stderr) };
-  };
-  const good = await run("my-token-0123456789abcdef\n");
-  assertEquals(good, { code: 0, out: hashToken("my-token-0123456789abcdef"), err: "" });
-  const bad = await run("short");
-  assertEquals(bad.code, 1);
-  assertEquals(bad.out, "");
-  assertEquals(
-    bad.err,
-    'rafter: Token must be at least 16 characters, got 5: make one with "openssl rand -hex 32"',
-  );
+  const good = await runRafter(["hash-token"], { stdin: "my-token-0123456789abcdef\n" });
+  assertEquals(good, {
+    code: 0,
+    stdout: `${hashToken("my-token-0123456789abcdef")}\n`,
+    stderr: "",
+  });
+  const bad = await runRafter(["hash-token"], { stdin: "short" });
+  assertEquals(bad, {
+    code: 1,
+    stdout: "",
+    stderr:
+      'rafter: Token must be at least 16 characters, got 5: make one with "openssl rand -hex 32"\n',
+  });
 });

@@ -1,7 +1,6 @@
 import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
 import { HELP, parseCommand } from "../../src/cli.ts";
-
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+import { runRafter } from "./run.ts";
 
 Deno.test("parseCommand: the TLS, CA, auth and in-flight flags land in their fields", () => {
   const command = parseCommand([
@@ -42,18 +41,6 @@ Deno.test("parseCommand: a certificate without its key, or a zero bound, is a us
   assertThrows(() => parseCommand(["hash-token", "secret"]), /the token comes on stdin/);
 });
 
-async function start(args: string[]): Promise<{ code: number; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, ...args],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
-}
-
 Deno.test("a node with an unusable auth file or certificate exits 1 before touching its data", async () => {
   const dir = await Deno.makeTempDir({ prefix: "rafter_flags_" });
   try {
@@ -66,18 +53,24 @@ Deno.test("a node with an unusable auth file or certificate exits 1 before touch
       "--http-addr",
       "127.0.0.1:8999",
     ];
-    const missing = await start([...common, "--auth-file", `${dir}/none.json`]);
+    const missing = await runRafter([...common, "--auth-file", `${dir}/none.json`]);
     assertEquals(missing.code, 1);
     assertTrue(missing.stderr.includes(`rafter: Cannot read auth file "${dir}/none.json"`));
     await Deno.writeTextFile(`${dir}/auth.json`, '{"users":[{"name":"a","tokenSha256":"x"}]}');
-    const broken = await start([...common, "--auth-file", `${dir}/auth.json`]);
+    const broken = await runRafter([...common, "--auth-file", `${dir}/auth.json`]);
     assertEquals(broken.code, 1);
     assertTrue(
       broken.stderr.includes('"users[0].tokenSha256" must be 64 hex digits'),
       broken.stderr,
     );
     await Deno.writeTextFile(`${dir}/cert.pem`, "not a certificate");
-    const cert = await start([...common, "--tls-cert", `${dir}/cert.pem`, "--tls-key", "k.pem"]);
+    const cert = await runRafter([
+      ...common,
+      "--tls-cert",
+      `${dir}/cert.pem`,
+      "--tls-key",
+      "k.pem",
+    ]);
     assertEquals(cert.code, 1);
     assertTrue(cert.stderr.includes(`Cannot use TLS certificate "${dir}/cert.pem"`), cert.stderr);
     assertEquals(await Deno.stat(data).then(() => true, () => false), false);
