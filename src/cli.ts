@@ -116,6 +116,31 @@ function integer(flag: string, text: string | undefined, fallback: number): numb
   return Number(text);
 }
 
+/** The flags of HTTPS, auth and the request bound. */
+type SecurityFlags = Partial<
+  Record<"tls-cert" | "tls-key" | "peer-ca" | "auth-file" | "http-requests-inflight-max", string>
+>;
+
+function securitySettings(
+  values: SecurityFlags,
+  defaults: NodeConfig,
+): Pick<
+  NodeConfig,
+  "tlsCertFile" | "tlsKeyFile" | "peerCaFile" | "authFile" | "httpRequestsInflightMax"
+> {
+  return {
+    tlsCertFile: values["tls-cert"] ?? "",
+    tlsKeyFile: values["tls-key"] ?? "",
+    peerCaFile: values["peer-ca"] ?? "",
+    authFile: values["auth-file"] ?? "",
+    httpRequestsInflightMax: integer(
+      "http-requests-inflight-max",
+      values["http-requests-inflight-max"],
+      defaults.httpRequestsInflightMax,
+    ),
+  };
+}
+
 /**
  * Parses the arguments after the program name.
  *
@@ -191,15 +216,7 @@ export function parseCommand(args: string[]): Command {
       values["watch-history-bytes"],
       defaults.watchHistoryBytes,
     ),
-    tlsCertFile: values["tls-cert"] ?? "",
-    tlsKeyFile: values["tls-key"] ?? "",
-    peerCaFile: values["peer-ca"] ?? "",
-    authFile: values["auth-file"] ?? "",
-    httpRequestsInflightMax: integer(
-      "http-requests-inflight-max",
-      values["http-requests-inflight-max"],
-      defaults.httpRequestsInflightMax,
-    ),
+    ...securitySettings(values, defaults),
   };
   if (config.bootstrap && config.join !== "") {
     throw new UsageError("--bootstrap and --join cannot be used together");
