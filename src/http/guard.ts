@@ -52,6 +52,17 @@ function isCrossOrigin(request: Request): boolean {
   return origin !== `${url.protocol}//${url.host}`;
 }
 
+/**
+ * False when `principal` cannot hold what the route needs whatever the
+ * request says: nothing at all, or no write right on a route that changes
+ * state. Anonymous callers are then refused before the body is read or the
+ * node asked.
+ */
+function couldPass(principal: Principal, access: Access): boolean {
+  if (!holdsAnything(principal)) return false;
+  return !access.changes || principal.permissions.some((p) => p.write);
+}
+
 function hasBody(request: Request): boolean {
   return request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
 }
@@ -115,7 +126,7 @@ export function guarded(
     }
     const who = identify(request, auth, access.queryToken);
     if (who instanceof Response) return who;
-    if (who.anonymous && !open && !holdsAnything(who.principal)) {
+    if (who.anonymous && !open && !couldPass(who.principal, access)) {
       return unauthorized("Credentials required: send a Bearer token or Basic auth");
     }
     const { bodyBytesMax, bodyReadTimeoutMs } = deps.limits;

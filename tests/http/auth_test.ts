@@ -167,3 +167,19 @@ Deno.test("a browser page of another origin cannot change state with cached cred
   const read = { ...basic("app"), origin: "https://evil.example" };
   assertEquals((await send(app, "GET", "/key?key=app/a&level=stale", undefined, read)).status, 200);
 });
+
+Deno.test("a lease revoke reaching a follower is checked by the leader against the keys it holds", async () => {
+  const { leader, forwarded, app } = follower();
+  const { id } = await leader.data.leaseGrant(60_000);
+  await leader.data.putValue("app/l", "v0", { lease: id });
+  const refused = await send(app, "DELETE", `/lease?id=${id}`, undefined, bearer("reader"));
+  assertEquals(refused.status, 403);
+  assertEquals(refused.body, { error: 'User "reader" lacks write permission on key "app/l"' });
+  assertEquals((await leader.data.leaseInfo(id)).keys, ["app/l"]);
+  const revoked = await send(app, "DELETE", `/lease?id=${id}`, undefined, bearer("app"));
+  assertEquals(revoked.status, 200);
+  assertEquals(revoked.body.deleted, 1);
+  assertEquals(forwarded.length, 2);
+  assertEquals((await send(app, "DELETE", `/lease?id=${id}`)).status, 401);
+  assertEquals(forwarded.length, 2);
+});
