@@ -116,6 +116,14 @@ function integer(flag: string, text: string | undefined, fallback: number): numb
   return Number(text);
 }
 
+/** `rafter hash-token`: the token comes on standard input, never as an argument. */
+function hashTokenCommand(args: string[]): Command {
+  if (args.length > 1) {
+    throw new UsageError("hash-token takes no arguments: the token comes on stdin");
+  }
+  return { kind: "hash-token" };
+}
+
 /** The flags of HTTPS, auth and the request bound. */
 type SecurityFlags = Partial<
   Record<"tls-cert" | "tls-key" | "peer-ca" | "auth-file" | "http-requests-inflight-max", string>
@@ -152,12 +160,7 @@ function securitySettings(
  * ```
  */
 export function parseCommand(args: string[]): Command {
-  if (args[0] === "hash-token") {
-    if (args.length > 1) {
-      throw new UsageError("hash-token takes no arguments: the token comes on stdin");
-    }
-    return { kind: "hash-token" };
-  }
+  if (args[0] === "hash-token") return hashTokenCommand(args);
   const rest = args[0] === "serve" ? args.slice(1) : args;
   if (rest[0] !== undefined && !rest[0].startsWith("-")) {
     throw new UsageError(`Unknown command "${rest[0]}"; run with --help`);

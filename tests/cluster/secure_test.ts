@@ -76,6 +76,28 @@ async function curlWorks(cluster: Cluster, leader: NodeProcess, ca: string): Pro
   assertEquals(forwarded.status, 200, forwarded.body);
 }
 
+/** A watch as a browser's `EventSource` opens it: the token in `?access_token=`. */
+async function watchWithQueryToken(node: NodeProcess, caFile: string): Promise<void> {
+  using client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(caFile)] });
+  const watch = (query: string) =>
+    fetch(url(node, `/watch?fromIndex=1&${query}`), { client, signal: AbortSignal.timeout(5000) });
+  const refused = await watch("key=app/1");
+  assertEquals([refused.status, (await refused.json()).error.startsWith("Credentials")], [
+    401,
+    true,
+  ]);
+  const other = await watch(`key=other/1&access_token=${APP_TOKEN}`);
+  assertEquals(other.status, 403);
+  await other.body?.cancel();
+  const response = await watch(`key=app/1&access_token=${APP_TOKEN}`);
+  assertEquals(response.status, 200);
+  const reader = response.body!.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  await reader.cancel();
+  assertTrue(first.includes('"app/1"'), first);
+  assertTrue(!node.lines.some((line) => line.includes(APP_TOKEN)), "the token reached the log");
+}
+
 /** The TypeScript client and the command line, pointed at a follower over HTTPS. */
 async function clientsWork(follower: NodeProcess, caFile: string): Promise<void> {
   const endpoints = [`https://${follower.httpAddr}`];
@@ -136,6 +158,7 @@ Deno.test({
       await withCluster({ extraArgs, access }, async (cluster) => {
         const leader = await form(cluster, files.ca);
         await curlWorks(cluster, leader, files.ca);
+        await watchWithQueryToken(leader, files.ca);
         await clientsWork(cluster.running().find((n) => n !== leader)!, files.ca);
         await healsAfterLeaderKill(cluster, leader, files.ca);
       });
