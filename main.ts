@@ -7,6 +7,7 @@
  * @module
  */
 
+import { runHashToken } from "./src/auth/hash_token_command.ts";
 import { HELP, parseCommand, UsageError } from "./src/cli.ts";
 import { isClientCommand, processIo, runClientCommand } from "./src/cli/mod.ts";
 import { startServer } from "./src/server.ts";
@@ -27,6 +28,9 @@ async function main(args: string[]): Promise<number> {
   if (command.kind === "help") {
     console.log(HELP);
     return 0;
+  }
+  if (command.kind === "hash-token") {
+    return await runHashToken(Deno.stdin.readable, console.log, console.error);
   }
   let server;
   try {

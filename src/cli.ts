@@ -15,6 +15,7 @@ export const HELP = `rafter: a distributed key-value store on Raft
 Usage:
   rafter [serve] [flags]      run a node
   rafter COMMAND [args]       talk to a cluster; "rafter COMMAND --help" for each
+  rafter hash-token           read a token on standard input, print its SHA-256 for --auth-file
 
 Client commands:
 ${CLIENT_COMMANDS_HELP}
@@ -43,6 +44,15 @@ Flags of serve:
   --log-level LEVEL       debug, info, warn or error (default info)
   --log-format FORMAT     text, or json for one JSON object per line (default text)
   --slow-fsync-ms N       log a warning for a WAL sync slower than this (default 1000)
+  --tls-cert FILE         PEM certificate: serve HTTPS on --http-addr (with --tls-key)
+  --tls-key FILE          PEM private key of --tls-cert
+  --peer-ca FILE          PEM CA the other members' HTTPS certificates are checked against
+                          when this node forwards to the leader (default: the system's roots)
+  --auth-file FILE        JSON users with token hashes and permissions; every route then
+                          needs credentials (Bearer token or Basic name:token); SIGHUP reloads
+  --http-requests-inflight-max N
+                          HTTP requests handled at once; past it 503 with Retry-After
+                          (default 4096)
   -h, --help              this text
 
 A fresh data directory with neither --bootstrap nor --join bootstraps a one-node cluster.
@@ -66,7 +76,10 @@ export class UsageError extends Error {
 }
 
 /** What the command line asks for. */
-export type Command = { kind: "help" } | { kind: "serve"; config: NodeConfig };
+export type Command =
+  | { kind: "help" }
+  | { kind: "serve"; config: NodeConfig }
+  | { kind: "hash-token" };
 
 const FLAGS = {
   id: { type: "string" },
@@ -87,6 +100,11 @@ const FLAGS = {
   "quota-bytes": { type: "string" },
   "watch-history-entries": { type: "string" },
   "watch-history-bytes": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "peer-ca": { type: "string" },
+  "auth-file": { type: "string" },
+  "http-requests-inflight-max": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -96,6 +114,39 @@ function integer(flag: string, text: string | undefined, fallback: number): numb
     throw new UsageError(`--${flag} must be a positive integer, got "${text}"`);
   }
   return Number(text);
+}
+
+/** `rafter hash-token`: the token comes on standard input, never as an argument. */
+function hashTokenCommand(args: string[]): Command {
+  if (args.length > 1) {
+    throw new UsageError("hash-token takes no arguments: the token comes on stdin");
+  }
+  return { kind: "hash-token" };
+}
+
+/** The flags of HTTPS, auth and the request bound. */
+type SecurityFlags = Partial<
+  Record<"tls-cert" | "tls-key" | "peer-ca" | "auth-file" | "http-requests-inflight-max", string>
+>;
+
+function securitySettings(
+  values: SecurityFlags,
+  defaults: NodeConfig,
+): Pick<
+  NodeConfig,
+  "tlsCertFile" | "tlsKeyFile" | "peerCaFile" | "authFile" | "httpRequestsInflightMax"
+> {
+  return {
+    tlsCertFile: values["tls-cert"] ?? "",
+    tlsKeyFile: values["tls-key"] ?? "",
+    peerCaFile: values["peer-ca"] ?? "",
+    authFile: values["auth-file"] ?? "",
+    httpRequestsInflightMax: integer(
+      "http-requests-inflight-max",
+      values["http-requests-inflight-max"],
+      defaults.httpRequestsInflightMax,
+    ),
+  };
 }
 
 /**
@@ -109,6 +160,7 @@ function integer(flag: string, text: string | undefined, fallback: number): numb
  * ```
  */
 export function parseCommand(args: string[]): Command {
+  if (args[0] === "hash-token") return hashTokenCommand(args);
   const rest = args[0] === "serve" ? args.slice(1) : args;
   if (rest[0] !== undefined && !rest[0].startsWith("-")) {
     throw new UsageError(`Unknown command "${rest[0]}"; run with --help`);
@@ -167,6 +219,7 @@ export function parseCommand(args: string[]): Command {
       values["watch-history-bytes"],
       defaults.watchHistoryBytes,
     ),
+    ...securitySettings(values, defaults),
   };
   if (config.bootstrap && config.join !== "") {
     throw new UsageError("--bootstrap and --join cannot be used together");

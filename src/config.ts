@@ -13,6 +13,9 @@ import {
   validateConfig,
 } from "./raft/config.ts";
 
+/** HTTP requests handled at once, by default, before new ones get 503. */
+export const HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT = 4096;
+
 /** Everything a node needs to run. */
 export interface NodeConfig {
   /** This node's id, unique in the cluster. */
@@ -60,6 +63,16 @@ export interface NodeConfig {
   watchHistoryEntries: number;
   /** Most bytes of changes the watch history keeps. */
   watchHistoryBytes: number;
+  /** PEM certificate (chain) for HTTPS on `httpAddr`; `""` serves plain HTTP. */
+  tlsCertFile: string;
+  /** PEM private key of `tlsCertFile`; given with it or not at all. */
+  tlsKeyFile: string;
+  /** PEM CA that signs the other members' certificates; `""` trusts the system's roots. */
+  peerCaFile: string;
+  /** JSON users, token hashes and permissions; `""` leaves every route open. */
+  authFile: string;
+  /** HTTP requests handled at once before new ones get 503. */
+  httpRequestsInflightMax: number;
 }
 
 /**
@@ -93,6 +106,11 @@ export function defaultNodeConfig(): NodeConfig {
     quotaBytes: 0,
     watchHistoryEntries: 10_000,
     watchHistoryBytes: 64 * 1024 * 1024,
+    tlsCertFile: "",
+    tlsKeyFile: "",
+    peerCaFile: "",
+    authFile: "",
+    httpRequestsInflightMax: HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,
   };
 }
 
@@ -173,8 +191,14 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
       "slowFsyncMs",
       "watchHistoryEntries",
       "watchHistoryBytes",
+      "httpRequestsInflightMax",
     ] as const
   ) positive(config, field);
+  if ((config.tlsCertFile === "") !== (config.tlsKeyFile === "")) {
+    throw new RangeError(
+      `A TLS certificate and key go together, got certificate "${config.tlsCertFile}" and key "${config.tlsKeyFile}"`,
+    );
+  }
   raftConfigFor(config);
   if (!Number.isSafeInteger(config.quotaBytes) || config.quotaBytes < 0) {
     throw new RangeError(

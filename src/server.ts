@@ -1,5 +1,6 @@
 /**
- * A whole server: a node plus its HTTP API, with graceful shutdown.
+ * A whole server: a node plus its HTTP API (HTTPS with a certificate, auth
+ * with an auth file reloaded on `SIGHUP`), with graceful shutdown.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { sampleDataDir } from "./metrics/data_dir_sizes.ts";
 import { createMetrics, type RafterMetrics } from "./metrics/rafter_metrics.ts";
 import type { RaftKvNode } from "./node/kv_node.ts";
 import { type NodeOptions, startNode } from "./node/start.ts";
+import { loadSecurity, peerFetch, type Security } from "./security.ts";
 
 /** A running server. */
 export interface Server {
@@ -22,6 +24,29 @@ export interface Server {
   metrics: RafterMetrics;
   /** Stops accepting requests, finishes the sync in progress, closes files and links. */
   stop(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
+function warnIfOpen(config: NodeConfig, security: Security, logger: Logger): void {
+  const { host } = parseHostPort(config.httpAddr, "HTTP address");
+  if (security.auth === null && !LOOPBACK.test(host)) {
+    logger.warn("HTTP API has no --auth-file: anyone who reaches it may read and write every key", {
+      http: config.httpAddr,
+    });
+  }
+  if (security.tls !== null && security.peerCa === null) {
+    logger.warn("HTTPS without --peer-ca: calls to other members trust the system's CAs only");
+  }
+}
+
+/** Reloads the auth file on SIGHUP; answers how to stop listening. */
+function reloadOnHangup(security: Security): () => void {
+  const auth = security.auth;
+  if (auth === null || Deno.build.os === "windows") return () => {};
+  const onHangup = () => void auth.reload();
+  Deno.addSignalListener("SIGHUP", onHangup);
+  return () => Deno.removeSignalListener("SIGHUP", onHangup);
 }
 
 /**
@@ -41,20 +66,39 @@ export async function startServer(
 ): Promise<Server> {
   const logger = options.logger ??
     createLogger(config.logLevel, { prefix: config.id, format: config.logFormat });
+  const security = await loadSecurity(config, logger);
+  warnIfOpen(config, security, logger);
   const metrics = createMetrics();
   metrics.registry.onScrape(() => sampleDataDir(metrics, config.dataDir));
   const node = await startNode(config, { ...options, logger });
   const { host, port } = parseHostPort(config.httpAddr, "HTTP address");
-  const app = createApp(node, { logger, metrics, electionTimeoutMs: config.electionMs });
+  const peer = peerFetch(security.peerCa);
+  const app = createApp(node, {
+    logger,
+    metrics,
+    electionTimeoutMs: config.electionMs,
+    fetch: peer.fetch,
+    scheme: security.tls === null ? "http" : "https",
+    auth: security.auth,
+    requestsInflightMax: config.httpRequestsInflightMax,
+  });
   let http: Deno.HttpServer<Deno.NetAddr>;
   try {
-    http = Deno.serve({ hostname: host, port, onListen: () => {} }, app.fetch);
+    const listen = { hostname: host, port, onListen: () => {}, ...security.tls ?? {} };
+    http = Deno.serve(listen, app.fetch);
   } catch (error) {
+    peer.close();
     await node.stop();
     throw new Error(`Cannot listen on HTTP address "${config.httpAddr}": ${error}`);
   }
+  const stopReloading = reloadOnHangup(security);
   const bound = `${http.addr.hostname}:${http.addr.port}`;
-  logger.info("serving", { http: bound, raft: config.raftAddr, data: config.dataDir });
+  logger.info("serving", {
+    [security.tls === null ? "http" : "https"]: bound,
+    raft: config.raftAddr,
+    data: config.dataDir,
+    auth: security.auth === null ? "off" : "on",
+  });
   let stopping: Promise<void> | null = null;
   return {
     node,
@@ -62,8 +106,10 @@ export async function startServer(
     metrics,
     stop() {
       stopping ??= (async () => {
+        stopReloading();
         await http.shutdown();
         await node.stop();
+        peer.close();
         logger.info("stopped");
       })();
       return stopping;

@@ -23,6 +23,11 @@ const STATUS_HEADERS = [
   "SNAPSHOT",
 ];
 
+/** An index column: `-` when the node shows only its minimal status (auth on, no admin token). */
+function index(value: number | undefined): string {
+  return value === undefined ? "-" : String(value);
+}
+
 function statusRow(row: EndpointStatus): string[] {
   if ("error" in row) return [row.endpoint, "-", "unreachable", "", "", "", "", "", row.error];
   return [
@@ -31,10 +36,10 @@ function statusRow(row: EndpointStatus): string[] {
     row.role,
     String(row.term),
     row.leaderId === "" ? "-" : row.leaderId,
-    String(row.commitIndex),
-    String(row.appliedIndex),
-    String(row.lastLogIndex),
-    String(row.snapshotIndex),
+    index(row.commitIndex),
+    index(row.appliedIndex),
+    index(row.lastLogIndex),
+    index(row.snapshotIndex),
   ];
 }
 

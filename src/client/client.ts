@@ -206,8 +206,11 @@ export class RafterClient implements Disposable, RecipeClient {
   async members(options: CallOptions = {}): Promise<MemberStatus[]> {
     const status = await this.status(options);
     if (status.role === "leader" || status.leaderHttpAddr === "") return status.members;
+    // Over HTTPS a node names the leader by URL; over HTTP by host:port.
     const scheme = this.#transport.origin("any").startsWith("https:") ? "https" : "http";
-    const leader = `${scheme}://${status.leaderHttpAddr}`;
+    const leader = status.leaderHttpAddr.includes("://")
+      ? status.leaderHttpAddr
+      : `${scheme}://${status.leaderHttpAddr}`;
     try {
       const view = await this.status({ ...options, endpoint: leader });
       this.#transport.noteLeader(leader);

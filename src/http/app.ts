@@ -3,13 +3,17 @@
  * input, call the node and map the outcome; errors are thrown and become
  * status codes in one `onError`. Beside rafter's own API it serves health,
  * metrics and the dashboard, and the compatibility dialects described in
- * `docs/COMPATIBILITY.md`. Every request is counted by route pattern.
+ * `docs/COMPATIBILITY.md`. Every request is counted by route pattern. Every
+ * route is mounted with its access rule (`routes.ts`), enforced when auth is
+ * on, and requests past the in-flight bound answer 503.
  *
  * @module
  */
 
 import { Hono } from "hono";
 import type { KvApi } from "../api.ts";
+import type { AuthStore } from "../auth/mod.ts";
+import { HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT } from "../config.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { createMetrics, type RafterMetrics } from "../metrics/rafter_metrics.ts";
 import type { HttpDeps } from "./deps.ts";
@@ -17,7 +21,9 @@ import { mountProxyDialect } from "./dialect_proxy.ts";
 import { mountPutGetDialect } from "./dialect_putget.ts";
 import { mountSetGetDialect } from "./dialect_setget.ts";
 import { mountStoreDialect } from "./dialect_store.ts";
-import { errorResponse } from "./errors.ts";
+import { drainUnreadBody } from "./drain.ts";
+import { answerError } from "./errors.ts";
+import { inflightLimit } from "./inflight.ts";
 import { DEFAULT_LIMITS } from "./input.ts";
 import { meterNode } from "./metered_node.ts";
 import { httpMetrics } from "./metrics_middleware.ts";
@@ -32,6 +38,7 @@ import { mountMetricsRoute } from "./routes_metrics.ts";
 import { mountTxnRoutes } from "./routes_txn.ts";
 import { mountUiRoutes } from "./routes_ui.ts";
 import { mountWatchRoutes } from "./routes_watch.ts";
+import { declareRoutes, requireDeclaredRoutes } from "./routes.ts";
 
 /** Settings of {@link createApp}; every field has a default. */
 export interface AppOptions {
@@ -41,6 +48,8 @@ export interface AppOptions {
   valueBytesMax?: number;
   /** Longest request body in bytes (1.5 MiB). */
   bodyBytesMax?: number;
+  /** Longest time a request body may take to arrive, in milliseconds (10000; then 408). */
+  bodyReadTimeoutMs?: number;
   /** `Retry-After` on a 503, in seconds (1). */
   retryAfterSeconds?: number;
   /** Time a request forwarded to the leader may take, in milliseconds (5000). */
@@ -57,6 +66,12 @@ export interface AppOptions {
   electionTimeoutMs?: number;
   /** Milliseconds between two events of the status feed `/status/events` (1000). */
   statusIntervalMs?: number;
+  /** The scheme this node and its peers serve on (`http`); redirects and forwarding use it. */
+  scheme?: "http" | "https";
+  /** The auth rules every route is checked against (none: auth off). */
+  auth?: AuthStore | null;
+  /** Requests handled at once before new ones get 503 (4096). */
+  requestsInflightMax?: number;
 }
 
 /** The election timeout `/readyz` assumes unless told (the node's default). */
@@ -74,6 +89,7 @@ function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
       keyBytesMax: options.keyBytesMax ?? DEFAULT_LIMITS.keyBytesMax,
       valueBytesMax: options.valueBytesMax ?? DEFAULT_LIMITS.valueBytesMax,
       bodyBytesMax: options.bodyBytesMax ?? DEFAULT_LIMITS.bodyBytesMax,
+      bodyReadTimeoutMs: options.bodyReadTimeoutMs ?? DEFAULT_LIMITS.bodyReadTimeoutMs,
     },
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
     forwardTimeoutMs: options.forwardTimeoutMs ?? 5000,
@@ -83,6 +99,8 @@ function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
     metrics,
     electionTimeoutMs: options.electionTimeoutMs ?? ELECTION_TIMEOUT_MS_DEFAULT,
     statusIntervalMs: options.statusIntervalMs ?? STATUS_INTERVAL_MS_DEFAULT,
+    scheme: options.scheme ?? "http",
+    auth: options.auth ?? null,
   };
 }
 
@@ -101,24 +119,31 @@ function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
 export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   const deps = resolveDeps(node, options);
   const app = new Hono({ strict: false });
-  app.onError((error, c) => errorResponse(error, c.req.raw, deps));
+  app.onError((error, c) => answerError(error, c, deps));
   app.notFound((c) => json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  app.use(drainUnreadBody(deps.limits));
   app.use(httpMetrics(deps.metrics));
+  app.use(inflightLimit(
+    options.requestsInflightMax ?? HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,
+    deps.retryAfterSeconds,
+  ));
   deps.metrics.registry.onScrape(() => deps.metrics.observeStatus(node.status(), Date.now()));
-  mountKeyRoutes(app, deps);
-  mountKeysRoutes(app, deps);
-  mountTxnRoutes(app, deps);
-  mountLeaseRoutes(app, deps);
-  mountWatchRoutes(app, deps);
-  mountKvRoutes(app, deps);
-  mountClusterRoutes(app, deps);
-  mountHealthRoutes(app, deps);
-  mountMetricsRoute(app, deps);
-  mountUiRoutes(app, deps);
+  const routes = declareRoutes(app, deps);
+  mountKeyRoutes(routes, deps);
+  mountKeysRoutes(routes, deps);
+  mountTxnRoutes(routes, deps);
+  mountLeaseRoutes(routes, deps);
+  mountWatchRoutes(routes, deps);
+  mountKvRoutes(routes, deps);
+  mountClusterRoutes(routes, deps);
+  mountHealthRoutes(routes, deps);
+  mountMetricsRoute(routes, deps);
+  mountUiRoutes(routes, deps);
   // The compatibility dialects (docs/COMPATIBILITY.md); shared paths are served once.
-  mountSetGetDialect(app, deps);
-  mountStoreDialect(app, deps);
-  mountPutGetDialect(app, deps);
-  mountProxyDialect(app, deps);
+  mountSetGetDialect(routes, deps);
+  mountStoreDialect(routes, deps);
+  mountPutGetDialect(routes, deps);
+  mountProxyDialect(routes, deps);
+  requireDeclaredRoutes(app);
   return app;
 }

@@ -39,6 +39,8 @@ export interface PeerFetch {
   timeoutMs: number;
   /** Sent on to the members (the dashboard's token). */
   authorization: string | null;
+  /** The scheme the members serve on (`http` unless given). */
+  scheme?: "http" | "https";
 }
 
 async function fetchStatus(member: MemberStatus, peer: PeerFetch): Promise<NodeStatus | null> {
@@ -46,7 +48,7 @@ async function fetchStatus(member: MemberStatus, peer: PeerFetch): Promise<NodeS
   try {
     const headers: Record<string, string> = {};
     if (peer.authorization !== null) headers.authorization = peer.authorization;
-    const response = await peer.fetch(`http://${member.httpAddr}/status`, {
+    const response = await peer.fetch(`${peer.scheme ?? "http"}://${member.httpAddr}/status`, {
       headers,
       signal: AbortSignal.timeout(peer.timeoutMs),
     });

@@ -1,11 +1,12 @@
 /**
  * What every route module receives from `createApp`: the node, the input
- * limits, the settings for errors and forwarding, and the metrics.
+ * limits, the settings for errors and forwarding, the metrics and the auth rules.
  *
  * @module
  */
 
 import type { KvApi } from "../api.ts";
+import type { AuthStore } from "../auth/mod.ts";
 import type { Logger } from "../log.ts";
 import type { RafterMetrics } from "../metrics/rafter_metrics.ts";
 import type { Limits } from "./input.ts";
@@ -29,4 +30,8 @@ export interface HttpDeps {
   electionTimeoutMs: number;
   /** Milliseconds between two events of the status feed. */
   statusIntervalMs: number;
+  /** The scheme this node and its peers serve on: redirects and forwarding use it. */
+  scheme: "http" | "https";
+  /** The auth rules every route is checked against; null when auth is off. */
+  auth: AuthStore | null;
 }

@@ -8,13 +8,14 @@
  * @module
  */
 
-import type { Hono } from "hono";
 import type { JoinRequest, MemberStatus, NodeStatus } from "../api.ts";
+import { bodyKey, writesKey } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
 import { writeOrForward } from "./forward.ts";
 import { checkAddress, type Fields, optionalString, parseJsonObject, readBody } from "./input.ts";
 import { deleteFields } from "./operations.ts";
 import { json } from "./respond.ts";
+import type { Routes } from "./routes.ts";
 
 /** True when `fields` use this dialect's join parameter. */
 export function isProxyJoin(fields: Fields): boolean {
@@ -55,10 +56,10 @@ export function proxyStatusView(status: NodeStatus): { me: Peer; leader: Peer; f
   };
 }
 
-/** Mounts `POST /delete` on `app`. */
-export function mountProxyDialect(app: Hono, deps: HttpDeps): void {
-  app.post("/delete", async (c) => {
-    const body = await readBody(c.req.raw, deps.limits.bodyBytesMax);
+/** Mounts `POST /delete`: it needs write on the key. */
+export function mountProxyDialect(routes: Routes, deps: HttpDeps): void {
+  routes.post("/delete", writesKey(bodyKey("key")), async (c) => {
+    const body = await readBody(c.req.raw, deps.limits.bodyBytesMax, deps.limits.bodyReadTimeoutMs);
     const fields = parseJsonObject(body);
     return await writeOrForward(c.req.raw, body, deps, async () => {
       return json(await deleteFields(deps, fields));

@@ -7,17 +7,18 @@
  * @module
  */
 
-import type { Hono } from "hono";
+import { bodyKey, paramKey, queryKey, writesKey } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
 import { deleteByQuery, putJson } from "./handlers.ts";
 import { putKey } from "./operations.ts";
 import { json } from "./respond.ts";
+import type { Routes } from "./routes.ts";
 
-/** Mounts `/put`, `DELETE /delete` and `/set/:key/:value` on `app`. */
-export function mountPutGetDialect(app: Hono, deps: HttpDeps): void {
-  app.put("/put", putJson(deps));
-  app.delete("/delete", deleteByQuery(deps));
-  app.post("/set/:key/:value", async (c) => {
+/** Mounts `/put`, `DELETE /delete` and `/set/:key/:value`: each needs write on its key. */
+export function mountPutGetDialect(routes: Routes, deps: HttpDeps): void {
+  routes.put("/put", writesKey(bodyKey("key")), putJson(deps));
+  routes.delete("/delete", writesKey(queryKey("key")), deleteByQuery(deps));
+  routes.post("/set/:key/:value", writesKey(paramKey("key")), async (c) => {
     return json(await putKey(deps, c.req.param("key"), c.req.param("value")));
   });
 }

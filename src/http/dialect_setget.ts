@@ -12,9 +12,9 @@
  * @module
  */
 
-import type { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { type JoinRequest, NotLeaderError, RejectedError, UnavailableError } from "../api.ts";
+import { bodyKey, queryKey, readsKey, writesKey } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
 import { writeOrForward } from "./forward.ts";
 import { getByQuery } from "./handlers.ts";
@@ -29,6 +29,7 @@ import {
 } from "./input.ts";
 import { deleteFields, putFields } from "./operations.ts";
 import { json } from "./respond.ts";
+import type { Routes } from "./routes.ts";
 
 /** True when `fields` use this dialect's join parameters. */
 export function isSetGetJoin(fields: Fields): boolean {
@@ -65,10 +66,10 @@ async function failuresAs500(write: Promise<Response>): Promise<Response> {
   }
 }
 
-/** Mounts `POST /set` and `GET /get` on `app`. */
-export function mountSetGetDialect(app: Hono, deps: HttpDeps): void {
-  app.post("/set", async (c) => {
-    const body = await readBody(c.req.raw, deps.limits.bodyBytesMax);
+/** Mounts `POST /set` (write on the key, whatever the action) and `GET /get` (read on it). */
+export function mountSetGetDialect(routes: Routes, deps: HttpDeps): void {
+  routes.post("/set", writesKey(bodyKey("key")), async (c) => {
+    const body = await readBody(c.req.raw, deps.limits.bodyBytesMax, deps.limits.bodyReadTimeoutMs);
     const fields = parseJsonObject(body);
     const action = optionalString(fields, "action") ?? "set";
     if (action !== "set" && action !== "delete") {
@@ -79,5 +80,5 @@ export function mountSetGetDialect(app: Hono, deps: HttpDeps): void {
       writeOrForward(c.req.raw, body, deps, async () => json(await write(deps, fields))),
     );
   });
-  app.get("/get", getByQuery(deps, "stale"));
+  routes.get("/get", readsKey(queryKey("key")), getByQuery(deps, "stale"));
 }

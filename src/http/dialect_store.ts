@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Hono } from "hono";
 import type { NodeStatus } from "../api.ts";
+import { adminOnly, bodyKey, paramKey, readsKey, writesKey } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
 import {
   checkAddress,
@@ -20,13 +20,15 @@ import {
 } from "./input.ts";
 import { deleteKey, getRecord, putKey } from "./operations.ts";
 import { json } from "./respond.ts";
+import type { Routes } from "./routes.ts";
+import { clientAddress } from "./status_view.ts";
 
 function envelope(data: unknown, message: string): Response {
   return json({ data, message });
 }
 
 /** Node and raft statistics: raft's in the string-valued form such tools print. */
-export function raftStats(status: NodeStatus): unknown {
+export function raftStats(status: NodeStatus, scheme: "http" | "https" = "http"): unknown {
   const self = status.members.find((member) => member.id === status.id);
   const role = status.role === "preCandidate" ? "candidate" : status.role;
   return {
@@ -40,7 +42,7 @@ export function raftStats(status: NodeStatus): unknown {
       state: role[0]!.toUpperCase() + role.slice(1),
       term: String(status.term),
       leader_id: status.leaderId,
-      leader_http_addr: status.leaderHttpAddr,
+      leader_http_addr: clientAddress(status.leaderHttpAddr, scheme),
       commit_index: String(status.commitIndex),
       applied_index: String(status.appliedIndex),
       last_log_index: String(status.lastLogIndex),
@@ -55,30 +57,30 @@ export function raftStats(status: NodeStatus): unknown {
   };
 }
 
-/** Mounts `/store` and `/raft` on `app`. */
-export function mountStoreDialect(app: Hono, deps: HttpDeps): void {
-  app.get("/store/:key", async (c) => {
+/** Mounts `/store` (read or write on the key) and `/raft` (admin only). */
+export function mountStoreDialect(routes: Routes, deps: HttpDeps): void {
+  routes.get("/store/:key", readsKey(paramKey("key")), async (c) => {
     const record = await getRecord(deps, checkKey(c.req.param("key"), deps.limits), "stale");
     return envelope({ key: record.key, value: record.value }, "success fetching data");
   });
-  app.post("/store", async (c) => {
+  routes.post("/store", writesKey(bodyKey("key")), async (c) => {
     const fields = await readJsonObject(c.req.raw, deps.limits);
     const value = requiredString(fields, "value");
     const { key } = await putKey(deps, requiredString(fields, "key"), value);
     return envelope({ key, value }, "success persisting data");
   });
-  app.delete("/store/:key", async (c) => {
+  routes.delete("/store/:key", writesKey(paramKey("key")), async (c) => {
     const { key, deleted } = await deleteKey(deps, c.req.param("key"));
     return envelope({ key, deleted }, "success removing data");
   });
-  app.post("/raft/join", async (c) => {
+  routes.post("/raft/join", adminOnly({ changes: true }), async (c) => {
     const fields = await readJsonObject(c.req.raw, deps.limits);
     const raftAddr = checkAddress(optionalString(fields, "raft_address"), "raft_address");
     const request = { id: checkNodeId(optionalString(fields, "node_id"), "node_id"), raftAddr };
     const { id, index } = await deps.node.join({ ...request, httpAddr: "" });
     return envelope({ id, raftAddr, index }, `node ${id} at ${raftAddr} joined successfully`);
   });
-  app.post("/raft/remove", async (c) => {
+  routes.post("/raft/remove", adminOnly({ changes: true }), async (c) => {
     const fields = await readJsonObject(c.req.raw, deps.limits);
     const id = checkNodeId(optionalString(fields, "node_id"), "node_id");
     const raftAddr = optionalString(fields, "raft_address");
@@ -86,5 +88,7 @@ export function mountStoreDialect(app: Hono, deps: HttpDeps): void {
     const { index } = await deps.node.remove(id);
     return envelope({ id, index }, `node ${id} removed successfully`);
   });
-  app.get("/raft/stats", () => envelope(raftStats(deps.node.status()), "here is the raft status"));
+  routes.get("/raft/stats", adminOnly({ changes: false }), () => {
+    return envelope(raftStats(deps.node.status(), deps.scheme), "here is the raft status");
+  });
 }

@@ -1,16 +1,18 @@
 /**
  * The one place where errors become status codes. Handlers throw; this maps:
- * not the leader → 307 to the leader (503 when none is known), unavailable →
- * 503, rejected → 400, a failed precondition → 412 with the current record,
- * an unknown lease → 404, a compacted watch start → 410, the quota → 507,
- * `HTTPException` → its status, anything else → 500. Every body is
- * `{"error": "..."}`, with the fields the error carries beside it; a 503
+ * not the leader → 307 to the leader (503 when none is known; with auth on,
+ * the request is forwarded instead, since a redirect loses credentials),
+ * unavailable → 503, rejected → 400, a failed precondition → 412 with the
+ * current record, an unknown lease → 404, a compacted watch start → 410, the
+ * quota → 507, `HTTPException` → its status, anything else → 500. Every body
+ * is `{"error": "..."}`, with the fields the error carries beside it; a 503
  * also says whether the request may still take effect (`"indeterminate"`):
  * false only when it was never proposed, so a client may retry it.
  *
  * @module
  */
 
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import {
   CompactedError,
@@ -22,13 +24,10 @@ import {
   UnavailableError,
 } from "../api.ts";
 import type { HttpDeps } from "./deps.ts";
+import { forwardToLeader, leaderUrl } from "./forward.ts";
+import { guardedBody } from "./guard.ts";
+import { loggedUrl } from "./redact.ts";
 import { json } from "./respond.ts";
-
-/** The same path and query on the leader's HTTP address. */
-export function leaderUrl(request: Request, leaderHttpAddr: string): string {
-  const url = new URL(request.url);
-  return `http://${leaderHttpAddr}${url.pathname}${url.search}`;
-}
 
 function unavailable(message: string, indeterminate: boolean, deps: HttpDeps): Response {
   return json({ error: message, indeterminate }, 503, {
@@ -40,7 +39,7 @@ function unavailable(message: string, indeterminate: boolean, deps: HttpDeps): R
 export function errorResponse(error: unknown, request: Request, deps: HttpDeps): Response {
   if (error instanceof NotLeaderError) {
     if (error.leaderHttpAddr === "") return unavailable(error.message, false, deps);
-    const location = leaderUrl(request, error.leaderHttpAddr);
+    const location = leaderUrl(request, error.leaderHttpAddr, deps.scheme);
     return json({ error: error.message }, 307, { location });
   }
   if (error instanceof UnavailableError) {
@@ -51,7 +50,7 @@ export function errorResponse(error: unknown, request: Request, deps: HttpDeps):
   if (dataModel !== null) return dataModel;
   if (error instanceof HTTPException) return json({ error: error.message }, error.status);
   const message = error instanceof Error ? error.message : String(error);
-  deps.logger.error("request failed", { method: request.method, url: request.url, message });
+  deps.logger.error("request failed", { method: request.method, url: loggedUrl(request), message });
   return json({ error: `Internal error: ${message}` }, 500);
 }
 
@@ -70,4 +69,24 @@ function dataModelResponse(error: unknown): Response | null {
     return json({ error: error.message, dataBytes, quotaBytes }, 507);
   }
   return null;
+}
+
+/**
+ * The app's error handler: {@link errorResponse}, except that with auth on a
+ * request that reached a follower is forwarded to the leader (the guard has
+ * checked the caller and kept the body) rather than redirected.
+ */
+export function answerError(
+  error: Error,
+  c: Context,
+  deps: HttpDeps,
+): Response | Promise<Response> {
+  const request = c.req.raw;
+  if (deps.auth === null || !(error instanceof NotLeaderError) || error.leaderHttpAddr === "") {
+    return errorResponse(error, request, deps);
+  }
+  const body = guardedBody(c) ?? new Uint8Array(0);
+  return forwardToLeader(request, body, error.leaderHttpAddr, deps).catch((failure) =>
+    errorResponse(failure, request, deps)
+  );
 }

@@ -1,23 +1,41 @@
 /**
- * Forwarding for the proxying dialect: a write that reaches a follower is
- * re-issued to the leader and the leader's answer is relayed, so clients
- * that cannot follow redirects still land their writes.
+ * Forwarding to the leader: a request that reaches a follower is re-issued
+ * to the leader (same method, path, query and body, with the caller's
+ * `Authorization`) and the leader's answer relayed. The proxying dialects
+ * always forward their writes (their clients cannot follow redirects); with
+ * auth on every route does, since redirects lose credentials.
  *
  * @module
  */
 
 import { NotLeaderError, UnavailableError } from "../api.ts";
 import type { HttpDeps } from "./deps.ts";
-import { leaderUrl } from "./errors.ts";
 
 /** Marks a forwarded request, so that a node that is no leader either does not forward it again. */
 export const FORWARDED_HEADER = "x-rafter-forwarded";
 
 /**
- * Runs `write`; when this node is not the leader and knows who is, sends the
- * same request (method, path, query, `body`) to the leader and relays its
- * answer. A request that was already forwarded is never forwarded again: it
- * fails with `UnavailableError` (leadership moved while it travelled).
+ * The same path and query on the leader's HTTP address.
+ *
+ * @example
+ * ```ts
+ * import { leaderUrl } from "./forward.ts";
+ * const url = leaderUrl(new Request("http://n2:8002/key?key=k"), "n1:8001", "https");
+ * if (url !== "https://n1:8001/key?key=k") throw new Error(url);
+ * ```
+ */
+export function leaderUrl(
+  request: Request,
+  leaderHttpAddr: string,
+  scheme: "http" | "https",
+): string {
+  const url = new URL(request.url);
+  return `${scheme}://${leaderHttpAddr}${url.pathname}${url.search}`;
+}
+
+/**
+ * Runs `write`; when this node is not the leader and knows who is, forwards
+ * the request to the leader (see {@link forwardToLeader}).
  */
 export async function writeOrForward(
   request: Request,
@@ -29,31 +47,34 @@ export async function writeOrForward(
     return await write();
   } catch (error) {
     if (!(error instanceof NotLeaderError) || error.leaderHttpAddr === "") throw error;
-    if (request.headers.has(FORWARDED_HEADER)) {
-      throw new UnavailableError(
-        `Cannot serve a forwarded request: leadership moved to "${error.leaderHttpAddr}"`,
-      );
-    }
-    return await forward(request, body, error.leaderHttpAddr, deps);
+    return await forwardToLeader(request, body, error.leaderHttpAddr, deps);
   }
 }
 
-async function forward(
+/**
+ * Sends `request` (with `body`) to the leader at `leaderHttpAddr` and relays
+ * its answer. A request that was already forwarded is never forwarded again:
+ * it fails with `UnavailableError` (leadership moved while it travelled), as
+ * does a leader that cannot be reached in time.
+ */
+export async function forwardToLeader(
   request: Request,
   body: Uint8Array<ArrayBuffer>,
   leaderHttpAddr: string,
   deps: HttpDeps,
 ): Promise<Response> {
+  if (request.headers.has(FORWARDED_HEADER)) {
+    throw new UnavailableError(
+      `Cannot serve a forwarded request: leadership moved to "${leaderHttpAddr}"`,
+    );
+  }
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), deps.forwardTimeoutMs);
   try {
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
-    const response = await deps.fetch(leaderUrl(request, leaderHttpAddr), {
+    const response = await deps.fetch(leaderUrl(request, leaderHttpAddr, deps.scheme), {
       method: request.method,
-      headers: {
-        "content-type": request.headers.get("content-type") ?? "application/json",
-        [FORWARDED_HEADER]: "1",
-      },
+      headers: forwardedHeaders(request),
       ...(hasBody ? { body } : {}),
       redirect: "manual",
       signal: controller.signal,
@@ -75,11 +96,21 @@ async function forward(
   }
 }
 
+function forwardedHeaders(request: Request): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": request.headers.get("content-type") ?? "application/json",
+    [FORWARDED_HEADER]: "1",
+  };
+  const authorization = request.headers.get("authorization");
+  if (authorization !== null) headers.authorization = authorization;
+  return headers;
+}
+
 function relayedHeaders(response: Response): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": response.headers.get("content-type") ?? "application/json",
   };
-  for (const name of ["location", "retry-after"]) {
+  for (const name of ["location", "retry-after", "www-authenticate", "allow"]) {
     const value = response.headers.get(name);
     if (value !== null) headers[name] = value;
   }

@@ -10,7 +10,7 @@ import { HTTPException } from "hono/http-exception";
 import { READ_LEVELS, type ReadLevel } from "../api.ts";
 import { decodeUtf8 } from "../bytes/utf8.ts";
 
-/** Size bounds on client input. */
+/** Bounds on client input. */
 export interface Limits {
   /** Longest key, in UTF-8 bytes. */
   keyBytesMax: number;
@@ -18,13 +18,16 @@ export interface Limits {
   valueBytesMax: number;
   /** Longest request body, in bytes. */
   bodyBytesMax: number;
+  /** Longest time a request body may take to arrive, in milliseconds (then 408). */
+  bodyReadTimeoutMs: number;
 }
 
-/** The documented limits: 4 KiB keys, 1 MiB values, 1.5 MiB bodies. */
+/** The documented limits: 4 KiB keys, 1 MiB values, 1.5 MiB bodies arriving within 10 s. */
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   keyBytesMax: 4 * 1024,
   valueBytesMax: 1024 * 1024,
   bodyBytesMax: 1.5 * 1024 * 1024,
+  bodyReadTimeoutMs: 10_000,
 };
 
 /** Fields of a request: a parsed JSON object or query parameters. */
@@ -46,28 +49,82 @@ function tooLarge(bytes: number | string, bytesMax: number): HTTPException {
   });
 }
 
+/** Runs `read`; past `timeoutMs` calls `abandon` and throws a 408. */
+async function withinTime<T>(
+  read: Promise<T>,
+  timeoutMs: number,
+  abandon: () => void,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abandon();
+      reject(
+        new HTTPException(408, { message: `Request body not received within ${timeoutMs} ms` }),
+      );
+    }, timeoutMs);
+  });
+  // The read may fail after the deadline has answered; that failure is moot.
+  read.catch(() => {});
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Bodies already read, by request: the guard reads one before its handler does. */
+const bodiesRead = new WeakMap<Request, Uint8Array<ArrayBuffer>>();
+
 /**
  * Reads the whole body, refusing with 413 past `bodyBytesMax`: at once when
- * Content-Length announces more, and while reading whatever the header said.
+ * Content-Length announces more, and while reading whatever the header said;
+ * and with 408 when it has not all arrived within `timeoutMs`, so a client
+ * that sends slowly cannot hold a request open. A body is read once: later
+ * calls for the same request answer the same bytes.
  */
 export async function readBody(
   request: Request,
   bodyBytesMax: number,
+  timeoutMs: number = DEFAULT_LIMITS.bodyReadTimeoutMs,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const known = bodiesRead.get(request);
+  if (known !== undefined) return known;
+  const bytes = await readBodyOnce(request, bodyBytesMax, timeoutMs);
+  bodiesRead.set(request, bytes);
+  return bytes;
+}
+
+function readBodyOnce(
+  request: Request,
+  bodyBytesMax: number,
+  timeoutMs: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const announced = request.headers.get("content-length");
   if (announced !== null && Number(announced) > bodyBytesMax) {
-    throw tooLarge(announced, bodyBytesMax);
+    return Promise.reject(tooLarge(announced, bodyBytesMax));
   }
   if (announced !== null) {
     // A server stops the body at the announced length (HTTP framing), so this
     // read is bounded; reading whole also skips building a stream. The
     // length is checked again in case the request did not come off the wire.
-    const bytes = await request.bytes();
-    if (bytes.length > bodyBytesMax) throw tooLarge(bytes.length, bodyBytesMax);
-    return bytes;
+    const read = request.bytes().then((bytes) => {
+      if (bytes.length > bodyBytesMax) throw tooLarge(bytes.length, bodyBytesMax);
+      return bytes;
+    });
+    return withinTime(read, timeoutMs, () => {});
   }
-  if (request.body === null) return EMPTY;
+  if (request.body === null) return Promise.resolve(EMPTY);
   const reader = request.body.getReader();
+  return withinTime(readChunks(reader, bodyBytesMax), timeoutMs, () => {
+    reader.cancel().catch(() => {});
+  });
+}
+
+async function readChunks(
+  reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>,
+  bodyBytesMax: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let total = 0;
   for (;;) {
@@ -115,7 +172,7 @@ export function parseJsonObject(bytes: Uint8Array, emptyAllowed = false): Fields
 
 /** Reads and parses a JSON object body. */
 export async function readJsonObject(request: Request, limits: Limits): Promise<Fields> {
-  return parseJsonObject(await readBody(request, limits.bodyBytesMax));
+  return parseJsonObject(await readBody(request, limits.bodyBytesMax, limits.bodyReadTimeoutMs));
 }
 
 /** Field `name` as a string; undefined when absent (null counts as absent). */
@@ -294,6 +351,6 @@ export async function readFields(
 ): Promise<{ fields: Fields; body: Uint8Array<ArrayBuffer> }> {
   const fields: Fields = Object.fromEntries(new URL(request.url).searchParams);
   if (request.method === "GET" || request.method === "HEAD") return { fields, body: EMPTY };
-  const body = await readBody(request, limits.bodyBytesMax);
+  const body = await readBody(request, limits.bodyBytesMax, limits.bodyReadTimeoutMs);
   return { fields: { ...fields, ...parseJsonObject(body, true) }, body };
 }

@@ -3,20 +3,24 @@
  * serves three APIs and tells them apart by their parameters: `peerAddress`
  * (proxying dialect: forwarded to the leader), `nodeid`/`nodeaddr`
  * (set/get dialect: 400 on a follower), else rafter's `id`/`addr`/`httpAddr`
- * (307 on a follower). `/status` is rafter's status plus the proxying
- * dialect's view of the cluster.
+ * (307 on a follower). `/join` and `/remove` need the admin permission.
+ * `/status` is open: the admin gets rafter's full status plus the proxying
+ * dialect's view of the cluster, everyone else the minimal status.
  *
  * @module
  */
 
-import type { Hono } from "hono";
 import type { JoinRequest } from "../api.ts";
+import { adminOnly, OPEN } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
 import { isProxyJoin, proxyJoinRequest, proxyStatusView } from "./dialect_proxy.ts";
 import { isSetGetJoin, joinOnLeaderOnly, setGetJoinRequest } from "./dialect_setget.ts";
 import { writeOrForward } from "./forward.ts";
+import { callerMay } from "./guard.ts";
 import { checkAddress, checkNodeId, type Fields, optionalString, readFields } from "./input.ts";
 import { json } from "./respond.ts";
+import type { Routes } from "./routes.ts";
+import { clientAddress, minimalStatus } from "./status_view.ts";
 
 /** Reads rafter's join fields: `id`, `addr` (raft) and optional `httpAddr`. */
 export function rafterJoinRequest(fields: Fields): JoinRequest {
@@ -33,9 +37,10 @@ export async function joinMember(deps: HttpDeps, request: JoinRequest): Promise<
   return json(await deps.node.join(request));
 }
 
-/** Mounts `/join`, `/remove` and `/status` on `app`. */
-export function mountClusterRoutes(app: Hono, deps: HttpDeps): void {
-  app.on(["GET", "POST"], "/join", async (c) => {
+/** Mounts `/join`, `/remove` and `/status`. */
+export function mountClusterRoutes(routes: Routes, deps: HttpDeps): void {
+  const membership = adminOnly({ changes: true });
+  routes.on(["GET", "POST"], "/join", membership, async (c) => {
     const { fields, body } = await readFields(c.req.raw, deps.limits);
     if (isProxyJoin(fields)) {
       const request = proxyJoinRequest(fields);
@@ -46,14 +51,16 @@ export function mountClusterRoutes(app: Hono, deps: HttpDeps): void {
     }
     return await joinMember(deps, rafterJoinRequest(fields));
   });
-  app.on(["GET", "POST"], "/remove", async (c) => {
+  routes.on(["GET", "POST"], "/remove", membership, async (c) => {
     const { fields } = await readFields(c.req.raw, deps.limits);
     const id = checkNodeId(optionalString(fields, "id"), "id");
     const { index } = await deps.node.remove(id);
     return json({ id, index });
   });
-  app.get("/status", () => {
+  routes.get("/status", OPEN, (c) => {
     const status = deps.node.status();
-    return json({ ...status, ...proxyStatusView(status) });
+    if (!callerMay(c, deps, { admin: true })) return json(minimalStatus(status, deps.scheme));
+    const leaderHttpAddr = clientAddress(status.leaderHttpAddr, deps.scheme);
+    return json({ ...status, leaderHttpAddr, ...proxyStatusView(status) });
   });
 }

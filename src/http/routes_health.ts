@@ -7,15 +7,16 @@
  * @module
  */
 
-import type { Hono } from "hono";
+import { OPEN } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
 import { readiness } from "./readiness.ts";
 import { json } from "./respond.ts";
+import type { Routes } from "./routes.ts";
 
-/** Mounts `/livez` and `/readyz` on `app`. */
-export function mountHealthRoutes(app: Hono, deps: HttpDeps): void {
-  app.get("/livez", () => json({ live: true }));
-  app.get("/readyz", (c) => {
+/** Mounts `/livez` and `/readyz`, open to anyone (probes carry no credentials). */
+export function mountHealthRoutes(routes: Routes, deps: HttpDeps): void {
+  routes.get("/livez", OPEN, () => json({ live: true }));
+  routes.get("/readyz", OPEN, (c) => {
     const status = deps.node.status();
     const verdict = readiness(status, {
       electionTimeoutMs: deps.electionTimeoutMs,

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Hono } from "hono";
 import type { PutOptions } from "../api.ts";
+import { bodyKey, queryKey, readsKey, writesKey } from "./access.ts";
 import { dataOp } from "./data_ops.ts";
 import type { HttpDeps } from "./deps.ts";
 import { getByQuery } from "./handlers.ts";
@@ -26,6 +26,7 @@ import {
 } from "./input.ts";
 import { deleteKey, putFields } from "./operations.ts";
 import { json } from "./respond.ts";
+import type { Routes } from "./routes.ts";
 
 /**
  * The `prevIndex`, `lease` and `ttlMs` fields of a put, validated.
@@ -51,10 +52,10 @@ export function putOptions(fields: Fields): PutOptions {
   };
 }
 
-/** Mounts `/key` on `app`. */
-export function mountKeyRoutes(app: Hono, deps: HttpDeps): void {
-  app.get("/key", getByQuery(deps, "default"));
-  app.post("/key", async (c) => {
+/** Mounts `/key`: reading needs read on the key; writing, CAS and deleting write on it. */
+export function mountKeyRoutes(routes: Routes, deps: HttpDeps): void {
+  routes.get("/key", readsKey(queryKey("key")), getByQuery(deps, "default"));
+  routes.post("/key", writesKey(bodyKey("key")), async (c) => {
     const fields = await readJsonObject(c.req.raw, deps.limits);
     const options = putOptions(fields);
     if (Object.keys(options).length === 0) return json(await putFields(deps, fields));
@@ -63,7 +64,7 @@ export function mountKeyRoutes(app: Hono, deps: HttpDeps): void {
     const { index, lease } = await dataOp(deps.node, "putValue")(key, value, options);
     return json({ key, index, ...(lease === undefined ? {} : { lease }) });
   });
-  app.delete("/key", async (c) => {
+  routes.delete("/key", writesKey(queryKey("key")), async (c) => {
     const prevIndex = queryInteger(c.req.query("prevIndex"), "prevIndex", INDEX_RANGE);
     if (prevIndex === undefined) return json(await deleteKey(deps, c.req.query("key")));
     const key = checkKey(c.req.query("key"), deps.limits);

@@ -4,16 +4,19 @@
  * value is the raw body. `ETag` is the record's mod index; `If-Match:
  * "<modIndex>"` makes a write compare-and-swap and `If-None-Match: *` makes
  * a put create-only; a `GET` with a matching `If-None-Match` answers 304.
+ * Reading needs read on the key, writing and deleting write on it.
  *
  * @module
  */
 
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { type KeyFrom, readsKey, writesKey } from "./access.ts";
 import { dataOp } from "./data_ops.ts";
 import type { HttpDeps } from "./deps.ts";
 import { badRequest, checkKey, checkLevel, type Limits, readBody } from "./input.ts";
 import { json } from "./respond.ts";
+import type { Routes } from "./routes.ts";
 
 const PATH_PREFIX = "/kv/";
 const ETAG = /^"([0-9]{1,16})"$/;
@@ -111,9 +114,10 @@ async function deleteKv(c: Context, deps: HttpDeps): Promise<Response> {
   return json({ key, deleted, index });
 }
 
-/** Mounts `/kv/*` on `app`. */
-export function mountKvRoutes(app: Hono, deps: HttpDeps): void {
-  app.get("/kv/*", (c) => getKv(c, deps));
-  app.put("/kv/*", (c) => putKv(c, deps));
-  app.delete("/kv/*", (c) => deleteKv(c, deps));
+/** Mounts `/kv/*`. */
+export function mountKvRoutes(routes: Routes, deps: HttpDeps): void {
+  const key: KeyFrom = (input) => pathKey(input.request, deps.limits);
+  routes.get("/kv/*", readsKey(key), (c) => getKv(c, deps));
+  routes.put("/kv/*", writesKey(key), (c) => putKv(c, deps));
+  routes.delete("/kv/*", writesKey(key), (c) => deleteKv(c, deps));
 }

@@ -8,10 +8,11 @@
  * @module
  */
 
-import type { Hono } from "hono";
 import { UnavailableError } from "../api.ts";
+import { adminOnly } from "./access.ts";
 import { clusterView } from "./cluster_view.ts";
 import type { HttpDeps } from "./deps.ts";
+import type { Routes } from "./routes.ts";
 
 /** Open status streams allowed at once (each asks every member once per event). */
 export const STATUS_STREAMS_MAX = 16;
@@ -29,6 +30,7 @@ export async function statusEvent(deps: HttpDeps, authorization: string | null):
     fetch: deps.fetch,
     timeoutMs: deps.statusIntervalMs,
     authorization,
+    scheme: deps.scheme,
   });
   const { metrics } = deps;
   return {
@@ -44,11 +46,11 @@ export async function statusEvent(deps: HttpDeps, authorization: string | null):
   };
 }
 
-/** Mounts `/status/events` on `app`. */
-export function mountStatusFeed(app: Hono, deps: HttpDeps): void {
+/** Mounts `/status/events`: the full status of every member, so the admin only. */
+export function mountStatusFeed(routes: Routes, deps: HttpDeps): void {
   let open = 0;
   const encoder = new TextEncoder();
-  app.get("/status/events", (c) => {
+  routes.get("/status/events", adminOnly({ changes: false }), (c) => {
     if (open >= STATUS_STREAMS_MAX) {
       throw new UnavailableError(
         `Too many status streams open (${STATUS_STREAMS_MAX}); retry shortly`,

@@ -5,14 +5,15 @@
  * @module
  */
 
-import type { Hono } from "hono";
 import { DASHBOARD_CSP, DASHBOARD_HTML } from "../ui/page.ts";
+import { OPEN } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
+import type { Routes } from "./routes.ts";
 import { mountStatusFeed } from "./routes_status_feed.ts";
 
-/** Mounts `/ui` and `/status/events` on `app`. */
-export function mountUiRoutes(app: Hono, deps: HttpDeps): void {
-  app.get("/ui", () =>
+/** Mounts `/ui` (open: the page holds no data) and `/status/events` (admin). */
+export function mountUiRoutes(routes: Routes, deps: HttpDeps): void {
+  routes.get("/ui", OPEN, () =>
     new Response(DASHBOARD_HTML, {
       headers: {
         "content-type": "text/html; charset=utf-8",
@@ -20,5 +21,5 @@ export function mountUiRoutes(app: Hono, deps: HttpDeps): void {
         "cache-control": "no-store",
       },
     }));
-  mountStatusFeed(app, deps);
+  mountStatusFeed(routes, deps);
 }

@@ -3,13 +3,15 @@
  * `prevValue` and `level`, answered as `text/event-stream` (`sse.ts`). A
  * reconnect with `Last-Event-ID: N` is `fromIndex=N+1`, so a browser's
  * `EventSource` resumes by itself. A start the history no longer holds is
- * answered 410 before any streaming.
+ * answered 410 before any streaming. It needs read on the key or on the
+ * whole prefix; browsers' `EventSource` sends no headers, so the token may
+ * come as `?access_token=` (never logged).
  *
  * @module
  */
 
-import type { Hono } from "hono";
 import type { WatchRequest } from "../api.ts";
+import { needs } from "./access.ts";
 import { dataOp } from "./data_ops.ts";
 import type { HttpDeps } from "./deps.ts";
 import {
@@ -23,6 +25,7 @@ import {
   queryBoolean,
   queryInteger,
 } from "./input.ts";
+import type { Routes } from "./routes.ts";
 import { watchResponse } from "./sse.ts";
 
 /**
@@ -60,9 +63,15 @@ export function watchRequest(request: Request, limits: Limits): WatchRequest {
   };
 }
 
-/** Mounts `/watch` on `app`. */
-export function mountWatchRoutes(app: Hono, deps: HttpDeps): void {
-  app.get("/watch", async (c) => {
+/** Mounts `/watch`. */
+export function mountWatchRoutes(routes: Routes, deps: HttpDeps): void {
+  const access = needs((input) => {
+    const watch = watchRequest(input.request, deps.limits);
+    return watch.key === undefined
+      ? { readPrefixes: [watch.prefix ?? ""] }
+      : { readKeys: [watch.key] };
+  }, { changes: false, queryToken: true });
+  routes.get("/watch", access, async (c) => {
     const request = watchRequest(c.req.raw, deps.limits);
     const prevValue = queryBoolean(c.req.query("prevValue"), "prevValue");
     const watch = await dataOp(deps.node, "watch")(request);

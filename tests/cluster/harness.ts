@@ -34,6 +34,19 @@ export interface ClusterOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** The script nodes run (default: the repository's `main.ts`; a bundle works too). */
   entry?: string;
+  /** Flags every node gets after the harness's own (TLS, auth). */
+  extraArgs?: string[];
+  /** How the harness's own status calls reach nodes that serve HTTPS or want credentials. */
+  access?: ClusterAccess;
+}
+
+/** The scheme, CA and credentials of the harness's own calls. */
+export interface ClusterAccess {
+  scheme: "http" | "https";
+  /** PEM of the CA that signed the nodes' certificates. */
+  caCert?: string;
+  /** `Authorization` header value of an admin, so `/status` shows everything. */
+  authorization?: string;
 }
 
 /** How a node starts on a fresh data directory. */
@@ -187,7 +200,12 @@ export class Cluster {
   readonly nodes: NodeProcess[] = [];
   /** The temp dir holding every data directory. */
   readonly dir: string;
-  private readonly options: Required<ClusterOptions>;
+  private readonly options: Required<Omit<ClusterOptions, "access">>;
+  private readonly access: {
+    scheme: string;
+    init: RequestInit & { client?: Deno.HttpClient };
+    client: Deno.HttpClient | null;
+  };
 
   private constructor(dir: string, options: ClusterOptions) {
     this.dir = dir;
@@ -198,7 +216,17 @@ export class Cluster {
       requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
       logLevel: options.logLevel ?? "info",
       entry: options.entry ?? `${ROOT}main.ts`,
+      extraArgs: options.extraArgs ?? [],
     };
+    const access = options.access ?? { scheme: "http" };
+    const client = access.caCert === undefined
+      ? null
+      : Deno.createHttpClient({ caCerts: [access.caCert] });
+    const headers = access.authorization === undefined
+      ? {}
+      : { authorization: access.authorization };
+    const init = client === null ? { headers } : { client, headers };
+    this.access = { scheme: access.scheme, init, client };
   }
 
   /** Makes the temp dir; no node runs yet. */
@@ -245,6 +273,7 @@ export class Cluster {
       String(o.requestTimeoutMs),
       "--log-level",
       o.logLevel,
+      ...o.extraArgs,
     ];
     if ("bootstrap" in mode) args.push("--bootstrap");
     if ("join" in mode) args.push("--join", mode.join);
@@ -330,7 +359,10 @@ export class Cluster {
   /** `GET /status` of `node`, or null when it does not answer. */
   async status(node: NodeProcess): Promise<NodeStatus | null> {
     try {
-      const answer = await request(`http://${node.httpAddr}/status`);
+      const answer = await request(
+        `${this.access.scheme}://${node.httpAddr}/status`,
+        this.access.init,
+      );
       return answer.status === 200 ? answer.json() as NodeStatus : null;
     } catch {
       return null;
@@ -390,6 +422,7 @@ export class Cluster {
         console.error(`Cannot kill node "${node.id}": ${error}`);
       }
     }
+    this.access.client?.close();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
 }

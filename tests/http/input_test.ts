@@ -3,11 +3,12 @@ import { createApp, DEFAULT_LIMITS } from "../../src/http/mod.ts";
 import { fakeApp, FakeNode } from "./fake_node.ts";
 import { post, send } from "./send.ts";
 
-Deno.test("the documented limits are 4 KiB keys, 1 MiB values and 1.5 MiB bodies", () => {
+Deno.test("the documented limits are 4 KiB keys, 1 MiB values and 1.5 MiB bodies within 10 s", () => {
   assertEquals(DEFAULT_LIMITS, {
     keyBytesMax: 4096,
     valueBytesMax: 1048576,
     bodyBytesMax: 1572864,
+    bodyReadTimeoutMs: 10_000,
   });
 });
 

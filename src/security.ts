@@ -1,0 +1,88 @@
+/**
+ * A node's client-facing security material, read once at start with clear
+ * errors before any data is touched: the HTTPS certificate and key, the CA
+ * the other members' certificates are checked against, and the auth file.
+ * Also the `fetch` the node uses to call the other members over HTTPS.
+ *
+ * @module
+ */
+
+import { AuthStore } from "./auth/mod.ts";
+import type { NodeConfig } from "./config.ts";
+import type { Logger } from "./log.ts";
+
+/** What `startServer` serves with; every field is null when its flag is absent. */
+export interface Security {
+  /** PEM certificate and key for `Deno.serve`. */
+  tls: { cert: string; key: string } | null;
+  /** PEM of `--peer-ca`. */
+  peerCa: string | null;
+  auth: AuthStore | null;
+}
+
+/** A `fetch` for calls to other members, and how to release it. */
+export interface PeerFetch {
+  fetch: typeof fetch;
+  close(): void;
+}
+
+/**
+ * Reads a PEM file; throws naming `what` and the path when it cannot be
+ * read or holds no PEM block.
+ *
+ * @example
+ * ```ts
+ * import { readPem } from "./security.ts";
+ * let message = "";
+ * try {
+ *   await readPem("/nonexistent.pem", "TLS certificate");
+ * } catch (error) {
+ *   message = (error as Error).message;
+ * }
+ * if (!message.startsWith('Cannot read TLS certificate "/nonexistent.pem"')) throw new Error(message);
+ * ```
+ */
+export async function readPem(path: string, what: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new Error(`Cannot read ${what} "${path}": ${(error as Error).message}`);
+  }
+  if (!text.includes("-----BEGIN ")) {
+    throw new Error(`Cannot use ${what} "${path}": it holds no PEM block`);
+  }
+  return text;
+}
+
+/** Reads every file the config names; throws on the first that cannot be used. */
+export async function loadSecurity(config: NodeConfig, logger: Logger): Promise<Security> {
+  const tls = config.tlsCertFile === "" ? null : {
+    cert: await readPem(config.tlsCertFile, "TLS certificate"),
+    key: await readPem(config.tlsKeyFile, "TLS key"),
+  };
+  const peerCa = config.peerCaFile === "" ? null : await readPem(config.peerCaFile, "peer CA");
+  const auth = config.authFile === "" ? null : await AuthStore.load(config.authFile, logger);
+  return { tls, peerCa, auth };
+}
+
+/**
+ * The `fetch` for calls to other members: with a CA, only certificates it
+ * signed are trusted (one private CA per cluster); without, the global one.
+ *
+ * @example
+ * ```ts
+ * import { peerFetch } from "./security.ts";
+ * const peer = peerFetch(null);
+ * if (typeof peer.fetch !== "function") throw new Error();
+ * peer.close();
+ * ```
+ */
+export function peerFetch(caPem: string | null): PeerFetch {
+  if (caPem === null) return { fetch: (input, init) => fetch(input, init), close: () => {} };
+  const client = Deno.createHttpClient({ caCerts: [caPem] });
+  return {
+    fetch: (input, init) => fetch(input, { ...init, client }),
+    close: () => client.close(),
+  };
+}
