@@ -1,0 +1,133 @@
+/**
+ * A data directory prepared from a backup: the first node of a new cluster
+ * (a new cluster id, the membership reset to this node alone) whose state
+ * machine is the backup's, at the backup's index and term. The backup is
+ * read and checked whole before anything is written; a directory that is
+ * not empty is refused. The other nodes then join the restored one as usual.
+ *
+ * @module
+ */
+
+import type { BackupMeta } from "../storage/backup_file.ts";
+import { readBackupFile } from "../storage/backup_read.ts";
+import { FileStorage } from "../storage/file_storage.ts";
+import { encodeSnapshot } from "../kv/snapshot.ts";
+import { KvStateMachine } from "../kv/state_machine.ts";
+import { silentLogger } from "../log.ts";
+import type { Member } from "../raft/types.ts";
+
+/** Where and as whom {@link restoreBackup} prepares a node. */
+export interface RestoreOptions {
+  /** The data directory to create; it must be missing or empty. */
+  dataDir: string;
+  /** The node the directory is for, the new cluster's only member (a voter). */
+  member: Member;
+  /** Called as the backup is read, with the bytes of each piece. */
+  onBytes?(bytes: number): void;
+}
+
+/** What a restore prepared. */
+export interface RestoreResult extends BackupMeta {
+  /** Keys in the restored state. */
+  keys: number;
+  /** The new cluster's id. */
+  clusterId: string;
+  /** Bytes of the backup file. */
+  backupBytes: number;
+}
+
+/** Throws unless `dir` is missing or an empty directory; answers whether it exists. */
+async function requireEmpty(dir: string): Promise<boolean> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw new Error(`Cannot restore into "${dir}": ${(error as Error).message}`);
+  }
+  if (!info.isDirectory) throw new Error(`Cannot restore into "${dir}": it is not a directory`);
+  for await (const _ of Deno.readDir(dir)) {
+    throw new Error(`Cannot restore into "${dir}": it is not empty`);
+  }
+  return true;
+}
+
+/** Reads, checks and decodes the backup at `file`; answers the state machine it holds. */
+async function readState(
+  file: string,
+  onBytes: ((bytes: number) => void) | undefined,
+): Promise<{ machine: KvStateMachine; meta: BackupMeta; backupBytes: number }> {
+  const payloads: Uint8Array[] = [];
+  const summary = await readBackupFile(file, {
+    onPayload: (bytes) => payloads.push(bytes),
+    ...(onBytes === undefined ? {} : { onBytes }),
+  });
+  const snapshot = new Uint8Array(summary.snapshotBytes);
+  let at = 0;
+  for (const payload of payloads.splice(0)) {
+    snapshot.set(payload, at);
+    at += payload.length;
+  }
+  const machine = new KvStateMachine();
+  machine.restore(snapshot);
+  if (machine.appliedIndex !== summary.index) {
+    throw new Error(
+      `Cannot restore "${file}": its header says index "${summary.index}", its snapshot ` +
+        `"${machine.appliedIndex}"`,
+    );
+  }
+  const meta = { index: summary.index, term: summary.term };
+  return { machine, meta, backupBytes: summary.backupBytes };
+}
+
+/**
+ * Prepares `options.dataDir` from the backup at `file` for node
+ * `options.member`, the only member of a new cluster. Throws before writing
+ * anything when the directory is not empty or the backup does not check
+ * (`BackupFormatError` with the offset, or `Cannot restore snapshot: ...`);
+ * a failure while writing removes what it wrote.
+ *
+ * @example
+ * ```ts ignore
+ * const member = { id: "n1", voter: true, raftAddr: "10.0.0.1:7001", httpAddr: "10.0.0.1:8001" };
+ * const restored = await restoreBackup("nightly.backup", { dataDir: "data/n1", member });
+ * console.log(`index ${restored.index}, ${restored.keys} keys, cluster ${restored.clusterId}`);
+ * ```
+ */
+export async function restoreBackup(file: string, options: RestoreOptions): Promise<RestoreResult> {
+  const { dataDir } = options;
+  const member = { ...options.member, voter: true };
+  const existed = await requireEmpty(dataDir);
+  const { machine, meta, backupBytes } = await readState(file, options.onBytes);
+  const data = encodeSnapshot({ ...machine.freeze(), membership: [member] });
+  const clusterId = crypto.randomUUID();
+  try {
+    const storage = await FileStorage.open(dataDir, { nodeId: member.id, logger: silentLogger });
+    try {
+      await storage.setClusterId(clusterId);
+      await storage.saveSnapshot({ meta: { ...meta, membership: [member] }, data });
+      await storage.save({
+        hardState: { term: meta.term, vote: "", commit: meta.index },
+        entries: [],
+      });
+    } finally {
+      await storage.close();
+    }
+  } catch (error) {
+    await removeWritten(dataDir, existed);
+    throw error;
+  }
+  return { ...meta, keys: machine.size, clusterId, backupBytes };
+}
+
+/** Removes what a failed restore wrote: the directory, or its contents when it existed before. */
+async function removeWritten(dir: string, existed: boolean): Promise<void> {
+  try {
+    if (!existed) return await Deno.remove(dir, { recursive: true });
+    for await (const entry of Deno.readDir(dir)) {
+      await Deno.remove(`${dir}/${entry.name}`, { recursive: true });
+    }
+  } catch {
+    // Nothing more to do: the error that stopped the restore says what went wrong.
+  }
+}
