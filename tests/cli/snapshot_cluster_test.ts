@@ -79,14 +79,9 @@ async function liveWriter(client: RafterClient, stop: Promise<void>): Promise<nu
 /** Starts n1 of `cluster` on the data directory `restore` prepares, then joins n2 and n3. */
 async function restoredCluster(cluster: Cluster, file: string): Promise<NodeProcess> {
   const n1 = cluster.reserve("n1");
+  const args = ["snapshot", "restore", file, "--data-dir", n1.dataDir, "--id", "n1"];
   const restore = await runRafter([
-    "snapshot",
-    "restore",
-    file,
-    "--data-dir",
-    n1.dataDir,
-    "--id",
-    "n1",
+    ...args,
     "--raft-addr",
     n1.raftAddr,
     "--http-addr",
@@ -95,17 +90,7 @@ async function restoredCluster(cluster: Cluster, file: string): Promise<NodeProc
   assertEquals([restore.code, restore.stderr], [0, ""]);
   assertMatch(restore.stdout, /^Restored index \d+ \(term \d+, 100\d{3} keys\) into /);
   // A second restore into the same directory is refused: it is not empty any more.
-  const again = await runRafter([
-    "snapshot",
-    "restore",
-    file,
-    "--data-dir",
-    n1.dataDir,
-    "--id",
-    "n1",
-    "--raft-addr",
-    n1.raftAddr,
-  ]);
+  const again = await runRafter([...args, "--raft-addr", n1.raftAddr]);
   assertEquals(again.code, 1);
   assertMatch(again.stderr, /it is not empty/);
   cluster.restart(n1);

@@ -4,15 +4,12 @@ import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
 import { encodeSnapshot, encodeSnapshotChunks } from "../../src/kv/snapshot.ts";
 import { KvStateMachine } from "../../src/kv/state_machine.ts";
 import { Feeder } from "./helpers.ts";
+import { ByteWriter } from "../../src/kv/bytes.ts";
 
-function join(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+function join(chunks: Iterable<Uint8Array>): Uint8Array {
+  const writer = new ByteWriter(0);
+  for (const chunk of chunks) writer.raw(chunk);
+  return writer.bytes();
 }
 
 function mixedState(): Feeder {

@@ -2,16 +2,7 @@
 // wait for the new leader, writes refused (and safe to retry) meanwhile, and the bound.
 import { assertEquals, assertMatch, assertTrue } from "../assert.ts";
 import { NotLeaderError, RejectedError, UnavailableError } from "../../src/api.ts";
-import { TestNode } from "./harness.ts";
-
-function outcome<T>(promise: Promise<T>): { value?: T; error?: unknown; done: boolean } {
-  const box: { value?: T; error?: unknown; done: boolean } = { done: false };
-  promise.then(
-    (value) => Object.assign(box, { value, done: true }),
-    (error) => Object.assign(box, { error, done: true }),
-  );
-  return box;
-}
+import { outcome, TestNode } from "./harness.ts";
 
 Deno.test("node: a hand-off goes to the most caught-up voter and resolves once it leads", async () => {
   const t = await TestNode.start(["n1", "n2", "n3"]);

@@ -9,16 +9,12 @@ import {
   type BackupSummary,
 } from "../../src/storage/backup_file.ts";
 import { crc32c } from "../../src/storage/crc32c.ts";
+import { ByteWriter } from "../../src/kv/bytes.ts";
 
 function join(chunks: Iterable<Uint8Array>): Uint8Array {
-  const list = [...chunks];
-  const out = new Uint8Array(list.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of list) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  const writer = new ByteWriter(0);
+  for (const chunk of chunks) writer.raw(chunk);
+  return writer.bytes();
 }
 
 function snapshotBytes(length: number): Uint8Array {
