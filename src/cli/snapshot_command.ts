@@ -111,10 +111,10 @@ export const snapshotCommand: ClientCommand = {
   rafter snapshot save FILE
   rafter snapshot restore FILE --data-dir DIR --id ID --raft-addr HOST:PORT [--http-addr HOST:PORT]
 
-save: streams a consistent backup of one node's state (GET /snapshot on the first endpoint
-that answers; a leader is not needed and writes go on) into FILE, showing bytes and rate on a
-terminal; every frame's checksum is checked as it arrives and the whole file's once it is on
-disk, before it replaces FILE.
+save: streams a consistent backup of one node's state (GET /snapshot on one of the endpoints;
+give one to choose the node; a leader is not needed and writes go on) into FILE, showing bytes
+and rate on a terminal; every frame's checksum is checked as it arrives and the whole file's once
+it is on disk, before it replaces FILE.
 
 restore: prepares the data directory DIR, which must be missing or empty, for the first node
 of a new cluster: the backup's keys, values and indexes, a new cluster id, and node ID alone as

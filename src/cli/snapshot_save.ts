@@ -70,8 +70,8 @@ async function verify(path: string, received: BackupSummary): Promise<void> {
 }
 
 /**
- * Saves a backup of the node `client` talks to (the first endpoint it
- * reaches) into `file`, with progress on a terminal.
+ * Saves a backup of the node `client` talks to (one of its endpoints, with
+ * failover until one answers) into `file`, with progress on a terminal.
  *
  * @example
  * ```ts ignore

@@ -16,6 +16,12 @@ import type { Driver } from "./driver.ts";
 /**
  * Bytes of snapshot encoded per chunk, and about what the stream keeps
  * encoded ahead of its reader.
+ *
+ * @example
+ * ```ts
+ * import { BACKUP_CHUNK_BYTES } from "./backup.ts";
+ * if (BACKUP_CHUNK_BYTES !== 256 * 1024) throw new Error();
+ * ```
  */
 export const BACKUP_CHUNK_BYTES = 256 * 1024;
 

@@ -88,10 +88,19 @@ async function readState(
  * a failure while writing removes what it wrote.
  *
  * @example
- * ```ts ignore
- * const member = { id: "n1", voter: true, raftAddr: "10.0.0.1:7001", httpAddr: "10.0.0.1:8001" };
- * const restored = await restoreBackup("nightly.backup", { dataDir: "data/n1", member });
- * console.log(`index ${restored.index}, ${restored.keys} keys, cluster ${restored.clusterId}`);
+ * ```ts
+ * import { restoreBackup } from "./restore.ts";
+ * import { backupOf } from "./backup.ts";
+ * import { KvStateMachine } from "../kv/state_machine.ts";
+ * import { encodePut } from "../kv/command.ts";
+ * const machine = new KvStateMachine();
+ * machine.apply({ index: 1, term: 1, type: "normal", data: encodePut("k", "v") });
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeFile(`${dir}/nightly.backup`, backupOf(machine.freeze(), 1).body);
+ * const member = { id: "n1", voter: true, raftAddr: "127.0.0.1:7001", httpAddr: "127.0.0.1:8001" };
+ * const restored = await restoreBackup(`${dir}/nightly.backup`, { dataDir: `${dir}/n1`, member });
+ * if (restored.index !== 1 || restored.keys !== 1 || restored.clusterId === "") throw new Error();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function restoreBackup(file: string, options: RestoreOptions): Promise<RestoreResult> {
