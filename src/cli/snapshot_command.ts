@@ -20,7 +20,7 @@ const HEX_RADIX = 16;
 const CRC_HEX_DIGITS = 8;
 
 function savedLine(saved: SavedBackup): string {
-  const crc = saved.crc32c.toString(HEX_RADIX).padStart(CRC_HEX_DIGITS, "0");
+  const crc = saved.checksum.toString(HEX_RADIX).padStart(CRC_HEX_DIGITS, "0");
   return `Saved ${saved.file}: ${formatBytes(saved.backupBytes)}, index ${saved.index}, ` +
     `term ${saved.term}, from ${saved.from} at ${
       formatBytes(Math.round(saved.bytesPerSecond))

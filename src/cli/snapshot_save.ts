@@ -61,10 +61,10 @@ async function receive(
 /** Reads back what was written to `path` and checks it is what arrived. */
 async function verify(path: string, received: BackupSummary): Promise<void> {
   const onDisk = await readBackupFile(path);
-  if (onDisk.crc32c !== received.crc32c || onDisk.backupBytes !== received.backupBytes) {
+  if (onDisk.checksum !== received.checksum || onDisk.backupBytes !== received.backupBytes) {
     throw new Error(
       `Cannot save the backup: "${path}" holds ${onDisk.backupBytes} bytes with checksum ` +
-        `"${onDisk.crc32c}", not the ${received.backupBytes} bytes with "${received.crc32c}" received`,
+        `"${onDisk.checksum}", not the ${received.backupBytes} bytes with "${received.checksum}" received`,
     );
   }
 }
@@ -77,7 +77,7 @@ async function verify(path: string, received: BackupSummary): Promise<void> {
  * ```ts ignore
  * using client = new RafterClient({ endpoints: ["http://127.0.0.1:8001"] });
  * const saved = await saveBackup(processIo(), client, "nightly.backup");
- * console.log(`index ${saved.index}, crc32c ${saved.crc32c}`);
+ * console.log(`index ${saved.index}, checksum ${saved.checksum}`);
  * ```
  */
 export async function saveBackup(

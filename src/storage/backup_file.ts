@@ -7,10 +7,13 @@
  * ```
  * header:  "RBAK" [version u8 = 1] [index u64] [term u64] [crc32c u32 of the 21 bytes before]
  * frames:  [length u32, 1..BACKUP_FRAME_BYTES_MAX] [crc32c u32 of the payload] [payload]
- * end:     [length u32 = 0] [crc32c u32 of every payload byte] [payload bytes u64]
+ * end:     [length u32 = 0] [crc32c u32 of the frames' checksums, in order] [payload bytes u64]
  * ```
  *
- * The payloads, joined, are the snapshot. Writing is a generator over the
+ * The payloads, joined, are the snapshot. The end marker's checksum covers
+ * every frame's checksum rather than every byte again: each frame already
+ * checks its own bytes, and the chain catches a frame lost, repeated or
+ * moved, at a fraction of the cost of a second pass over the data. Writing is a generator over the
  * snapshot's chunks; reading is {@link BackupReader}, fed bytes as they come.
  *
  * @module
@@ -50,8 +53,8 @@ export interface BackupMeta {
 export interface BackupSummary extends BackupMeta {
   /** Bytes of the snapshot (the payloads joined). */
   snapshotBytes: number;
-  /** CRC-32C of the snapshot's bytes. */
-  crc32c: number;
+  /** The backup's checksum: the CRC-32C of its frames' checksums, in order. */
+  checksum: number;
   /** Bytes of the backup, header and frames included. */
   backupBytes: number;
 }
@@ -95,6 +98,11 @@ function frameHead(length: number, crc: number): Uint8Array {
   return head;
 }
 
+/** Continues the chain of frame checksums with the frame whose head is `head`. */
+function chained(chain: number, head: Uint8Array): number {
+  return crc32cUpdate(chain, head, 4, FRAME_HEAD_BYTES);
+}
+
 function encodeHeader(meta: BackupMeta): Uint8Array {
   for (const [name, value] of Object.entries(meta)) {
     if (!Number.isSafeInteger(value) || value < 1) {
@@ -135,19 +143,20 @@ export function* backupChunks(
   chunks: Iterable<Uint8Array>,
 ): Generator<Uint8Array, void, undefined> {
   yield encodeHeader(meta);
-  let crc = 0;
+  let chain = 0;
   let total = 0;
   for (const chunk of chunks) {
     for (let at = 0; at < chunk.length; at += BACKUP_FRAME_BYTES_MAX) {
       const payload = chunk.subarray(at, at + BACKUP_FRAME_BYTES_MAX);
-      crc = crc32cUpdate(crc, payload);
+      const head = frameHead(payload.length, crc32cUpdate(0, payload));
+      chain = chained(chain, head);
       total += payload.length;
-      yield frameHead(payload.length, crc32cUpdate(0, payload));
+      yield head;
       yield payload;
     }
   }
   const end = new Uint8Array(FRAME_HEAD_BYTES + END_TOTAL_BYTES);
-  end.set(frameHead(0, crc), 0);
+  end.set(frameHead(0, chain), 0);
   setU64(viewOf(end), FRAME_HEAD_BYTES, total);
   yield end;
 }
@@ -158,7 +167,7 @@ type Part = "header" | "frameHead" | "payload" | "end" | "done";
 /**
  * Reads a backup from bytes fed in pieces of any size, checking each part as
  * it completes: the header, every frame's checksum and length, and the end
- * marker's count and checksum of the whole snapshot. Throws a
+ * marker's count and checksum of the frames. Throws a
  * {@link BackupFormatError} naming the offset at the first problem.
  *
  * @example
@@ -184,7 +193,7 @@ export class BackupReader {
   #partAt = 0;
   #frameCrc = 0;
   #meta: BackupMeta | null = null;
-  #crc = 0;
+  #chain = 0;
   #snapshotBytes = 0;
 
   /** The header's index and term, once the header has been read. */
@@ -229,7 +238,7 @@ export class BackupReader {
     return {
       ...this.#meta!,
       snapshotBytes: this.#snapshotBytes,
-      crc32c: this.#crc,
+      checksum: this.#chain,
       backupBytes: this.offset,
     };
   }
@@ -257,13 +266,12 @@ export class BackupReader {
         this.#next("frameHead", FRAME_HEAD_BYTES);
         break;
       case "frameHead":
-        this.#frameHead(view.getUint32(0, true), view.getUint32(4, true));
+        this.#frameHead(part);
         break;
       case "payload":
         if (crc32cUpdate(0, part) !== this.#frameCrc) {
           this.#fail(this.#partAt - FRAME_HEAD_BYTES, "the frame's checksum does not match");
         }
-        this.#crc = crc32cUpdate(this.#crc, part);
         this.#snapshotBytes += part.length;
         payload = part;
         this.#next("frameHead", FRAME_HEAD_BYTES);
@@ -275,9 +283,11 @@ export class BackupReader {
     return payload;
   }
 
-  #frameHead(length: number, crc: number): void {
-    this.#frameCrc = crc;
+  #frameHead(head: Uint8Array): void {
+    const length = viewOf(head).getUint32(0, true);
+    this.#frameCrc = viewOf(head).getUint32(4, true);
     if (length === 0) return this.#next("end", END_TOTAL_BYTES);
+    this.#chain = chained(this.#chain, head);
     if (length > BACKUP_FRAME_BYTES_MAX) {
       this.#fail(this.#partAt, `a frame of "${length}" bytes is longer than any backup holds`);
     }
@@ -289,8 +299,8 @@ export class BackupReader {
     if (total !== this.#snapshotBytes) {
       this.#fail(at, `the end marker counts "${total}" bytes, the frames "${this.#snapshotBytes}"`);
     }
-    if (this.#frameCrc !== this.#crc) {
-      this.#fail(at, "the end marker's checksum of the whole snapshot does not match");
+    if (this.#frameCrc !== this.#chain) {
+      this.#fail(at, "the end marker's checksum of the frames does not match");
     }
     this.#next("done", 0);
   }

@@ -21,6 +21,13 @@ function snapshotBytes(length: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 31 + 7) % 251);
 }
 
+/** The CRC-32C of the payloads' CRC-32Cs, each as 4 little-endian bytes. */
+function chainOf(payloads: Uint8Array[]): number {
+  const crcs = new Uint8Array(4 * payloads.length);
+  payloads.forEach((p, i) => new DataView(crcs.buffer).setUint32(4 * i, crc32c(p), true));
+  return crc32c(crcs);
+}
+
 /** Reads `backup` fed `pieceBytes` at a time; answers the joined payloads and the summary. */
 function read(
   backup: Uint8Array,
@@ -62,7 +69,7 @@ Deno.test("a backup reads back whole, fed one byte or everything at a time", () 
       index: 42,
       term: 3,
       snapshotBytes: 12,
-      crc32c: crc32c(data),
+      checksum: chainOf([snapshotBytes(5), snapshotBytes(3), snapshotBytes(4)]),
       backupBytes: SMALL.length,
     });
   }
