@@ -4,12 +4,12 @@ import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
 import { encodeSnapshot, encodeSnapshotChunks } from "../../src/kv/snapshot.ts";
 import { KvStateMachine } from "../../src/kv/state_machine.ts";
 import { Feeder } from "./helpers.ts";
-import { ByteWriter } from "../../src/kv/bytes.ts";
+import { ByteWriter } from "../../src/bytes/mod.ts";
 
 function join(chunks: Iterable<Uint8Array>): Uint8Array {
-  const writer = new ByteWriter(0);
+  const writer = new ByteWriter();
   for (const chunk of chunks) writer.raw(chunk);
-  return writer.bytes();
+  return writer.written();
 }
 
 function mixedState(): Feeder {

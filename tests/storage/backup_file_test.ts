@@ -9,12 +9,12 @@ import {
   type BackupSummary,
 } from "../../src/storage/backup_file.ts";
 import { crc32c } from "../../src/storage/crc32c.ts";
-import { ByteWriter } from "../../src/kv/bytes.ts";
+import { ByteWriter } from "../../src/bytes/mod.ts";
 
 function join(chunks: Iterable<Uint8Array>): Uint8Array {
-  const writer = new ByteWriter(0);
+  const writer = new ByteWriter();
   for (const chunk of chunks) writer.raw(chunk);
-  return writer.bytes();
+  return writer.written();
 }
 
 function snapshotBytes(length: number): Uint8Array {
