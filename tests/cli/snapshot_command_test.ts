@@ -32,7 +32,7 @@ async function withNode(
   const state = machine();
   const whole = new Uint8Array(await new Response(backupOf(state.freeze(), 3).body).arrayBuffer());
   const node = new (class extends FakeNode {
-    backup() {
+    override backup() {
       return { ...backupOf(state.freeze(), 3), body: spoiled(whole, spoil) };
     }
   })();
