@@ -16,45 +16,20 @@ import type { KvApi } from "../src/api.ts";
 import { createApp } from "../src/http/mod.ts";
 import { encodePut } from "../src/kv/command.ts";
 import { encodeSnapshot } from "../src/kv/snapshot.ts";
-import { KvStateMachine } from "../src/kv/state_machine.ts";
+import type { KvStateMachine } from "../src/kv/state_machine.ts";
 import { backupOf } from "../src/node/backup.ts";
 import { BackupReader } from "../src/storage/backup_file.ts";
+import { benchKey, fillMachine, liveBytes, requireGc } from "./machine_fill.ts";
 
 const KEYS_DEFAULT = 1_000_000;
-const VALUE_BYTES = 100;
-const KEY_DIGITS = 7;
 /** Puts applied between two chunks read: the writes a busy node goes on applying. */
 const PUTS_PER_CHUNK = 50;
 const MB = 1e6;
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) {
-  console.error("Run with --v8-flags=--expose-gc (deno task bench:backup does)");
-  Deno.exit(2);
-}
-
-function settledMemoryBytes(): number {
-  gc!();
-  gc!();
-  const usage = Deno.memoryUsage();
-  return usage.heapUsed + usage.external;
-}
-
-function key(i: number): string {
-  return `key-${String(i).padStart(KEY_DIGITS, "0")}`;
-}
-
-function fill(keys: number): KvStateMachine {
-  const machine = new KvStateMachine();
-  const value = "v".repeat(VALUE_BYTES);
-  for (let i = 0; i < keys; i++) {
-    machine.apply({ index: i + 1, term: 1, type: "normal", data: encodePut(key(i), value) });
-  }
-  return machine;
-}
-
 /** Chunks read between two samples of live memory (each after a full collection). */
 const CHUNKS_PER_SAMPLE = 50;
+
+requireGc();
 
 /**
  * Reads `/snapshot` from `origin` through the frame checks, applying `putsPerChunk` puts
@@ -76,10 +51,10 @@ async function download(
     reader.push(chunk);
     for (let i = 0; i < putsPerChunk; i++, puts++) {
       const index = machine.appliedIndex + 1;
-      const data = encodePut(key(puts % machine.size), `changed ${puts}`);
+      const data = encodePut(benchKey(puts % machine.size), `changed ${puts}`);
       machine.apply({ index, term: 1, type: "normal", data });
     }
-    if (sample && ++chunks % CHUNKS_PER_SAMPLE === 0) peak = Math.max(peak, settledMemoryBytes());
+    if (sample && ++chunks % CHUNKS_PER_SAMPLE === 0) peak = Math.max(peak, liveBytes());
   }
   const summary = reader.finish();
   return { summary, seconds: (performance.now() - start) / 1000, peak, puts };
@@ -96,7 +71,7 @@ async function timed(origin: string, machine: KvStateMachine, putsPerChunk: numb
 }
 
 async function sampled(origin: string, machine: KvStateMachine) {
-  const before = settledMemoryBytes();
+  const before = liveBytes();
   const streamed = await download(origin, machine, { putsPerChunk: 0, sample: true });
   console.log(
     `GET /snapshot, live memory above the state (sampled after a collection every ` +
@@ -105,7 +80,7 @@ async function sampled(origin: string, machine: KvStateMachine) {
 }
 
 const keys = Number(Deno.args[0] ?? KEYS_DEFAULT);
-const machine = fill(keys);
+const machine = fillMachine(keys);
 const node = { backup: () => backupOf(machine.freeze(), 1) } as unknown as KvApi;
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, createApp(node).fetch);
 const origin = `http://127.0.0.1:${server.addr.port}`;
@@ -113,14 +88,14 @@ try {
   await timed(origin, machine, 0);
   await timed(origin, machine, PUTS_PER_CHUNK);
   await sampled(origin, machine);
-  const beforeBuffer = settledMemoryBytes();
+  const beforeBuffer = liveBytes();
   const start = performance.now();
   const whole = encodeSnapshot(machine.freeze());
   const seconds = (performance.now() - start) / 1000;
   console.log(
     `one buffer (a node's own snapshot): ${(whole.length / MB).toFixed(1)} MB in ` +
       `${seconds.toFixed(2)} s; memory above the state: ` +
-      `${((settledMemoryBytes() - beforeBuffer) / MB).toFixed(1)} MB`,
+      `${((liveBytes() - beforeBuffer) / MB).toFixed(1)} MB`,
   );
 } finally {
   await server.shutdown();

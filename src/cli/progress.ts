@@ -81,11 +81,6 @@ export class Progress {
     this.#lastMs = this.#startMs;
   }
 
-  /** Bytes counted so far. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /** The mean rate since the start, in bytes per second. */
   get bytesPerSecond(): number {
     const seconds = Math.max(this.#nowMs() - this.#startMs, 1) / MS_PER_SECOND;
