@@ -10,6 +10,7 @@
 
 import type { BackupMeta } from "../storage/backup_file.ts";
 import { readBackupFile } from "../storage/backup_read.ts";
+import { ioError } from "../storage/errors.ts";
 import { FileStorage } from "../storage/file_storage.ts";
 import { encodeSnapshot } from "../kv/snapshot.ts";
 import { KvStateMachine } from "../kv/state_machine.ts";
@@ -36,6 +37,13 @@ export interface RestoreResult extends BackupMeta {
   backupBytes: number;
 }
 
+/** A copy of `buffer` with room for at least `bytes` (the file grew while it was read). */
+function grown(buffer: Uint8Array, bytes: number): Uint8Array {
+  const copy = new Uint8Array(Math.max(bytes, 2 * buffer.length));
+  copy.set(buffer);
+  return copy;
+}
+
 /** Throws unless `dir` is missing or an empty directory; answers whether it exists. */
 async function requireEmpty(dir: string): Promise<boolean> {
   let info: Deno.FileInfo;
@@ -57,17 +65,24 @@ async function readState(
   file: string,
   onBytes: ((bytes: number) => void) | undefined,
 ): Promise<{ machine: KvStateMachine; meta: BackupMeta; backupBytes: number }> {
-  const payloads: Uint8Array[] = [];
+  let fileBytes: number;
+  try {
+    fileBytes = (await Deno.stat(file)).size;
+  } catch (error) {
+    throw ioError("open", file, error);
+  }
+  // The snapshot is shorter than the file that frames it: one buffer, filled as frames arrive.
+  let buffer: Uint8Array = new Uint8Array(fileBytes);
+  let at = 0;
   const summary = await readBackupFile(file, {
-    onPayload: (bytes) => payloads.push(bytes),
+    onPayload: (bytes) => {
+      if (at + bytes.length > buffer.length) buffer = grown(buffer, at + bytes.length);
+      buffer.set(bytes, at);
+      at += bytes.length;
+    },
     ...(onBytes === undefined ? {} : { onBytes }),
   });
-  const snapshot = new Uint8Array(summary.snapshotBytes);
-  let at = 0;
-  for (const payload of payloads.splice(0)) {
-    snapshot.set(payload, at);
-    at += payload.length;
-  }
+  const snapshot = buffer.subarray(0, summary.snapshotBytes);
   const machine = new KvStateMachine();
   machine.restore(snapshot);
   if (machine.appliedIndex !== summary.index) {
