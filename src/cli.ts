@@ -70,7 +70,7 @@ Observing a node (HTTP API address):
 Operating a cluster:
   GET /snapshot           a backup of this node's state at its applied index (rafter snapshot save)
   POST /transfer-leader?to=ID
-                          hand leadership to voter ID, or the most caught-up one (rafter transfer-leader)
+                          leadership to voter ID, or the most caught-up (rafter transfer-leader)
 `;
 
 /** A command line that cannot be run: print the message and exit with status 2. */
