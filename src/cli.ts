@@ -56,6 +56,8 @@ Flags of serve:
   -h, --help              this text
 
 A fresh data directory with neither --bootstrap nor --join bootstraps a one-node cluster.
+SIGINT or SIGTERM stops the node; a leader first hands leadership to the most caught-up voter
+(within an election timeout), so a rolling restart never waits for an election.
 Client commands find the cluster through --endpoints or RAFTER_ENDPOINTS (default
 http://127.0.0.1:8001).
 
@@ -64,6 +66,11 @@ Observing a node (HTTP API address):
   GET /livez              200 while the process serves
   GET /readyz[?noleader]  200 when a leader is known and this node has applied what it knows committed
   GET /ui                 live dashboard of the cluster; GET /status/events is its event stream
+
+Operating a cluster:
+  GET /snapshot           a backup of this node's state at its applied index (rafter snapshot save)
+  POST /transfer-leader?to=ID
+                          leadership to voter ID, or the most caught-up (rafter transfer-leader)
 `;
 
 /** A command line that cannot be run: print the message and exit with status 2. */

@@ -162,3 +162,9 @@ export interface MembershipResult {
   id: string;
   index: number;
 }
+
+/** The answer to a leadership transfer: who leads now, and in which term. */
+export interface LeaderTransfer {
+  leaderId: string;
+  term: number;
+}

@@ -28,6 +28,7 @@ import { DEFAULT_LIMITS } from "./input.ts";
 import { meterNode } from "./metered_node.ts";
 import { httpMetrics } from "./metrics_middleware.ts";
 import { json } from "./respond.ts";
+import { mountAdminRoutes } from "./routes_admin.ts";
 import { mountClusterRoutes } from "./routes_cluster.ts";
 import { mountHealthRoutes } from "./routes_health.ts";
 import { mountKeyRoutes } from "./routes_key.ts";
@@ -136,6 +137,7 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   mountWatchRoutes(routes, deps);
   mountKvRoutes(routes, deps);
   mountClusterRoutes(routes, deps);
+  mountAdminRoutes(routes, deps);
   mountHealthRoutes(routes, deps);
   mountMetricsRoute(routes, deps);
   mountUiRoutes(routes, deps);

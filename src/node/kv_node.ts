@@ -9,16 +9,17 @@
  */
 
 import {
+  type Backup,
   type BytesRecord,
   type JoinRequest,
   type KvApi,
   type KvRecord,
+  type LeadershipMoved,
   type LeaseInfo,
   type NodeStatus,
   type PutOptions,
   type PutResult,
   type ReadLevel,
-  RejectedError,
   type ScanRequest,
   type ScanResult,
   type TxnRequest,
@@ -37,8 +38,10 @@ import type { NodeId } from "../raft/types.ts";
 import type { RecoveredState } from "../storage/types.ts";
 import type { PeerInfo } from "../transport/types.ts";
 import { Adoption } from "./adoption.ts";
+import { openBackup } from "./backup.ts";
 import { dataModel } from "./data_model.ts";
 import { Driver, type DriverBreaks, type DriverListener } from "./driver.ts";
+import { handOff, startTransfer } from "./handoff.ts";
 import { nodeListener } from "./listener.ts";
 import { Members } from "./membership.ts";
 import { KnownMembers, PeerBook } from "./peers.ts";
@@ -255,17 +258,18 @@ export class RaftKvNode implements KvApi {
    * (or is abandoned) within an election timeout.
    */
   transferLeader(to: NodeId = ""): NodeId {
-    const driver = this.current;
-    driver.requireLeader();
-    const target = to !== "" ? to : mostCaughtUpVoter(driver, this.config.id);
-    if (target === undefined) {
-      throw new RejectedError("Cannot transfer leadership: there is no other voter");
-    }
-    const error = driver.transferLeader(target);
-    if (error !== null) {
-      throw new RejectedError(`Cannot transfer leadership to "${target}": ${error}`);
-    }
-    return target;
+    return startTransfer(this.current, { to, self: this.config.id });
+  }
+
+  /** Like {@link transferLeader}, resolving once another node leads (within an election timeout). */
+  handOffLeadership(to: NodeId): Promise<LeadershipMoved> {
+    const options = { to, self: this.config.id, clock: this.parts.clock };
+    return handOff(this.current, { ...options, timeoutMs: this.config.electionMs });
+  }
+
+  /** A backup of the state machine at its applied index, taken without stopping writes. */
+  backup(): Backup {
+    return openBackup(this.current);
   }
 
   /** This node's view of itself and the cluster. */
@@ -371,17 +375,4 @@ export class RaftKvNode implements KvApi {
     this.current.requests.failAll(`Node stopped: ${error.message}`);
     this.parts.onFatal(error);
   }
-}
-
-/** The voter other than `self` whose log matches the leader's furthest. */
-function mostCaughtUpVoter(driver: Driver, self: NodeId): NodeId | undefined {
-  const voters = new Set(
-    driver.core.currentMembership().filter((m) => m.voter && m.id !== self).map((m) => m.id),
-  );
-  let best: { id: NodeId; match: number } | undefined;
-  for (const p of driver.core.progress()) {
-    if (!voters.has(p.id)) continue;
-    if (best === undefined || p.match > best.match) best = { id: p.id, match: p.match };
-  }
-  return best?.id;
 }

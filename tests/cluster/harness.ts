@@ -248,6 +248,16 @@ export class Cluster {
 
   /** Adds node `id` on free ports and starts it. */
   add(id: string, mode: StartMode = {}): NodeProcess {
+    const node = this.reserve(id, mode);
+    this.spawn(node);
+    return node;
+  }
+
+  /**
+   * Adds node `id` on free ports without starting it, so its data directory
+   * can be prepared first; {@link restart} starts it.
+   */
+  reserve(id: string, mode: StartMode = {}): NodeProcess {
     const [raftPort, httpPort] = freePorts(2);
     const raftAddr = `127.0.0.1:${raftPort}`;
     const httpAddr = `127.0.0.1:${httpPort}`;
@@ -288,7 +298,6 @@ export class Cluster {
       exited: null,
     };
     this.nodes.push(node);
-    this.spawn(node);
     return node;
   }
 
@@ -322,7 +331,7 @@ export class Cluster {
     })();
   }
 
-  /** Starts `node` again with the same arguments, ports and data directory. */
+  /** Starts `node` (again) with the same arguments, ports and data directory. */
   restart(node: NodeProcess): void {
     this.spawn(node);
   }

@@ -1,17 +1,7 @@
 import { assertEquals, assertMatch, assertTrue } from "../assert.ts";
 import { NotLeaderError, UnavailableError } from "../../src/api.ts";
 import { encodePut } from "../../src/kv/command.ts";
-import { TestNode } from "./harness.ts";
-
-/** Settles `promise` into a value or an error, for asserting on either. */
-function outcome<T>(promise: Promise<T>): { value?: T; error?: unknown; done: boolean } {
-  const box: { value?: T; error?: unknown; done: boolean } = { done: false };
-  promise.then(
-    (value) => Object.assign(box, { value, done: true }),
-    (error) => Object.assign(box, { error, done: true }),
-  );
-  return box;
-}
+import { outcome, TestNode } from "./harness.ts";
 
 Deno.test("node: a write on a leader deposed before it commits fails, saying it may still apply", async () => {
   const t = await TestNode.start(["n1", "n2", "n3"]);

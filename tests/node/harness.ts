@@ -23,6 +23,23 @@ const SETTLE_DRAINS = 5;
 /** Milliseconds per tick in these tests. */
 export const HEARTBEAT_MS = 10;
 
+/** A promise's outcome, filled in when it settles: for asserting on a value or an error. */
+export interface Outcome<T> {
+  value?: T;
+  error?: unknown;
+  done: boolean;
+}
+
+/** Settles `promise` into an {@link Outcome}, for asserting on either. */
+export function outcome<T>(promise: Promise<T>): Outcome<T> {
+  const box: Outcome<T> = { done: false };
+  promise.then(
+    (value) => Object.assign(box, { value, done: true }),
+    (error) => Object.assign(box, { error, done: true }),
+  );
+  return box;
+}
+
 /** A node under test and the handles that drive it. */
 export class TestNode {
   readonly node: RaftKvNode;
