@@ -35,7 +35,7 @@ import { mountKeyRoutes } from "./routes_key.ts";
 import { mountKeysRoutes } from "./routes_keys.ts";
 import { mountKvRoutes } from "./routes_kv.ts";
 import { mountLeaseRoutes } from "./routes_lease.ts";
-import { mountMetricsRoute } from "./routes_metrics.ts";
+import { mountMetricsOff, mountMetricsRoute } from "./routes_metrics.ts";
 import { mountTxnRoutes } from "./routes_txn.ts";
 import { mountUiRoutes } from "./routes_ui.ts";
 import { mountWatchRoutes } from "./routes_watch.ts";
@@ -145,6 +145,7 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   mountAdminRoutes(routes, deps);
   mountHealthRoutes(routes, deps);
   if (options.counting !== false) mountMetricsRoute(routes, deps);
+  else mountMetricsOff(routes);
   mountUiRoutes(routes, deps);
   // The compatibility dialects (docs/COMPATIBILITY.md); shared paths are served once.
   mountSetGetDialect(routes, deps);

@@ -106,3 +106,17 @@ Deno.test("reads and writes through any route are recorded for the dashboard, fa
   assertEquals(series.reads.reduce((a, b) => a + b), 2);
   assertEquals(node.calls.map((c) => c.op), ["put", "delete", "get", "get", "put"]);
 });
+
+Deno.test("with counting off, requests are not counted and /metrics answers 404", async () => {
+  const metrics = createMetrics();
+  const { app } = fakeApp({ metrics, counting: false });
+  for (let i = 0; i < 3; i++) {
+    assertEquals((await post(app, "/key", { key: `k${i}`, value: "v" })).status, 200);
+  }
+  const response = await app.request("/metrics");
+  assertEquals(response.status, 404);
+  assertEquals(await response.json(), { error: "Metrics are off on this node (--metrics off)" });
+  assertEquals([...metrics.http.requests.entries()].length, 0);
+  assertEquals(metrics.recent.series(Date.now() + 1000, 3).writes.reduce((a, b) => a + b), 0);
+  assertEquals((await send(app, "GET", "/status")).status, 200, "the rest is served as before");
+});
