@@ -11,6 +11,7 @@ import { RafterCluster } from "./cluster.ts";
 import type { LoadOptions } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
 import { processCpuMs } from "./process_cpu.ts";
+import { startScraper } from "./scraper.ts";
 import { type BenchOptions, parseBenchOptions, USAGE, UsageError } from "./options.ts";
 import { formatTable, reportOf, type ScenarioReport } from "./scenarios.ts";
 
@@ -150,6 +151,8 @@ function header(options: BenchOptions, url: string): Record<string, unknown> {
     timeoutMs: options.timeoutMs,
     client: options.client,
     threads: options.threads,
+    metrics: options.metrics,
+    scrapeMs: options.scrapeMs,
     cpus: navigator.hardwareConcurrency,
     memoryBytes,
     os: `${Deno.build.os} ${Deno.osRelease()}`,
@@ -161,7 +164,10 @@ function header(options: BenchOptions, url: string): Record<string, unknown> {
 async function startTarget(options: BenchOptions): Promise<string> {
   if (options.url !== null) return options.url;
   console.log("-- starting a 3-node rafter cluster on 127.0.0.1 (HTTP 18001-18003)");
-  cluster = await RafterCluster.create({ keepDir: options.keepDir });
+  cluster = await RafterCluster.create({
+    keepDir: options.keepDir,
+    nodeArgs: ["--metrics", options.metrics ? "on" : "off"],
+  });
   await cluster.start();
   console.log(`   ready: n1 leads 3 voters; logs in ${cluster.dir}`);
   return cluster.leaderUrl;
@@ -185,15 +191,27 @@ async function run(options: BenchOptions): Promise<number> {
   console.log(
     `== rafter bench: target=${options.target} url=${url} duration=${options.durationS}s ` +
       `keys=${options.keys} value=${options.valueBytes}B client=${options.client} ` +
-      `threads=${options.threads} cpus=${meta.cpus} load=${Deno.loadavg().join(" ")}`,
+      `threads=${options.threads} metrics=${options.metrics ? "on" : "off"} ` +
+      `scrape=${options.scrapeMs}ms cpus=${meta.cpus} load=${Deno.loadavg().join(" ")}`,
   );
   await preflight(options, url);
+  const scraper = options.scrapeMs > 0 && cluster !== null
+    ? startScraper(cluster.nodeUrls, options.scrapeMs)
+    : null;
   const preload = options.preload ? await runPreload(options, url) : null;
   const reports = await runScenarios(options, url);
+  const scrapes = await scraper?.stop() ?? null;
+  if (scrapes !== null) {
+    console.log(
+      `-- scraped /metrics of every node every ${scrapes.intervalMs} ms: ${scrapes.scrapes} ` +
+        `scrapes (${scrapes.failures} failed), ${scrapes.meanMs.toFixed(1)} ms and ` +
+        `${(scrapes.meanBytes / 1024).toFixed(1)} KiB each`,
+    );
+  }
   console.log(`\n== summary: ${options.target} ${url}, latencies in ms`);
   console.log(formatTable(reports));
   if (options.jsonPath !== null) {
-    const data = { meta, preload, scenarios: reports };
+    const data = { meta, preload, scenarios: reports, scrapes };
     await Deno.writeTextFile(options.jsonPath, JSON.stringify(data, null, 2) + "\n");
     console.log(`results: ${options.jsonPath}`);
   }
