@@ -85,7 +85,7 @@ export async function startNode(
   try {
     node = await RaftKvNode.create(config, {
       storage,
-      transport: tcpTransport(config, logger, events),
+      transport: tcpTransport(config, { logger, events }),
       events,
       clock: systemClock,
       seed: crypto.getRandomValues(new Uint32Array(1))[0]!,
@@ -105,7 +105,10 @@ export async function startNode(
  * Peer links over TCP; when the node counts, with bytes and drops per peer
  * and heartbeat round trips reported to `events`.
  */
-function tcpTransport(config: NodeConfig, logger: Logger, events: NodeEvents): TransportFactory {
+function tcpTransport(
+  config: NodeConfig,
+  { logger, events }: { logger: Logger; events: NodeEvents },
+): TransportFactory {
   const meter: PeerMeter = {
     sent: (to, bytes) => events.peerSent(to, bytes),
     received: (from, bytes) => events.peerReceived(from, bytes),
