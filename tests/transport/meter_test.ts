@@ -5,7 +5,7 @@
  */
 
 import { assertEquals } from "../assert.ts";
-import { ByteWriter } from "../../src/transport/byte_writer.ts";
+import { ByteWriter } from "../../src/bytes/writer.ts";
 import { DEFAULT_LIMITS } from "../../src/transport/limits.ts";
 import { writeMessageFrames } from "../../src/transport/snapshot_chunks.ts";
 import type { PeerMeter } from "../../src/transport/types.ts";
