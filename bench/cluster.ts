@@ -110,6 +110,11 @@ export class RafterCluster {
     this.#options = options;
   }
 
+  /** Process ids of the running nodes. */
+  get pids(): number[] {
+    return this.#nodes.filter((node) => !node.exited).map((node) => node.child.pid);
+  }
+
   /** Base URL of every node, node 1 first. */
   get nodeUrls(): string[] {
     return this.#nodes.map((node) => node.httpUrl);

@@ -10,7 +10,7 @@
 import { RafterCluster } from "./cluster.ts";
 import type { LoadOptions } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
-import { processCpuMs } from "./process_cpu.ts";
+import { processCpuMs, processesCpuMs } from "./process_cpu.ts";
 import { startScraper } from "./scraper.ts";
 import { type BenchOptions, parseBenchOptions, USAGE, UsageError } from "./options.ts";
 import { formatTable, reportOf, type ScenarioReport } from "./scenarios.ts";
@@ -102,8 +102,11 @@ function progressLine(report: ScenarioReport): string {
     ? ""
     : ` generator-cpu=${(report.generatorCpuMs * 1000 / report.requests).toFixed(0)}us/request ` +
       `(${(report.generatorCpuMs / report.elapsedMs * 100).toFixed(0)}% of a core)`;
+  const server = report.serverCpuMs < 0 || report.requests === 0
+    ? ""
+    : ` server-cpu=${(report.serverCpuMs * 1000 / report.requests).toFixed(1)}us/request`;
   return `requests=${report.requests} req/s=${report.requestsPerSecond.toFixed(1)} ` +
-    `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms${cpu} ${status}`;
+    `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms${cpu}${server} ${status}`;
 }
 
 async function runScenarios(options: BenchOptions, url: string): Promise<ScenarioReport[]> {
@@ -116,6 +119,7 @@ async function runScenarios(options: BenchOptions, url: string): Promise<Scenari
         `${options.durationS}s`,
     );
     const cpuBeforeMs = processCpuMs();
+    const serverBeforeMs = cluster === null ? null : await processesCpuMs(cluster.pids);
     const result = await runLoadInWorkers({
       ...loadOptions(options, url),
       op: scenario.op,
@@ -126,6 +130,10 @@ async function runScenarios(options: BenchOptions, url: string): Promise<Scenari
     const report = reportOf(scenario.name, scenario.connections, result);
     if (cpuBeforeMs !== null && cpuAfterMs !== null) {
       report.generatorCpuMs = cpuAfterMs - cpuBeforeMs;
+    }
+    const serverAfterMs = cluster === null ? null : await processesCpuMs(cluster.pids);
+    if (serverBeforeMs !== null && serverAfterMs !== null) {
+      report.serverCpuMs = serverAfterMs - serverBeforeMs;
     }
     console.log(`   ${progressLine(report)}`);
     reports.push(report);

@@ -3,10 +3,10 @@
  * `deno task bench` (`bench/main.ts`) in interleaved rounds, each round once
  * with `--metrics off` and once with `--metrics on` (every node scraped
  * every second), the order flipping every round, each run on a fresh
- * cluster. Prints per scenario the medians of each side and the median of
- * the rounds' on/off ratios, so a slow moment of a busy machine weighs on
- * both sides alike, and the spread of the off runs as the noise to read it
- * against.
+ * cluster. Prints per scenario, for throughput and for the servers' CPU time
+ * per request, the medians of each side and the median of the rounds'
+ * on/off ratios, so a slow moment of a busy machine weighs on both sides
+ * alike, and the spread of the off runs as the noise to read it against.
  *
  * @module
  */
@@ -74,36 +74,38 @@ function pct(ratio: number): string {
   return `${ratio >= 0 ? "+" : ""}${(ratio * 100).toFixed(1)}%`;
 }
 
-/** One table row per scenario. */
-function summary(runs: Run[]): string {
+/** A scenario's figure in one run. */
+type Figure = (report: ScenarioReport) => number;
+
+const REQUESTS_PER_SECOND: Figure = (r) => r.requestsPerSecond;
+/** Server CPU (all nodes) per request, in microseconds. */
+const SERVER_CPU_US: Figure = (r) => r.serverCpuMs * 1000 / r.requests;
+
+function figureOf(runs: Run[], side: Side, round: number, name: string, figure: Figure): number {
+  const run = runs.find((r) => r.side === side && r.round === round)!;
+  return figure(run.scenarios.find((s) => s.scenario === name)!);
+}
+
+/** One row per scenario: each side's median, the rounds' on/off ratios and the off runs' spread. */
+function table(runs: Run[], figure: Figure, title: string, digits: number): string {
   const rows = [
-    "| scenario | off req/s | on req/s | on/off (median of rounds) | off spread | off p99 ms | on p99 ms |",
+    `| scenario | off ${title} | on ${title} | on/off, median of rounds (each round) | off runs' spread |`,
+    "| --- | ---: | ---: | ---: | ---: |",
   ];
-  rows.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-  const names = runs[0]!.scenarios.map((s) => s.scenario);
   const rounds = Math.max(...runs.map((r) => r.round));
-  for (const name of names) {
-    const of = (side: Side) =>
-      runs.filter((r) => r.side === side).map((r) => r.scenarios.find((s) => s.scenario === name)!);
-    const [off, on] = [of("off"), of("on")];
+  for (const name of runs[0]!.scenarios.map((s) => s.scenario)) {
+    const off: number[] = [];
+    const on: number[] = [];
     const ratios: number[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const pick = (side: Side) =>
-        runs.find((r) => r.side === side && r.round === round)!.scenarios.find((s) =>
-          s.scenario === name
-        )!.requestsPerSecond;
-      ratios.push(pick("on") / pick("off") - 1);
+      off.push(figureOf(runs, "off", round, name, figure));
+      on.push(figureOf(runs, "on", round, name, figure));
+      ratios.push(on.at(-1)! / off.at(-1)! - 1);
     }
-    const offRates = off.map((s) => s.requestsPerSecond);
-    const spread = (Math.max(...offRates) - Math.min(...offRates)) / median(offRates);
+    const spread = (Math.max(...off) - Math.min(...off)) / median(off);
     rows.push(
-      `| ${name} | ${median(offRates).toFixed(0)} | ${
-        median(on.map((s) => s.requestsPerSecond)).toFixed(0)
-      } | ${pct(median(ratios))} (${ratios.map(pct).join(", ")}) | ${
-        (spread * 100).toFixed(1)
-      }% | ${median(off.map((s) => s.p99Ms)).toFixed(2)} | ${
-        median(on.map((s) => s.p99Ms)).toFixed(2)
-      } |`,
+      `| ${name} | ${median(off).toFixed(digits)} | ${median(on).toFixed(digits)} | ` +
+        `${pct(median(ratios))} (${ratios.map(pct).join(", ")}) | ${(spread * 100).toFixed(1)}% |`,
     );
   }
   return rows.join("\n");
@@ -131,7 +133,10 @@ async function main(args: string[]): Promise<number> {
     const order: Side[] = round % 2 === 1 ? ["off", "on"] : ["on", "off"];
     for (const side of order) runs.push(await runOnce(side, round, passThrough));
   }
-  console.log(`\n== metrics overhead, ${rounds} interleaved rounds\n${summary(runs)}`);
+  console.log(`\n== metrics overhead, ${rounds} interleaved rounds: throughput`);
+  console.log(table(runs, REQUESTS_PER_SECOND, "req/s", 0));
+  console.log(`\n== server CPU per request, all nodes together (µs; 10 ms clock ticks)`);
+  console.log(table(runs, SERVER_CPU_US, "µs", 1));
   return 0;
 }
 
