@@ -171,10 +171,16 @@ function header(options: BenchOptions, url: string): Record<string, unknown> {
 
 async function startTarget(options: BenchOptions): Promise<string> {
   if (options.url !== null) return options.url;
-  console.log("-- starting a 3-node rafter cluster on 127.0.0.1 (HTTP 18001-18003)");
+  console.log(
+    `-- starting a 3-node rafter cluster on 127.0.0.1 (HTTP ${options.httpPort}-${
+      options.httpPort + 2
+    })`,
+  );
   cluster = await RafterCluster.create({
     keepDir: options.keepDir,
     nodeArgs: ["--metrics", options.metrics ? "on" : "off"],
+    raftPortFirst: options.raftPort,
+    httpPortFirst: options.httpPort,
   });
   await cluster.start();
   console.log(`   ready: n1 leads 3 voters; logs in ${cluster.dir}`);
@@ -182,10 +188,10 @@ async function startTarget(options: BenchOptions): Promise<string> {
 }
 
 /** Keeps the cluster up until a signal arrives or `seconds` pass. */
-async function serveOnly(seconds: number): Promise<number> {
+async function serveOnly(seconds: number, url: string): Promise<number> {
   console.log(
     `   serving until Ctrl-C (at most ${seconds}s); try: ` +
-      "../shared/bench/load.sh kv http://127.0.0.1:18001",
+      `../shared/bench/load.sh kv ${url}`,
   );
   const endMs = Date.now() + seconds * 1000;
   while (!interrupted && Date.now() < endMs) await delay(200);
@@ -194,7 +200,7 @@ async function serveOnly(seconds: number): Promise<number> {
 
 async function run(options: BenchOptions): Promise<number> {
   const url = await startTarget(options);
-  if (options.serveOnlyS > 0) return await serveOnly(options.serveOnlyS);
+  if (options.serveOnlyS > 0) return await serveOnly(options.serveOnlyS, url);
   const meta = header(options, url);
   console.log(
     `== rafter bench: target=${options.target} url=${url} duration=${options.durationS}s ` +

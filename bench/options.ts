@@ -42,6 +42,9 @@ export interface BenchOptions {
   metrics: boolean;
   /** Scrape every rafter node's `/metrics` this often while the load runs; 0 for never. */
   scrapeMs: number;
+  /** Raft and HTTP ports of the first node started; node i uses these plus i - 1. */
+  raftPort: number;
+  httpPort: number;
   help: boolean;
 }
 
@@ -76,6 +79,8 @@ Options:
   --no-preload         skip writing every key before the scenarios
   --keep-dir           keep the cluster's data and logs after the run
   --metrics on|off     start the nodes with --metrics on or off [on]
+  --raft-port N        Raft port of the first node started; the others follow [17001]
+  --http-port N        HTTP port of the first node started; the others follow [18001]
   --scrape-ms N        scrape every node's /metrics every N ms while the load runs,
                        0..60000; 0 for never [1000 with --metrics on, else 0]
   --serve-only         start the cluster and keep it up until Ctrl-C (at most 1 hour),
@@ -154,6 +159,8 @@ export function parseBenchOptions(args: string[]): BenchOptions {
         "serve-only": { type: "boolean", default: false },
         metrics: { type: "string", default: "on" },
         "scrape-ms": { type: "string" },
+        "raft-port": { type: "string", default: "17001" },
+        "http-port": { type: "string", default: "18001" },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -202,6 +209,8 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     serveOnlyS: parsed["serve-only"] ? serveOnlySecondsMax : 0,
     metrics,
     scrapeMs,
+    raftPort: integer("raft-port", parsed["raft-port"], 1024, 65_000),
+    httpPort: integer("http-port", parsed["http-port"], 1024, 65_000),
     help: parsed.help,
   };
 }
