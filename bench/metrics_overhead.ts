@@ -31,6 +31,9 @@ const PERMISSIONS = [
 
 type Side = "off" | "on";
 
+/** Attempts at one run before the whole measurement gives up. */
+const ATTEMPTS_MAX = 3;
+
 interface Run {
   side: Side;
   round: number;
@@ -68,6 +71,21 @@ async function runOnce(side: Side, round: number, passThrough: string[]): Promis
     }; log ${log})`,
   );
   return run;
+}
+
+/**
+ * A run that failed (an election under load answers some writes 307 or 503, and the
+ * benchmark counts them as errors) is run again, up to {@link ATTEMPTS_MAX} times in all.
+ */
+async function runRetrying(side: Side, round: number, passThrough: string[]): Promise<Run> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await runOnce(side, round, passThrough);
+    } catch (error) {
+      if (attempt >= ATTEMPTS_MAX) throw error;
+      console.log(`${(error as Error).message}; running it again`);
+    }
+  }
 }
 
 function pct(ratio: number): string {
@@ -131,7 +149,7 @@ async function main(args: string[]): Promise<number> {
   const runs: Run[] = [];
   for (let round = 1; round <= rounds; round++) {
     const order: Side[] = round % 2 === 1 ? ["off", "on"] : ["on", "off"];
-    for (const side of order) runs.push(await runOnce(side, round, passThrough));
+    for (const side of order) runs.push(await runRetrying(side, round, passThrough));
   }
   console.log(`\n== metrics overhead, ${rounds} interleaved rounds: throughput`);
   console.log(table(runs, REQUESTS_PER_SECOND, "req/s", 0));
