@@ -24,8 +24,13 @@ const WRITE_OPS: ReadonlySet<string> = new Set([
 ]);
 const MS_PER_SECOND = 1000;
 
-/** The names of `node`'s methods, its own and its classes', `constructor` left out. */
+/**
+ * The names of `node`'s methods, its own and its classes', `constructor`
+ * left out; a property shadows one of the same name further down the
+ * prototype chain, so a method set to `undefined` on the object is absent.
+ */
 function methodNames(node: object): Set<string> {
+  const seen = new Set<string>(["constructor"]);
   const names = new Set<string>();
   for (
     let level: object | null = node;
@@ -33,9 +38,11 @@ function methodNames(node: object): Set<string> {
     level = Object.getPrototypeOf(level)
   ) {
     for (const name of Object.getOwnPropertyNames(level)) {
-      if (name === "constructor" || names.has(name)) continue;
-      const descriptor = Object.getOwnPropertyDescriptor(level, name);
-      if (typeof descriptor?.value === "function") names.add(name);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      if (typeof Object.getOwnPropertyDescriptor(level, name)?.value === "function") {
+        names.add(name);
+      }
     }
   }
   return names;
