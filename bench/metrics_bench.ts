@@ -11,7 +11,6 @@
 
 import { Hono } from "hono";
 import type { KvApi } from "../src/api.ts";
-import { createApp } from "../src/http/app.ts";
 import { meterNode } from "../src/http/metered_node.ts";
 import { httpMetrics } from "../src/http/metrics_middleware.ts";
 import { Counter } from "../src/metrics/counter.ts";
@@ -67,29 +66,6 @@ Deno.bench(
 
 Deno.bench("request with the metrics middleware", { group: "http" }, async () => {
   await (await counted.request("/key")).text();
-});
-
-// A stale read through the whole app (routing, the guard, the handler), the node a stub
-// answering at once: what counting adds to the cheapest request a node serves.
-const record = { value: "v", createIndex: 1, modIndex: 1 };
-const stub = {
-  get: () => Promise.resolve(record),
-  status: () => ({ id: "n1", leaderId: "n1", members: [] }),
-} as unknown as KvApi;
-const staleRead = "http://127.0.0.1:8001/key?key=k&level=stale";
-const appOff = createApp(stub, { metrics: createMetrics(), counting: false });
-const appOn = createApp(stub, { metrics: createMetrics() });
-
-Deno.bench(
-  "stale read through the app, --metrics off",
-  { group: "app", baseline: true },
-  async () => {
-    await (await appOff.request(staleRead)).text();
-  },
-);
-
-Deno.bench("stale read through the app, --metrics on", { group: "app" }, async () => {
-  await (await appOn.request(staleRead)).text();
 });
 
 const node = { get: () => Promise.resolve(null) } as unknown as KvApi;
