@@ -21,6 +21,8 @@ export interface ClusterOptions {
   keepDir?: boolean;
   /** The program each node runs with `deno run` (default: the repository's `main.ts`). */
   mainPath?: string;
+  /** Flags added to every node's command line (default none). */
+  nodeArgs?: string[];
 }
 
 /** Largest cluster the benchmark starts. */
@@ -108,6 +110,16 @@ export class RafterCluster {
     this.#options = options;
   }
 
+  /** Process ids of the running nodes. */
+  get pids(): number[] {
+    return this.#nodes.filter((node) => !node.exited).map((node) => node.child.pid);
+  }
+
+  /** Base URL of every node, node 1 first. */
+  get nodeUrls(): string[] {
+    return this.#nodes.map((node) => node.httpUrl);
+  }
+
   /** Base URL of node 1, the leader the load goes to. */
   get leaderUrl(): string {
     return `http://127.0.0.1:${this.#options.httpPortFirst}`;
@@ -125,6 +137,7 @@ export class RafterCluster {
       readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
       keepDir: options.keepDir ?? false,
       mainPath: options.mainPath ?? mainPathDefault,
+      nodeArgs: options.nodeArgs ?? [],
     };
     if (!Number.isInteger(full.size) || full.size < 1 || full.size > sizeMax) {
       throw new RangeError(`Cluster size must be an integer in 1..${sizeMax}, got "${full.size}"`);
@@ -178,6 +191,7 @@ export class RafterCluster {
       "--data-dir",
       `${this.dir}/${id}`,
       ...(index === 1 ? ["--bootstrap"] : ["--join", this.leaderUrl]),
+      ...this.#options.nodeArgs,
     ];
     const child = new Deno.Command(Deno.execPath(), {
       args,

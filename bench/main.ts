@@ -10,7 +10,8 @@
 import { RafterCluster } from "./cluster.ts";
 import type { LoadOptions } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
-import { processCpuMs } from "./process_cpu.ts";
+import { processCpuMs, processesCpuMs } from "./process_cpu.ts";
+import { startScraper } from "./scraper.ts";
 import { type BenchOptions, parseBenchOptions, USAGE, UsageError } from "./options.ts";
 import { formatTable, reportOf, type ScenarioReport } from "./scenarios.ts";
 
@@ -101,8 +102,11 @@ function progressLine(report: ScenarioReport): string {
     ? ""
     : ` generator-cpu=${(report.generatorCpuMs * 1000 / report.requests).toFixed(0)}us/request ` +
       `(${(report.generatorCpuMs / report.elapsedMs * 100).toFixed(0)}% of a core)`;
+  const server = report.serverCpuMs < 0 || report.requests === 0
+    ? ""
+    : ` server-cpu=${(report.serverCpuMs * 1000 / report.requests).toFixed(1)}us/request`;
   return `requests=${report.requests} req/s=${report.requestsPerSecond.toFixed(1)} ` +
-    `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms${cpu} ${status}`;
+    `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms${cpu}${server} ${status}`;
 }
 
 async function runScenarios(options: BenchOptions, url: string): Promise<ScenarioReport[]> {
@@ -115,6 +119,7 @@ async function runScenarios(options: BenchOptions, url: string): Promise<Scenari
         `${options.durationS}s`,
     );
     const cpuBeforeMs = processCpuMs();
+    const serverBeforeMs = cluster === null ? null : await processesCpuMs(cluster.pids);
     const result = await runLoadInWorkers({
       ...loadOptions(options, url),
       op: scenario.op,
@@ -125,6 +130,10 @@ async function runScenarios(options: BenchOptions, url: string): Promise<Scenari
     const report = reportOf(scenario.name, scenario.connections, result);
     if (cpuBeforeMs !== null && cpuAfterMs !== null) {
       report.generatorCpuMs = cpuAfterMs - cpuBeforeMs;
+    }
+    const serverAfterMs = cluster === null ? null : await processesCpuMs(cluster.pids);
+    if (serverBeforeMs !== null && serverAfterMs !== null) {
+      report.serverCpuMs = serverAfterMs - serverBeforeMs;
     }
     console.log(`   ${progressLine(report)}`);
     reports.push(report);
@@ -150,6 +159,8 @@ function header(options: BenchOptions, url: string): Record<string, unknown> {
     timeoutMs: options.timeoutMs,
     client: options.client,
     threads: options.threads,
+    metrics: options.metrics,
+    scrapeMs: options.scrapeMs,
     cpus: navigator.hardwareConcurrency,
     memoryBytes,
     os: `${Deno.build.os} ${Deno.osRelease()}`,
@@ -160,18 +171,27 @@ function header(options: BenchOptions, url: string): Record<string, unknown> {
 
 async function startTarget(options: BenchOptions): Promise<string> {
   if (options.url !== null) return options.url;
-  console.log("-- starting a 3-node rafter cluster on 127.0.0.1 (HTTP 18001-18003)");
-  cluster = await RafterCluster.create({ keepDir: options.keepDir });
+  console.log(
+    `-- starting a 3-node rafter cluster on 127.0.0.1 (HTTP ${options.httpPort}-${
+      options.httpPort + 2
+    })`,
+  );
+  cluster = await RafterCluster.create({
+    keepDir: options.keepDir,
+    nodeArgs: ["--metrics", options.metrics ? "on" : "off"],
+    raftPortFirst: options.raftPort,
+    httpPortFirst: options.httpPort,
+  });
   await cluster.start();
   console.log(`   ready: n1 leads 3 voters; logs in ${cluster.dir}`);
   return cluster.leaderUrl;
 }
 
 /** Keeps the cluster up until a signal arrives or `seconds` pass. */
-async function serveOnly(seconds: number): Promise<number> {
+async function serveOnly(seconds: number, url: string): Promise<number> {
   console.log(
     `   serving until Ctrl-C (at most ${seconds}s); try: ` +
-      "../shared/bench/load.sh kv http://127.0.0.1:18001",
+      `../shared/bench/load.sh kv ${url}`,
   );
   const endMs = Date.now() + seconds * 1000;
   while (!interrupted && Date.now() < endMs) await delay(200);
@@ -180,20 +200,32 @@ async function serveOnly(seconds: number): Promise<number> {
 
 async function run(options: BenchOptions): Promise<number> {
   const url = await startTarget(options);
-  if (options.serveOnlyS > 0) return await serveOnly(options.serveOnlyS);
+  if (options.serveOnlyS > 0) return await serveOnly(options.serveOnlyS, url);
   const meta = header(options, url);
   console.log(
     `== rafter bench: target=${options.target} url=${url} duration=${options.durationS}s ` +
       `keys=${options.keys} value=${options.valueBytes}B client=${options.client} ` +
-      `threads=${options.threads} cpus=${meta.cpus} load=${Deno.loadavg().join(" ")}`,
+      `threads=${options.threads} metrics=${options.metrics ? "on" : "off"} ` +
+      `scrape=${options.scrapeMs}ms cpus=${meta.cpus} load=${Deno.loadavg().join(" ")}`,
   );
   await preflight(options, url);
+  const scraper = options.scrapeMs > 0 && cluster !== null
+    ? startScraper(cluster.nodeUrls, options.scrapeMs)
+    : null;
   const preload = options.preload ? await runPreload(options, url) : null;
   const reports = await runScenarios(options, url);
+  const scrapes = await scraper?.stop() ?? null;
+  if (scrapes !== null) {
+    console.log(
+      `-- scraped /metrics of every node every ${scrapes.intervalMs} ms: ${scrapes.scrapes} ` +
+        `scrapes (${scrapes.failures} failed), ${scrapes.meanMs.toFixed(1)} ms and ` +
+        `${(scrapes.meanBytes / 1024).toFixed(1)} KiB each`,
+    );
+  }
   console.log(`\n== summary: ${options.target} ${url}, latencies in ms`);
   console.log(formatTable(reports));
   if (options.jsonPath !== null) {
-    const data = { meta, preload, scenarios: reports };
+    const data = { meta, preload, scenarios: reports, scrapes };
     await Deno.writeTextFile(options.jsonPath, JSON.stringify(data, null, 2) + "\n");
     console.log(`results: ${options.jsonPath}`);
   }

@@ -15,6 +15,10 @@ export const ETCD_URL_DEFAULT = "http://127.0.0.1:23791";
 
 /** Longest a `--serve-only` cluster stays up, in seconds. */
 const serveOnlySecondsMax = 3600;
+/** How often the nodes are scraped during a run with metrics on, in milliseconds. */
+const SCRAPE_MS_DEFAULT = 1000;
+/** The longest scrape interval accepted, in milliseconds. */
+const SCRAPE_MS_MAX = 60_000;
 
 /** Everything a benchmark run is told. */
 export interface BenchOptions {
@@ -34,6 +38,13 @@ export interface BenchOptions {
   keepDir: boolean;
   /** Start the cluster and wait for Ctrl-C instead of running scenarios; 0 for a normal run. */
   serveOnlyS: number;
+  /** `--metrics` of every node started: whether the nodes count (and serve `/metrics`). */
+  metrics: boolean;
+  /** Scrape every rafter node's `/metrics` this often while the load runs; 0 for never. */
+  scrapeMs: number;
+  /** Raft and HTTP ports of the first node started; node i uses these plus i - 1. */
+  raftPort: number;
+  httpPort: number;
   help: boolean;
 }
 
@@ -67,6 +78,11 @@ Options:
   --threads N          Workers that share the connections, 1..${workersMax} [1]
   --no-preload         skip writing every key before the scenarios
   --keep-dir           keep the cluster's data and logs after the run
+  --metrics on|off     start the nodes with --metrics on or off [on]
+  --raft-port N        Raft port of the first node started; the others follow [17001]
+  --http-port N        HTTP port of the first node started; the others follow [18001]
+  --scrape-ms N        scrape every node's /metrics every N ms while the load runs,
+                       0..60000; 0 for never [1000 with --metrics on, else 0]
   --serve-only         start the cluster and keep it up until Ctrl-C (at most 1 hour),
                        e.g. to drive it with the shared wrk scripts
   --help               show this text
@@ -141,6 +157,10 @@ export function parseBenchOptions(args: string[]): BenchOptions {
         "no-preload": { type: "boolean", default: false },
         "keep-dir": { type: "boolean", default: false },
         "serve-only": { type: "boolean", default: false },
+        metrics: { type: "string", default: "on" },
+        "scrape-ms": { type: "string" },
+        "raft-port": { type: "string", default: "17001" },
+        "http-port": { type: "string", default: "18001" },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -152,6 +172,21 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     throw new UsageError(
       "Option --serve-only starts a rafter cluster; it takes no --target or --url",
     );
+  }
+  const metrics = oneOf("metrics", parsed.metrics, ["on", "off"] as const) === "on";
+  if (
+    (!metrics || parsed["scrape-ms"] !== undefined) &&
+    (target !== "rafter" || parsed.url !== undefined)
+  ) {
+    throw new UsageError(
+      "Options --metrics and --scrape-ms apply to the rafter cluster bench starts",
+    );
+  }
+  const scrapeMs = parsed["scrape-ms"] === undefined
+    ? (metrics && target === "rafter" && parsed.url === undefined ? SCRAPE_MS_DEFAULT : 0)
+    : integer("scrape-ms", parsed["scrape-ms"], 0, SCRAPE_MS_MAX);
+  if (!metrics && scrapeMs > 0) {
+    throw new UsageError(`Option --scrape-ms needs --metrics on, got "${scrapeMs}"`);
   }
   const url = parsed.url !== undefined
     ? checkUrl(parsed.url)
@@ -172,6 +207,10 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     preload: !parsed["no-preload"],
     keepDir: parsed["keep-dir"],
     serveOnlyS: parsed["serve-only"] ? serveOnlySecondsMax : 0,
+    metrics,
+    scrapeMs,
+    raftPort: integer("raft-port", parsed["raft-port"], 1024, 65_000),
+    httpPort: integer("http-port", parsed["http-port"], 1024, 65_000),
     help: parsed.help,
   };
 }

@@ -68,6 +68,8 @@ export interface ScenarioReport {
   elapsedMs: number;
   /** CPU time the load generator's process used during the run; -1 when unknown. */
   generatorCpuMs: number;
+  /** CPU time of the servers the benchmark started, all nodes together; -1 when unknown. */
+  serverCpuMs: number;
   firstError: string;
 }
 
@@ -96,6 +98,7 @@ export function reportOf(
     statusCounts: result.statusCounts,
     elapsedMs: result.elapsedMs,
     generatorCpuMs: -1,
+    serverCpuMs: -1,
     firstError: result.firstError,
   };
 }

@@ -53,6 +53,8 @@ Flags of serve:
   --http-requests-inflight-max N
                           HTTP requests handled at once; past it 503 with Retry-After
                           (default 4096)
+  --metrics on|off        count what the node does and serve GET /metrics (default on);
+                          off also leaves request rates out of the dashboard
   -h, --help              this text
 
 A fresh data directory with neither --bootstrap nor --join bootstraps a one-node cluster.
@@ -103,6 +105,7 @@ const FLAGS = {
   "log-level": { type: "string" },
   "log-format": { type: "string" },
   "slow-fsync-ms": { type: "string" },
+  metrics: { type: "string" },
   "request-timeout-ms": { type: "string" },
   "quota-bytes": { type: "string" },
   "watch-history-entries": { type: "string" },
@@ -114,6 +117,14 @@ const FLAGS = {
   "http-requests-inflight-max": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+function onOff(flag: string, text: string | undefined, fallback: boolean): boolean {
+  if (text === undefined) return fallback;
+  if (text !== "on" && text !== "off") {
+    throw new UsageError(`--${flag} must be on or off, got "${text}"`);
+  }
+  return text === "on";
+}
 
 function integer(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -210,6 +221,7 @@ export function parseCommand(args: string[]): Command {
     logLevel: (values["log-level"] ?? defaults.logLevel) as LogLevel,
     logFormat: (values["log-format"] ?? defaults.logFormat) as LogFormat,
     slowFsyncMs: integer("slow-fsync-ms", values["slow-fsync-ms"], defaults.slowFsyncMs),
+    metrics: onOff("metrics", values.metrics, defaults.metrics),
     requestTimeoutMs: integer(
       "request-timeout-ms",
       values["request-timeout-ms"],

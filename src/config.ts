@@ -54,6 +54,8 @@ export interface NodeConfig {
   logFormat: LogFormat;
   /** A WAL sync slower than this many milliseconds is logged as a warning. */
   slowFsyncMs: number;
+  /** Count what the node does and serve `GET /metrics` (`--metrics on`, the default). */
+  metrics: boolean;
   /**
    * Cap on the bytes of keys plus values; a write past it answers 507. 0
    * means one eighth of the machine's memory, found at start.
@@ -103,6 +105,7 @@ export function defaultNodeConfig(): NodeConfig {
     logLevel: "info",
     logFormat: "text",
     slowFsyncMs: 1000,
+    metrics: true,
     quotaBytes: 0,
     watchHistoryEntries: 10_000,
     watchHistoryBytes: 64 * 1024 * 1024,

@@ -12,6 +12,7 @@ import { createApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { sampleDataDir } from "./metrics/data_dir_sizes.ts";
 import { createMetrics, type RafterMetrics } from "./metrics/rafter_metrics.ts";
+import { sampleNodeGauges } from "./node/gauges.ts";
 import type { RaftKvNode } from "./node/kv_node.ts";
 import { type NodeOptions, startNode } from "./node/start.ts";
 import { loadSecurity, peerFetch, type Security } from "./security.ts";
@@ -21,7 +22,7 @@ export interface Server {
   node: RaftKvNode;
   /** The bound HTTP address. */
   httpAddr: string;
-  /** What `/metrics` exports. */
+  /** What `/metrics` exports (counting nothing on its own with `--metrics off`). */
   metrics: RafterMetrics;
   /**
    * Hands leadership over if this node leads, stops accepting requests,
@@ -95,12 +96,18 @@ export async function startServer(
   warnIfOpen(config, security, logger);
   const metrics = createMetrics();
   metrics.registry.onScrape(() => sampleDataDir(metrics, config.dataDir));
-  const node = await startNode(config, { ...options, logger });
+  const node = await startNode(config, {
+    ...options,
+    logger,
+    ...(config.metrics ? { metrics } : {}),
+  });
+  metrics.registry.onScrape(() => sampleNodeGauges(metrics, node.driver));
   const { host, port } = parseHostPort(config.httpAddr, "HTTP address");
   const peer = peerFetch(security.peerCa);
   const app = createApp(node, {
     logger,
     metrics,
+    counting: config.metrics,
     electionTimeoutMs: config.electionMs,
     fetch: peer.fetch,
     scheme: security.tls === null ? "http" : "https",

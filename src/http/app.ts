@@ -35,7 +35,7 @@ import { mountKeyRoutes } from "./routes_key.ts";
 import { mountKeysRoutes } from "./routes_keys.ts";
 import { mountKvRoutes } from "./routes_kv.ts";
 import { mountLeaseRoutes } from "./routes_lease.ts";
-import { mountMetricsRoute } from "./routes_metrics.ts";
+import { mountMetricsOff, mountMetricsRoute } from "./routes_metrics.ts";
 import { mountTxnRoutes } from "./routes_txn.ts";
 import { mountUiRoutes } from "./routes_ui.ts";
 import { mountWatchRoutes } from "./routes_watch.ts";
@@ -63,6 +63,11 @@ export interface AppOptions {
   logger?: Logger;
   /** The node's metrics (a fresh set). */
   metrics?: RafterMetrics;
+  /**
+   * Count every request and serve `/metrics` (true); false (`--metrics off`)
+   * counts nothing per request and answers `/metrics` with 404.
+   */
+  counting?: boolean;
   /** The election timeout `/readyz` judges leader contact by, in milliseconds (500). */
   electionTimeoutMs?: number;
   /** Milliseconds between two events of the status feed `/status/events` (1000). */
@@ -85,7 +90,7 @@ const WATCH_PROGRESS_MS_DEFAULT = 10_000;
 function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
   const metrics = options.metrics ?? createMetrics();
   return {
-    node: meterNode(node, metrics.recent),
+    node: options.counting === false ? node : meterNode(node, metrics.recent),
     limits: {
       keyBytesMax: options.keyBytesMax ?? DEFAULT_LIMITS.keyBytesMax,
       valueBytesMax: options.valueBytesMax ?? DEFAULT_LIMITS.valueBytesMax,
@@ -123,7 +128,7 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   app.onError((error, c) => answerError(error, c, deps));
   app.notFound((c) => json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
   app.use(drainUnreadBody(deps.limits));
-  app.use(httpMetrics(deps.metrics));
+  if (options.counting !== false) app.use(httpMetrics(deps.metrics));
   app.use(inflightLimit(
     options.requestsInflightMax ?? HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,
     deps.retryAfterSeconds,
@@ -139,7 +144,8 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   mountClusterRoutes(routes, deps);
   mountAdminRoutes(routes, deps);
   mountHealthRoutes(routes, deps);
-  mountMetricsRoute(routes, deps);
+  if (options.counting !== false) mountMetricsRoute(routes, deps);
+  else mountMetricsOff(routes);
   mountUiRoutes(routes, deps);
   // The compatibility dialects (docs/COMPATIBILITY.md); shared paths are served once.
   mountSetGetDialect(routes, deps);

@@ -108,6 +108,7 @@ export class Driver {
       snapshotEntries: settings.snapshotEntries,
       storage: options.storage,
       clock: options.clock,
+      onStarted: (meta) => options.listener.snapshotStarted?.(meta),
       onSaved: (meta, bytes, seconds) => {
         options.listener.snapshotSaved?.(meta, bytes, seconds);
         this.kick();
@@ -145,6 +146,7 @@ export class Driver {
   propose(data: Uint8Array, conf: ConfChange | null): Promise<ApplyResult> {
     this.requireLeader();
     const result = this.requests.propose(data, conf);
+    result.catch(() => this.options.listener.proposalFailed?.());
     this.kick();
     return result;
   }

@@ -33,6 +33,7 @@ import { COMMAND_VERSION } from "../kv/command_types.ts";
 import type { KvService } from "../kv/service.ts";
 import { KvStateMachine } from "../kv/state_machine.ts";
 import type { Logger } from "../log.ts";
+import { NodeEvents } from "../metrics/node_events.ts";
 import type { RaftConfig } from "../raft/config.ts";
 import type { NodeId } from "../raft/types.ts";
 import type { RecoveredState } from "../storage/types.ts";
@@ -61,6 +62,8 @@ export interface NodeParts {
   onFatal(error: Error): void;
   /** How the `--join` loop reaches a member (the global `fetch` by default). */
   fetch?: typeof fetch;
+  /** Log lines and metrics of what happens (log lines only, counting nothing, when absent). */
+  events?: NodeEvents;
   /** Told what the driver does, after the node itself (the simulator's checks). */
   listener?: DriverListener;
   /** Core settings beyond those the config derives (the simulator varies message sizes). */
@@ -89,12 +92,15 @@ export class RaftKvNode implements KvApi {
   private readonly adoption: Adoption;
   private readonly service: KvService;
   private readonly known = new KnownMembers();
+  private readonly events: NodeEvents;
   private clusterId: string;
   private stopped = false;
 
   private constructor(config: NodeConfig, parts: NodeParts) {
     this.config = config;
     this.parts = parts;
+    this.events = parts.events ??
+      new NodeEvents({ logger: parts.logger, nodeId: config.id, slowFsyncMs: config.slowFsyncMs });
     this.clusterId = parts.storage.identity().clusterId;
     this.transport = parts.transport({
       onMessage: (m) => {
@@ -325,6 +331,7 @@ export class RaftKvNode implements KvApi {
       listener: nodeListener({
         id: config.id,
         log: parts.logger,
+        events: this.events,
         peers: () => this.peers,
         members: () => this.members,
         expireLeases: () => this.service.expireLeases(),

@@ -30,6 +30,8 @@ export interface SnapshotterOptions {
   snapshotEntries: number;
   storage: Storage;
   clock: Clock;
+  /** A snapshot began: the state is frozen at `meta.index` and encodes in the background. */
+  onStarted?(meta: SnapshotMeta): void;
   /** A snapshot was written: the loop should take it in (`takeSaved`). */
   onSaved(meta: SnapshotMeta, bytes: number, seconds: number): void;
   /** Writing failed: storage is broken. */
@@ -91,6 +93,7 @@ export class Snapshotter {
     this.job = job;
     const started = this.options.clock.nowMs();
     const frozen = machine.freeze();
+    this.options.onStarted?.(meta);
     this.write = encodeSnapshotInSlices(frozen, SNAPSHOT_SLICE_RECORDS, this.options.clock.pause)
       .then(async (data) => {
         if (job.cancelled) {

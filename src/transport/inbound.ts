@@ -11,7 +11,7 @@ import type { Logger } from "../log.ts";
 import type { Message } from "../raft/types.ts";
 import { remoteOf } from "./address.ts";
 import { decodeMessage } from "./codec.ts";
-import { FrameKind, FrameReader } from "./frame.ts";
+import { FRAME_HEADER_BYTES, FrameKind, FrameReader } from "./frame.ts";
 import {
   decodeHandshake,
   encodeHandshake,
@@ -21,7 +21,7 @@ import {
 import { closeQuietly, errorText, isConnectionLoss, writeAll } from "./io.ts";
 import type { TransportLimits } from "./limits.ts";
 import { SnapshotAssembler } from "./snapshot_chunks.ts";
-import type { PeerInfo } from "./types.ts";
+import type { PeerInfo, PeerMeter } from "./types.ts";
 
 /** What serving a connection needs from the transport. */
 export interface InboundEnv {
@@ -39,6 +39,8 @@ export interface InboundEnv {
   deliver(message: Message): void;
   /** True once the transport is closing: errors then are expected and not logged. */
   closing(): boolean;
+  /** Counts what arrives, if anything does. */
+  meter: PeerMeter | undefined;
 }
 
 /** Serves `conn` until it ends; never throws. Closes `conn`. */
@@ -117,6 +119,7 @@ async function receive(reader: FrameReader, peer: PeerInfo, env: InboundEnv): Pr
       if (assembler.busy) throw new Error("Connection closed in the middle of a snapshot");
       return;
     }
+    env.meter?.received(peer.id, payload.length + FRAME_HEADER_BYTES);
     const message = decodeFrame(payload, assembler, peer);
     if (message !== null) env.deliver(message);
   }

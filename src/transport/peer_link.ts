@@ -17,7 +17,7 @@ import { HANDSHAKE_BYTES_MAX } from "./handshake.ts";
 import { closeQuietly, errorText, writeAll } from "./io.ts";
 import type { TransportLimits } from "./limits.ts";
 import { writeMessageFrames } from "./snapshot_chunks.ts";
-import type { PeerInfo, PeerStats } from "./types.ts";
+import type { PeerInfo, PeerMeter, PeerStats } from "./types.ts";
 
 /** What a link needs from its transport. */
 export interface LinkEnv {
@@ -29,6 +29,8 @@ export interface LinkEnv {
   check(info: PeerInfo): string | null;
   /** Tells the node about a peer whose handshake was accepted. */
   announce(info: PeerInfo): void;
+  /** Counts what is sent and dropped, if anything does. */
+  meter: PeerMeter | undefined;
 }
 
 /**
@@ -116,7 +118,7 @@ export class PeerLink {
     try {
       writeMessageFrames(this.pending, m, this.env.limits);
     } catch (error) {
-      this.dropped++;
+      this.drop(1);
       this.env.logger.warn("dropping a message that cannot be sent", {
         peer: this.id,
         type: m.type,
@@ -132,7 +134,7 @@ export class PeerLink {
   }
 
   private overflow(m: Message): void {
-    this.dropped++;
+    this.drop(1);
     if (this.overflowLogged) return;
     this.overflowLogged = true;
     this.env.logger.warn("peer queue full, dropping messages", {
@@ -265,10 +267,12 @@ export class PeerLink {
     this.writingCount = this.pendingCount;
     this.pendingCount = 0;
     try {
-      await writeAll(conn, out.written());
+      const bytes = out.written();
+      await writeAll(conn, bytes);
+      this.env.meter?.sent(this.id, bytes.length);
       this.overflowLogged = false;
     } catch (error) {
-      this.dropped += this.writingCount;
+      this.drop(this.writingCount);
       throw error;
     } finally {
       this.writingCount = 0;
@@ -277,9 +281,15 @@ export class PeerLink {
   }
 
   private dropQueued(): void {
-    this.dropped += this.pendingCount;
+    this.drop(this.pendingCount);
     this.pendingCount = 0;
     this.pending.reset();
+  }
+
+  private drop(messages: number): void {
+    if (messages === 0) return;
+    this.dropped += messages;
+    this.env.meter?.sendFailed(this.id, messages);
   }
 
   private wake(): void {

@@ -86,6 +86,7 @@ export class TcpTransport {
       announce: (info) => this.announce(info),
       deliver: (message) => this.deliver(message),
       closing: () => this.closed,
+      meter: options.meter,
     };
   }
 
@@ -198,6 +199,7 @@ export class TcpTransport {
   private sendTo(to: string, messages: Message[]): void {
     const link = this.links.get(to);
     if (link !== undefined) return link.enqueue(messages);
+    this.options.meter?.sendFailed(to, messages.length);
     this.logger.debug("dropping messages to an unknown peer", {
       peer: to,
       count: messages.length,

@@ -49,6 +49,21 @@ export interface TransportOptions {
   /** Most inbound connections served at once (default 256). */
   inboundConnsMax?: number;
   logger?: Logger;
+  /** Counts the bytes and messages that go to and come from each peer (none by default). */
+  meter?: PeerMeter;
+}
+
+/**
+ * Counters of peer traffic, called on the hot path (once per write, per
+ * frame read, per batch dropped): keep them to a few additions.
+ */
+export interface PeerMeter {
+  /** `bytes` were written to peer `to` (one write of one or more frames). */
+  sent(to: string, bytes: number): void;
+  /** A frame of `bytes` (header included) arrived from peer `from`. */
+  received(from: string, bytes: number): void;
+  /** `messages` to peer `to` were dropped unsent (queue full, link down, write failed). */
+  sendFailed(to: string, messages: number): void;
 }
 
 /** What the transport calls back into. */

@@ -357,6 +357,22 @@ export class Cluster {
     return this.signal(node, "SIGKILL");
   }
 
+  /**
+   * Freezes `node` with SIGSTOP: it keeps its sockets but answers nothing,
+   * as a node cut off from the others would. {@link resume} undoes it;
+   * cleanup's SIGKILL ends a frozen node too.
+   */
+  pause(node: NodeProcess): void {
+    if (node.child === null) throw new Error(`Node "${node.id}" is not running`);
+    node.child.kill("SIGSTOP");
+  }
+
+  /** Lets a node frozen by {@link pause} run again (SIGCONT). */
+  resume(node: NodeProcess): void {
+    if (node.child === null) throw new Error(`Node "${node.id}" is not running`);
+    node.child.kill("SIGCONT");
+  }
+
   /** Stops `node` gracefully (SIGTERM unless told) and answers its exit status. */
   stop(
     node: NodeProcess,

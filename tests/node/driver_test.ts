@@ -51,7 +51,7 @@ Deno.test("node: writes commit while a large snapshot is still being encoded", a
   const t = await TestNode.start(
     ["n1"],
     { snapshotEntries: 4, snapshotCatchUpEntries: 2 },
-    prelude,
+    { prelude },
   );
   try {
     await t.sync();

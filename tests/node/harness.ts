@@ -9,6 +9,7 @@
 
 import { defaultNodeConfig, type NodeConfig, validateNodeConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
+import type { NodeEvents } from "../../src/metrics/node_events.ts";
 import { RaftKvNode } from "../../src/node/kv_node.ts";
 import { encodeConfChange } from "../../src/raft/membership.ts";
 import { newMessage } from "../../src/raft/message.ts";
@@ -68,14 +69,15 @@ export class TestNode {
 
   /**
    * Node "n1" of a cluster whose voters are `voters` (n1 first), started from
-   * a disk holding `prelude` (committed entries from index 1) and then their
-   * membership entries.
+   * a disk holding `options.prelude` (committed entries from index 1) and
+   * then their membership entries, reporting to `options.events` if given.
    */
   static async start(
     voters: string[],
     config: Partial<NodeConfig> = {},
-    prelude: Entry[] = [],
+    options: { prelude?: Entry[]; events?: NodeEvents } = {},
   ): Promise<TestNode> {
+    const prelude = options.prelude ?? [];
     const disk = new SimDisk("n1", "test");
     const entries: Entry[] = [
       ...prelude,
@@ -105,6 +107,7 @@ export class TestNode {
       clock: clock.forOwner("n1"),
       seed: 7,
       logger: silentLogger,
+      ...(options.events === undefined ? {} : { events: options.events }),
       onFatal: (error) => {
         throw error;
       },
