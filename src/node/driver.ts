@@ -225,8 +225,14 @@ export class Driver {
       while (!this.stopped) {
         this.again = false;
         this.intake();
-        if (this.core.hasReady()) await this.handleReady(this.core.ready());
-        else if (!this.again) break;
+        if (this.core.hasReady()) {
+          await this.handleReady(this.core.ready());
+        } else {
+          // A turn with nothing to persist or send may still change the role
+          // (CheckQuorum steps a leader down on a tick): answer its waiters now.
+          this.noteState();
+          if (!this.again) break;
+        }
       }
     } catch (error) {
       this.fatal(error instanceof Error ? error : new Error(String(error)));

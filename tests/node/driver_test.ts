@@ -164,3 +164,20 @@ Deno.test("node: a leader resumed after a long pause steps down at once and answ
     await t.stop();
   }
 });
+
+Deno.test("node: a leader that loses its quorum steps down on that tick and answers its writes", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const term = await t.elect(["n2", "n3"]);
+    await t.receive("hbResp", "n2", term, { seq: 1 });
+    const write = outcome(t.node.put("k", "v"));
+    await t.sync();
+    // No follower answers any more: CheckQuorum fails within two election timeouts.
+    for (let i = 0; i < 25 && t.node.driver.core.state().role === "leader"; i++) await t.tick();
+    assertEquals(t.node.driver.core.state().role, "follower", "stepped down, not campaigning yet");
+    assertTrue(write.error instanceof UnavailableError, String(write.error));
+    assertEquals((write.error as UnavailableError).indeterminate, true);
+  } finally {
+    await t.stop();
+  }
+});
