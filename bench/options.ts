@@ -8,13 +8,18 @@ import { parseArgs } from "node:util";
 import { type ClientKind, connectionsMax } from "./load.ts";
 import { workersMax } from "./load_workers.ts";
 import { DEFAULT_SCENARIOS, parseScenario, type Scenario } from "./scenarios.ts";
-import { type Target, TARGETS } from "./targets.ts";
+import { RAFTER_ONLY_OPERATIONS, type Target, TARGETS } from "./targets.ts";
 
 /** Where etcd's first member answers when `--target etcd` is given without `--url`. */
 export const ETCD_URL_DEFAULT = "http://127.0.0.1:23791";
 
 /** Longest a `--serve-only` cluster stays up, in seconds. */
 const serveOnlySecondsMax = 3600;
+/** Most watches of each kind `watch-fanout` opens. */
+const watchersMax = 10_000;
+/** Most leases `lease-keepalive` keeps alive, and their longest TTL in milliseconds. */
+const leasesMax = 1_000_000;
+const leaseTtlMsMax = 3_600_000;
 
 /** Everything a benchmark run is told. */
 export interface BenchOptions {
@@ -34,6 +39,14 @@ export interface BenchOptions {
   keepDir: boolean;
   /** Start the cluster and wait for Ctrl-C instead of running scenarios; 0 for a normal run. */
   serveOnlyS: number;
+  /** Node `watch-fanout` watches (a follower); null: node 2 of the started cluster, or `url`. */
+  watchUrl: string | null;
+  /** `watch-fanout`: watches of one random key each, and of every key. */
+  watchersPerKey: number;
+  watchersWholeSpace: number;
+  /** `lease-keepalive`: leases kept alive, and their TTL. */
+  leases: number;
+  leaseTtlMs: number;
   help: boolean;
 }
 
@@ -54,7 +67,9 @@ runs the scenarios and prints req/s and latency percentiles. Exits non-zero on a
 
 Options:
   --scenarios a,b,c    scenarios to run [${DEFAULT_SCENARIOS.join(",")}]
-                       names: write-cN, read-consistent-cN, read-stale-cN (N connections)
+                       names: write-cN, read-consistent-cN, read-stale-cN, cas-cN, txn-cN,
+                       scan-cN (N connections), watch-fanout, lease-keepalive; see
+                       docs/PERFORMANCE.md
   --duration SECONDS   run time of each scenario, 1..600 [10]
   --keys N             keyspace size, keys k0..k<N-1> [10000]
   --value-bytes N      value size [100]
@@ -69,6 +84,12 @@ Options:
   --keep-dir           keep the cluster's data and logs after the run
   --serve-only         start the cluster and keep it up until Ctrl-C (at most 1 hour),
                        e.g. to drive it with the shared wrk scripts
+  --watchers N         watch-fanout: watches of one random key each [1000]
+  --prefix-watchers N  watch-fanout: watches of every key [10]
+  --watch-url URL      watch-fanout: the follower the watches go to
+                       [node 2 of the started cluster, else --url]
+  --leases N           lease-keepalive: leases kept alive, one key on each [10000]
+  --lease-ttl-ms N     lease-keepalive: their TTL; a keep-alive every third of it [10000]
   --help               show this text
 
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared
@@ -89,15 +110,29 @@ function oneOf<T extends string>(name: string, text: string, allowed: readonly T
   return text as T;
 }
 
-function checkUrl(text: string): string {
+function checkUrl(text: string, name = "url"): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`Option --url must be a URL, got "${text}"`);
+    throw new UsageError(`Option --${name} must be a URL, got "${text}"`);
   }
-  if (url.protocol !== "http:") throw new UsageError(`Option --url must use http, got "${text}"`);
+  if (url.protocol !== "http:") {
+    throw new UsageError(`Option --${name} must use http, got "${text}"`);
+  }
   return text;
+}
+
+/** Refuses the scenarios only rafter runs when the target is etcd. */
+function checkTarget(scenarios: Scenario[], target: Target): Scenario[] {
+  if (target === "rafter") return scenarios;
+  const only = scenarios.find((s) => s.kind !== "load" || RAFTER_ONLY_OPERATIONS.includes(s.op));
+  if (only !== undefined) {
+    throw new UsageError(
+      `Scenario "${only.name}" runs against rafter only, got --target ${target}`,
+    );
+  }
+  return scenarios;
 }
 
 function scenariosOf(text: string): Scenario[] {
@@ -141,6 +176,11 @@ export function parseBenchOptions(args: string[]): BenchOptions {
         "no-preload": { type: "boolean", default: false },
         "keep-dir": { type: "boolean", default: false },
         "serve-only": { type: "boolean", default: false },
+        watchers: { type: "string", default: "1000" },
+        "prefix-watchers": { type: "string", default: "10" },
+        "watch-url": { type: "string" },
+        leases: { type: "string", default: "10000" },
+        "lease-ttl-ms": { type: "string", default: "10000" },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -159,7 +199,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     ? ETCD_URL_DEFAULT
     : null;
   return {
-    scenarios: scenariosOf(parsed.scenarios),
+    scenarios: checkTarget(scenariosOf(parsed.scenarios), target),
     durationS: integer("duration", parsed.duration, 1, 600),
     keys: integer("keys", parsed.keys, 1, 1_000_000),
     valueBytes: integer("value-bytes", parsed["value-bytes"], 1, 65_536),
@@ -172,6 +212,11 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     preload: !parsed["no-preload"],
     keepDir: parsed["keep-dir"],
     serveOnlyS: parsed["serve-only"] ? serveOnlySecondsMax : 0,
+    watchUrl: parsed["watch-url"] === undefined ? null : checkUrl(parsed["watch-url"], "watch-url"),
+    watchersPerKey: integer("watchers", parsed.watchers, 0, watchersMax),
+    watchersWholeSpace: integer("prefix-watchers", parsed["prefix-watchers"], 0, watchersMax),
+    leases: integer("leases", parsed.leases, 1, leasesMax),
+    leaseTtlMs: integer("lease-ttl-ms", parsed["lease-ttl-ms"], 1, leaseTtlMsMax),
     help: parsed.help,
   };
 }
