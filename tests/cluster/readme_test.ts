@@ -2,6 +2,7 @@
 // three-node cluster: only the addresses change (ports chosen at run time), and a watch's
 // stream is cut after a second. Each call must answer the status its comment names, or 2xx.
 import { assertEquals, assertTrue } from "../assert.ts";
+import { findTool, skipWithout } from "../tools.ts";
 import { withCluster } from "./harness.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -35,7 +36,13 @@ function expectedStatuses(block: string): string[] {
     .map((line) => /\s#\s+(\d{3})\b/.exec(line)?.[1] ?? "2xx");
 }
 
-Deno.test("README: every data-model curl example answers as its comment says on three processes", async () => {
+const JQ = findTool("jq");
+const CURL_PATH = findTool("curl");
+
+Deno.test({
+  name: "README: every data-model curl example answers as its comment says on three processes",
+  ignore: skipWithout("jq", JQ) || skipWithout("curl", CURL_PATH),
+}, async () => {
   await withCluster({}, async (cluster) => {
     const leader = await cluster.form(3);
     const addrs = [leader, ...cluster.running().filter((n) => n !== leader)].map((n) => n.httpAddr);
