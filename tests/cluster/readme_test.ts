@@ -3,9 +3,9 @@
 // stream is cut after a second. Each call must answer the status its comment names, or 2xx.
 import { assertEquals, assertTrue } from "../assert.ts";
 import { findTool, skipWithout } from "../tools.ts";
+import { readmeBlocks } from "../readme_blocks.ts";
 import { withCluster } from "./harness.ts";
 
-const ROOT = new URL("../../", import.meta.url);
 const SECTION = "Scans, compare-and-swap, transactions, leases and watch";
 const README_ADDRS = ["localhost:8001", "localhost:8002", "localhost:8003"];
 
@@ -18,16 +18,6 @@ const CURL = `curl() {
   if [ "$code" = 28 ]; then return 0; fi
   return "$code"
 }`;
-
-/** The plain code blocks of the README section headed `heading`, subsections included. */
-async function blocks(heading: string): Promise<string[]> {
-  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  if (start === -1) throw new Error(`README has no section "${heading}"`);
-  const end = readme.indexOf("\n## ", start + 1);
-  const section = readme.slice(start, end === -1 ? undefined : end);
-  return [...section.matchAll(/```\n([\s\S]*?)```/g)].map((match) => match[1]!);
-}
 
 /** The status each call of `block` must answer, in order: its comment's, else "2xx". */
 function expectedStatuses(block: string): string[] {
@@ -46,7 +36,7 @@ Deno.test({
   await withCluster({}, async (cluster) => {
     const leader = await cluster.form(3);
     const addrs = [leader, ...cluster.running().filter((n) => n !== leader)].map((n) => n.httpAddr);
-    const examples = await blocks(SECTION);
+    const examples = await readmeBlocks(SECTION, "");
     assertTrue(examples.length >= 5, `${examples.length} examples`);
     let script = ["set -e", CURL, ...examples].join("\n");
     README_ADDRS.forEach((addr, i) => script = script.replaceAll(addr, addrs[i]!));
