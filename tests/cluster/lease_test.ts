@@ -90,3 +90,51 @@ Deno.test("leases: an abandoned lease expires on time; a kept-alive one outlives
     assertEquals((await getConsistent(next.httpAddr, "kept/a")).status, 404, "revoked with it");
   });
 });
+
+Deno.test("leases survive snapshots and a restart of every node; a new leader expires them after a full TTL", async () => {
+  const snapshotEntries = 20;
+  await withCluster(
+    { heartbeatMs: HEARTBEAT_MS, electionMs: ELECTION_MS, snapshotEntries },
+    async (cluster) => {
+      const leader = await cluster.form(3);
+      const kept = await leaseWithKeys(leader, 60_000, ["long/a", "long/b"]);
+      const lapsing = await leaseWithKeys(leader, TTL_MS, ["short/a"]);
+      // Enough entries that every node takes snapshots holding the leases.
+      for (let i = 0; i < 3 * snapshotEntries; i++) {
+        assertEquals(
+          (await call(leader.httpAddr, "POST", "/key", { key: "fill", value: `${i}` })).status,
+          200,
+        );
+      }
+      for (const node of cluster.nodes) {
+        assertTrue(node.lines.some((line) => line.includes("snapshot taken")), node.id);
+        assertEquals((await cluster.stop(node)).code, 0, `${node.id} exit status`);
+      }
+      const restartedMs = performance.now();
+      for (const node of cluster.nodes) cluster.restart(node);
+      const next = await cluster.leader({ voters: 3 });
+
+      const info = await call(next.httpAddr, "GET", `/lease?id=${kept}`);
+      assertEquals(info.status, 200, info.text);
+      assertEquals((info.json() as { keys: string[] }).keys, ["long/a", "long/b"]);
+      assertEquals(
+        (await call(next.httpAddr, "POST", "/lease/keepalive", { id: kept })).status,
+        200,
+      );
+      // The short lease was granted long before the restart, yet lives a full TTL after it.
+      const watch = await WatchStream.open(next.httpAddr, "prefix=short/");
+      assertEquals(
+        (await getConsistent(next.httpAddr, "short/a")).status,
+        200,
+        "not expired at once",
+      );
+      await deletesOf(watch, ["short/a"]);
+      watch.close();
+      assertTrue(performance.now() - restartedMs >= TTL_MS, "a full TTL after the restart");
+      assertEquals((await call(next.httpAddr, "GET", `/lease?id=${lapsing}`)).status, 404);
+      const revoked = await call(next.httpAddr, "DELETE", `/lease?id=${kept}`);
+      assertEquals((revoked.json() as { deleted: number }).deleted, 2, revoked.text);
+      assertEquals((await getConsistent(next.httpAddr, "long/a")).status, 404);
+    },
+  );
+});
