@@ -38,7 +38,18 @@ const PREPARE_TIMEOUT_MS = 30_000;
 const indexNeedle = new TextEncoder().encode('"index":');
 const modIndexNeedle = new TextEncoder().encode('"modIndex":');
 
-/** The integer that follows `needle` in `body[start, end)`, or -1. */
+/**
+ * The integer that follows `needle` in `body[start, end)`, or -1.
+ *
+ * @example
+ * ```ts
+ * import { integerAfter } from "./dynamic.ts";
+ * const body = new TextEncoder().encode('{"key":"k1","index":42}');
+ * if (integerAfter(body, new TextEncoder().encode('"index":'), 0, body.length) !== 42) {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function integerAfter(
   body: Uint8Array,
   needle: Uint8Array,

@@ -157,7 +157,17 @@ export function formatTable(rows: readonly ScenarioReport[]): string {
   return out.join("\n");
 }
 
-/** `name=value` pairs, numbers rounded to what is worth reading. */
+/**
+ * `name=value` pairs, numbers rounded to what is worth reading.
+ *
+ * @example
+ * ```ts
+ * import { extraText } from "./scenarios.ts";
+ * if (extraText({ watchers: 1010, "change%": -4.25 }) !== "watchers=1010 change%=-4.250") {
+ *   throw new Error();
+ * }
+ * ```
+ */
 export function extraText(extra: Record<string, number | string>): string {
   return Object.entries(extra)
     .map(([name, value]) => {

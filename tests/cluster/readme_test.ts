@@ -1,6 +1,6 @@
 // The README's curl examples of the data model, run as written by bash against a real
 // three-node cluster: only the addresses change (ports chosen at run time), and a watch's
-// stream is cut after a second. Each call must answer the status its comment names, or 2xx.
+// stream is cut after half a second. Each call must answer the status its comment names, or 2xx.
 import { assertEquals, assertTrue } from "../assert.ts";
 import { findTool, skipWithout } from "../tools.ts";
 import { readmeBlocks } from "../readme_blocks.ts";
@@ -12,7 +12,7 @@ const README_ADDRS = ["localhost:8001", "localhost:8002", "localhost:8003"];
 /** `curl` as the examples run it: quiet, bounded, each status on stderr; a cut watch is fine. */
 const CURL = `curl() {
   local max=10
-  case " $* " in *" -N "*) max=1;; esac
+  case " $* " in *" -N "*) max=0.5;; esac
   local code=0
   command curl -s --max-time "$max" -w '%{stderr}%{http_code}\\n' "$@" || code=$?
   if [ "$code" = 28 ]; then return 0; fi
