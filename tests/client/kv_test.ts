@@ -3,6 +3,7 @@
 // the leader it reads from.
 import { assertEquals, assertRejectsWith, assertTrue } from "../assert.ts";
 import { op, type Page, PreconditionFailedError } from "../../src/client/mod.ts";
+import { STEADY_TIMING } from "../cluster/data_model.ts";
 import { withCluster } from "../cluster/harness.ts";
 import { clientOf } from "./on_cluster.ts";
 
@@ -11,7 +12,7 @@ const KILL_KEYS = 300;
 const KILL_PAGE_LIMIT = 40;
 
 Deno.test("client kv on three processes: list, CAS, deletes, transactions, a leader kill mid-list", async (t) => {
-  await withCluster({}, async (cluster) => {
+  await withCluster(STEADY_TIMING, async (cluster) => {
     const leader = await cluster.form(3);
     const followers = cluster.running().filter((n) => n !== leader);
     using client = clientOf(followers);

@@ -10,6 +10,7 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from "../../src/client/mod.ts";
+import { STEADY_TIMING } from "../cluster/data_model.ts";
 import { sleep, waitFor, withCluster } from "../cluster/harness.ts";
 import { clientOf, countingFetch, cuttableFetch } from "./on_cluster.ts";
 
@@ -41,7 +42,7 @@ async function collect(
 
 Deno.test("client watch on three processes: start, timeouts, abort, compaction, a leader kill", async (t) => {
   const extraArgs = ["--watch-history-entries", String(HISTORY_ENTRIES)];
-  await withCluster({ extraArgs }, async (cluster) => {
+  await withCluster({ ...STEADY_TIMING, extraArgs }, async (cluster) => {
     const leader = await cluster.form(3);
     const followers = cluster.running().filter((n) => n !== leader);
     using client = clientOf(cluster.running());

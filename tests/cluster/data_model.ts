@@ -6,9 +6,30 @@
  * @module
  */
 
+import { IndeterminateError } from "../../src/client/mod.ts";
 import { readSse, type SseEvent } from "../../src/client/sse.ts";
 import { MAIN, PERMISSIONS } from "../cli/run.ts";
 import { type Answer, type NodeProcess, request, WAIT_MS_MAX } from "./harness.ts";
+
+/**
+ * The nodes' production timing (50 ms heartbeats, 500 ms elections) instead of the harness's
+ * fast one, for tests that gain nothing from quick elections: a busy machine then rarely
+ * moves the leader under them.
+ */
+export const STEADY_TIMING = { heartbeatMs: 50, electionMs: 500 } as const;
+
+/**
+ * The answer to `write`, or null when its outcome is unknown (a leader change, which a busy
+ * machine brings now and then): the test then learns from the state what took effect.
+ */
+export async function tolerating<T>(write: Promise<T>): Promise<T | null> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof IndeterminateError) return null;
+    throw error;
+  }
+}
 
 /** `http://host:port` of each node, comma-separated, as `RAFTER_ENDPOINTS` takes them. */
 export function endpointsOf(nodes: readonly NodeProcess[]): string {

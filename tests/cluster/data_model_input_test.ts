@@ -3,7 +3,7 @@
 // error of either kind changes the state.
 import { assertEquals, assertMatch } from "../assert.ts";
 import type { NodeStatus } from "../../src/api.ts";
-import { call } from "./data_model.ts";
+import { call, STEADY_TIMING } from "./data_model.ts";
 import { type Cluster, type NodeProcess, request, withCluster } from "./harness.ts";
 
 type Method = "GET" | "POST" | "PUT" | "DELETE";
@@ -238,7 +238,7 @@ async function state(cluster: Cluster, node: NodeProcess): Promise<unknown> {
 }
 
 Deno.test("data-model routes on a real node: 400 for every bad field, 404 for an unknown lease, nothing changed", async () => {
-  await withCluster({}, async (cluster) => {
+  await withCluster(STEADY_TIMING, async (cluster) => {
     const leader = await cluster.form(3);
     const follower = cluster.running().find((n) => n !== leader)!;
     assertEquals(

@@ -4,6 +4,7 @@
 import { assertEquals, assertTrue } from "../assert.ts";
 import { findTool, skipWithout } from "../tools.ts";
 import { readmeBlocks } from "../readme_blocks.ts";
+import { STEADY_TIMING } from "./data_model.ts";
 import { withCluster } from "./harness.ts";
 
 const SECTION = "Scans, compare-and-swap, transactions, leases and watch";
@@ -33,7 +34,7 @@ Deno.test({
   name: "README: every data-model curl example answers as its comment says on three processes",
   ignore: skipWithout("jq", JQ) || skipWithout("curl", CURL_PATH),
 }, async () => {
-  await withCluster({}, async (cluster) => {
+  await withCluster(STEADY_TIMING, async (cluster) => {
     const leader = await cluster.form(3);
     const addrs = [leader, ...cluster.running().filter((n) => n !== leader)].map((n) => n.httpAddr);
     const examples = await readmeBlocks(SECTION, "");

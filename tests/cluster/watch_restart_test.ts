@@ -3,7 +3,7 @@
 // prefix in index order, none missing and none twice, while writes go on throughout.
 import { assertEquals, assertTrue } from "../assert.ts";
 import { RafterClient } from "../../src/client/mod.ts";
-import { type ChangeEvent, WatchStream } from "./data_model.ts";
+import { type ChangeEvent, STEADY_TIMING, tolerating, WatchStream } from "./data_model.ts";
 import { waitFor, withCluster } from "./harness.ts";
 
 /** Writes at most, so the test stays bounded whatever happens. */
@@ -22,16 +22,19 @@ async function drain(stream: WatchStream, seen: ChangeEvent[], lastId: number): 
 }
 
 Deno.test("watch: a follower's kill -9 and restart; resuming with Last-Event-ID loses and repeats nothing", async () => {
-  await withCluster({}, async (cluster) => {
+  await withCluster(STEADY_TIMING, async (cluster) => {
     const leader = await cluster.form(3);
     const watched = cluster.running().find((n) => n !== leader)!;
-    using client = new RafterClient({ endpoints: [`http://${leader.httpAddr}`] });
-    const acked: number[] = [];
+    using client = new RafterClient({
+      endpoints: cluster.running().map((n) => `http://${n.httpAddr}`),
+    });
+    const acked = new Map<string, number>();
     let writing = true;
     const writer = (async () => {
       for (let i = 0; i < WRITES_MAX && writing; i++) {
-        acked.push((await client.put(`w/${i}`, `v${i}`)).index);
-        await client.put(`other/${i}`, "not watched");
+        const put = await tolerating(client.put(`w/${i}`, `v${i}`));
+        if (put !== null) acked.set(`w/${i}`, put.index);
+        await tolerating(client.put(`other/${i}`, "not watched"));
       }
     })();
     const seen: ChangeEvent[] = [];
@@ -43,8 +46,8 @@ Deno.test("watch: a follower's kill -9 and restart; resuming with Last-Event-ID 
       await cluster.kill9(watched);
       const lastId = await reading;
       assertTrue(lastId >= seen.at(-1)!.index, `last id ${lastId}`);
-      const ackedAtKill = acked.length;
-      await waitFor(() => acked.length >= ackedAtKill + WRITES_PER_PHASE, "writes while down");
+      const ackedAtKill = acked.size;
+      await waitFor(() => acked.size >= ackedAtKill + WRITES_PER_PHASE, "writes while down");
 
       cluster.restart(watched);
       const again = await waitFor(
@@ -53,25 +56,32 @@ Deno.test("watch: a follower's kill -9 and restart; resuming with Last-Event-ID 
       );
       assertEquals(again.status, 200, again.body);
       const resumed = drain(again, seen, lastId);
-      const ackedAtRestart = acked.length;
-      await waitFor(() => acked.length >= ackedAtRestart + WRITES_PER_PHASE, "writes after");
+      const ackedAtRestart = acked.size;
+      await waitFor(() => acked.size >= ackedAtRestart + WRITES_PER_PHASE, "writes after");
       writing = false;
       await writer;
-      const lastIndex = acked.at(-1)!;
-      await waitFor(() => (seen.at(-1)?.index ?? 0) >= lastIndex, "every change to arrive");
+      // Writes of unknown outcome that took effect are changes too: the listing says which.
+      const keys = new Set<string>();
+      for await (const page of client.list("w/", { level: "consistent", keysOnly: true })) {
+        for (const item of page.items) keys.add(item.key);
+      }
+      await waitFor(() => seen.length >= keys.size, "every change to arrive");
       again.close();
       await resumed;
+      assertEquals(new Set(seen.map((event) => event.changes[0]!.key)), keys, "every change");
     } finally {
       writing = false;
       await writer.catch(() => {});
     }
-    assertEquals(seen.map((event) => event.index), acked, "each change once, in order");
-    for (const [i, event] of seen.entries()) {
-      assertEquals(event.changes.map((c) => [c.type, c.key, c.value]), [[
-        "put",
-        `w/${i}`,
-        `v${i}`,
-      ]]);
+    const indexes = seen.map((event) => event.index);
+    assertEquals(indexes, [...new Set(indexes)].sort((a, b) => a - b), "in order, none twice");
+    for (const event of seen) {
+      const [change] = event.changes;
+      assertEquals(event.changes.length, 1);
+      assertEquals([change!.type, change!.value], ["put", `v${change!.key.slice(2)}`]);
+      const index = acked.get(change!.key);
+      assertTrue(index === undefined || index === event.index, `${change!.key} at ${event.index}`);
     }
+    assertTrue([...acked.keys()].every((key) => seen.some((e) => e.changes[0]!.key === key)));
   });
 });

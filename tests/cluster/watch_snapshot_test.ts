@@ -3,7 +3,7 @@
 // with both indexes, and a watch from the listing's index goes on.
 import { assertEquals, assertTrue } from "../assert.ts";
 import { RafterClient } from "../../src/client/mod.ts";
-import { call, WatchStream } from "./data_model.ts";
+import { call, STEADY_TIMING, WatchStream } from "./data_model.ts";
 import { waitFor, withCluster } from "./harness.ts";
 
 /** Entries between snapshots: the leader compacts past a stopped follower quickly. */
@@ -12,7 +12,7 @@ const SNAPSHOT_ENTRIES = 50;
 const WRITES_WHILE_STOPPED = 4 * SNAPSHOT_ENTRIES;
 
 Deno.test("watch: a follower that installs a snapshot ends its watches; the resume is a 410", async () => {
-  await withCluster({ snapshotEntries: SNAPSHOT_ENTRIES }, async (cluster) => {
+  await withCluster({ ...STEADY_TIMING, snapshotEntries: SNAPSHOT_ENTRIES }, async (cluster) => {
     const leader = await cluster.form(3);
     const follower = cluster.running().find((n) => n !== leader)!;
     using client = new RafterClient({ endpoints: [`http://${leader.httpAddr}`] });
