@@ -71,6 +71,8 @@ export class WatchStream {
   readonly #events: AsyncIterator<SseEvent> | null;
   readonly #controller: AbortController;
   readonly #body: string;
+  /** Settles on `close()`: aborting a fetch does not always end a body being read. */
+  readonly #closed: Promise<"closed">;
 
   private constructor(
     status: number,
@@ -82,6 +84,9 @@ export class WatchStream {
     this.#events = events;
     this.#controller = controller;
     this.#body = body;
+    this.#closed = new Promise((resolve) =>
+      controller.signal.addEventListener("abort", () => resolve("closed"), { once: true })
+    );
   }
 
   /** Opens `/watch?query` on `addr`, with `Last-Event-ID` when `lastEventId` is given. */
@@ -120,12 +125,8 @@ export class WatchStream {
     const late = new Promise<"late">((resolve) =>
       timer = setTimeout(() => resolve("late"), timeoutMs)
     );
-    // Aborting a fetch does not always end a body already being read: close() ends the wait.
-    const closed = new Promise<"closed">((resolve) =>
-      this.#controller.signal.addEventListener("abort", () => resolve("closed"), { once: true })
-    );
     try {
-      const next = await Promise.race([this.#events.next(), late, closed]);
+      const next = await Promise.race([this.#events.next(), late, this.#closed]);
       if (next === "late") throw new Error(`No watch event within ${timeoutMs} ms`);
       if (next === "closed") return null;
       return next.done ? null : next.value;
