@@ -125,6 +125,12 @@ export class RafterCluster {
     return `http://127.0.0.1:${this.#options.httpPortFirst}`;
   }
 
+  /** Base URL of node 2, a follower (node 1 when the cluster has one node). */
+  get followerUrl(): string {
+    const port = this.#options.httpPortFirst + (this.#options.size > 1 ? 1 : 0);
+    return `http://127.0.0.1:${port}`;
+  }
+
   /**
    * Checks the ports and makes the temporary folder; `start()` then starts the nodes. Two
    * steps, so the caller holds the cluster (to stop it on a signal) while it starts.

@@ -13,7 +13,14 @@ import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
 import { processCpuMs, processesCpuMs } from "./process_cpu.ts";
 import { startScraper } from "./scraper.ts";
 import { type BenchOptions, parseBenchOptions, USAGE, UsageError } from "./options.ts";
-import { formatTable, reportOf, type ScenarioReport } from "./scenarios.ts";
+import { runLeaseKeepalive, runWatchFanout } from "./beside_writes.ts";
+import {
+  extraText,
+  formatTable,
+  reportOf,
+  type Scenario,
+  type ScenarioReport,
+} from "./scenarios.ts";
 
 /** Connections of the preload pass. */
 const preloadConnections = 64;
@@ -109,26 +116,55 @@ function progressLine(report: ScenarioReport): string {
     `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms${cpu}${server} ${status}`;
 }
 
+/** The node `watch-fanout` watches: as told, else a follower of the started cluster. */
+function watchUrlOf(options: BenchOptions, url: string): string {
+  return options.watchUrl ?? cluster?.followerUrl ?? url;
+}
+
+function describe(scenario: Scenario, options: BenchOptions): string {
+  const run = `${scenario.connections} connections, ${options.durationS}s`;
+  if (scenario.kind === "watch-fanout") {
+    return `write-c16 alone, then beside ${options.watchersPerKey} watches of one key and ` +
+      `${options.watchersWholeSpace} of every key; ${run} each`;
+  }
+  if (scenario.kind === "lease-keepalive") {
+    return `write-c16 alone, then beside ${options.leases} leases kept alive every ` +
+      `${Math.round(options.leaseTtlMs / 3)} ms; ${run} each`;
+  }
+  return `${scenario.op}, ${run}`;
+}
+
+async function runScenario(
+  scenario: Scenario,
+  options: BenchOptions,
+  url: string,
+): Promise<ScenarioReport> {
+  const load: LoadOptions = {
+    ...loadOptions(options, url),
+    op: scenario.op,
+    mode: "random",
+    connections: scenario.connections,
+  };
+  const beside = { ...options, watchUrl: watchUrlOf(options, url) };
+  if (scenario.kind === "watch-fanout") return await runWatchFanout(load, options.threads, beside);
+  if (scenario.kind === "lease-keepalive") {
+    return await runLeaseKeepalive(load, options.threads, beside);
+  }
+  const result = await runLoadInWorkers(load, options.threads);
+  return reportOf(scenario.name, scenario.connections, result);
+}
+
 async function runScenarios(options: BenchOptions, url: string): Promise<ScenarioReport[]> {
   const reports: ScenarioReport[] = [];
   for (const scenario of options.scenarios) {
     if (interrupted) break;
     await delay(pauseMs);
-    console.log(
-      `-- ${scenario.name}: ${scenario.op}, ${scenario.connections} connections, ` +
-        `${options.durationS}s`,
-    );
+    console.log(`-- ${scenario.name}: ${describe(scenario, options)}`);
     const cpuBeforeMs = processCpuMs();
     const serverBeforeMs = cluster === null ? null : await processesCpuMs(cluster.pids);
-    const result = await runLoadInWorkers({
-      ...loadOptions(options, url),
-      op: scenario.op,
-      mode: "random",
-      connections: scenario.connections,
-    }, options.threads);
+    const report = await runScenario(scenario, options, url);
     const cpuAfterMs = processCpuMs();
-    const report = reportOf(scenario.name, scenario.connections, result);
-    if (cpuBeforeMs !== null && cpuAfterMs !== null) {
+    if (scenario.kind === "load" && cpuBeforeMs !== null && cpuAfterMs !== null) {
       report.generatorCpuMs = cpuAfterMs - cpuBeforeMs;
     }
     const serverAfterMs = cluster === null ? null : await processesCpuMs(cluster.pids);
@@ -136,6 +172,7 @@ async function runScenarios(options: BenchOptions, url: string): Promise<Scenari
       report.serverCpuMs = serverAfterMs - serverBeforeMs;
     }
     console.log(`   ${progressLine(report)}`);
+    if (report.extra !== undefined) console.log(`   ${extraText(report.extra)}`);
     reports.push(report);
   }
   return reports;

@@ -332,7 +332,8 @@ export class Driver {
   }
 
   private async install(snapshot: Snapshot): Promise<void> {
-    this.snapshots.cancel();
+    // An older snapshot of our own already being written must not land after this one.
+    await this.snapshots.cancel();
     await this.options.storage.saveSnapshot(snapshot);
     this.applier.restore(snapshot, this.options.decoded(snapshot));
     this.options.listener.snapshotInstalled?.(snapshot.meta, snapshot.data.length);

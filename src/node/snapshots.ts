@@ -63,6 +63,8 @@ export class Snapshotter {
   private job: { cancelled: boolean } | null = null;
   private saved: SnapshotMeta[] = [];
   private write: Promise<void> = Promise.resolve();
+  /** Settles once the snapshot storage is writing now is written (or refused); null if none. */
+  private writing: Promise<unknown> | null = null;
 
   /** @param options when, where and how to report */
   constructor(options: SnapshotterOptions) {
@@ -100,7 +102,13 @@ export class Snapshotter {
           this.job = null;
           return;
         }
-        await this.options.storage.saveSnapshot({ meta, data });
+        const written = this.options.storage.saveSnapshot({ meta, data });
+        this.writing = written.catch(() => undefined);
+        try {
+          await written;
+        } finally {
+          this.writing = null;
+        }
         this.saved.push(meta);
         const seconds = (this.options.clock.nowMs() - started) / 1000;
         this.options.onSaved(meta, data.length, seconds);
@@ -110,10 +118,13 @@ export class Snapshotter {
 
   /**
    * A snapshot from the leader is about to replace the state: the one being
-   * encoded (older) is not written after it, where storage would refuse it.
+   * encoded (older) is not written after it, where storage would refuse it,
+   * and one storage is already writing is let finish first; resolves when
+   * the leader's snapshot may be written.
    */
-  cancel(): void {
+  cancel(): Promise<void> {
     if (this.job !== null) this.job.cancelled = true;
+    return this.writing === null ? Promise.resolve() : this.writing.then(() => undefined);
   }
 
   /** Snapshots written since the last call; a new one may start once they are taken. */

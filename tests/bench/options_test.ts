@@ -42,7 +42,12 @@ Deno.test("bad options are refused with the value quoted", () => {
 });
 
 Deno.test("scenario names carry the operation and the connection count", () => {
-  assertEquals(parseScenario("write-c16"), { name: "write-c16", op: "write", connections: 16 });
+  assertEquals(parseScenario("write-c16"), {
+    name: "write-c16",
+    op: "write",
+    connections: 16,
+    kind: "load",
+  });
   assertEquals(parseScenario("read-consistent-c3").op, "read-consistent");
   assertThrows(() => parseScenario("read-c64"), /Unknown scenario "read-c64"/);
   assertThrows(() => parseScenario("write-c2000", 1024), /more than 1024 connections/);

@@ -159,14 +159,34 @@ export function getKey(
   return request(`http://${httpAddr}/key?${query}`, { redirect: follow ? "follow" : "manual" });
 }
 
-/** Binds `count` distinct free ports on 127.0.0.1, then releases them. */
+/** Ports this process has handed out: a node may not have bound its own yet. */
+const portsIssued = new Set<number>();
+/** Listens tried per port wanted before giving up. */
+const PORT_TRIES_MAX = 64;
+
+/**
+ * Binds `count` distinct free ports on 127.0.0.1, then releases them. A port handed out
+ * before in this process is never handed out again: a node started on it may not be
+ * listening yet, and another node must not take it meanwhile.
+ */
 export function freePorts(count: number): number[] {
-  const listeners = Array.from(
-    { length: count },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
-  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of listeners) l.close();
+  const listeners: Deno.Listener[] = [];
+  const ports: number[] = [];
+  try {
+    for (let tries = 0; ports.length < count; tries++) {
+      if (tries >= count * PORT_TRIES_MAX) {
+        throw new Error(`Cannot find ${count} free ports not handed out before`);
+      }
+      // Held open until the end, so the next listen gets another port.
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      listeners.push(listener);
+      const port = (listener.addr as Deno.NetAddr).port;
+      if (!portsIssued.has(port)) ports.push(port);
+    }
+  } finally {
+    for (const listener of listeners) listener.close();
+  }
+  for (const port of ports) portsIssued.add(port);
   return ports;
 }
 
