@@ -13,6 +13,17 @@ export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void
   }
 }
 
+/**
+ * No delay and keepalive on a plain TCP connection (a TLS one has no such
+ * setters: the dialer sets them before TLS starts).
+ */
+export function tuneTcp(conn: Deno.Conn): void {
+  if (!("setNoDelay" in conn)) return;
+  const tcp = conn as Deno.TcpConn;
+  tcp.setNoDelay(true);
+  tcp.setKeepAlive(true);
+}
+
 /** Closes `conn`, ignoring "already closed": several paths may race to close one connection. */
 export function closeQuietly(conn: Deno.Conn): void {
   try {
