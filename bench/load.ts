@@ -63,6 +63,10 @@ export interface LoadOptions {
   connectionIndexFirst?: number;
   /** For `preload` across Workers: connections over all Workers (default `connections`). */
   connectionsTotal?: number;
+  /** For an `https:` URL: PEM of the CA to trust (default: the system's roots). */
+  caCert?: string | null;
+  /** The `Authorization` header every request carries (default none). */
+  authorization?: string | null;
 }
 
 /** What a run measured. */
@@ -254,11 +258,16 @@ async function rawRunner(
   options: LoadOptions,
   tally: Tally,
 ): Promise<Runner> {
-  const requests = specs.map((spec) => encodeRequest(spec, url.host));
-  const port = Number(url.port || "80");
+  const headers: Record<string, string> = options.authorization
+    ? { Authorization: options.authorization }
+    : {};
+  const requests = specs.map((spec) => encodeRequest(spec, url.host, headers));
+  const tls = url.protocol === "https:";
+  const port = Number(url.port || (tls ? "443" : "80"));
+  const caCert = tls ? options.caCert ?? null : null;
   const conns = Array.from(
     { length: options.connections },
-    () => new RawHttpConnection(url.hostname, port),
+    () => new RawHttpConnection(url.hostname, port, caCert),
   );
   // Connect before the clock starts; a failure here is retried inside the loop.
   await Promise.allSettled(conns.map((conn) => conn.connect()));
@@ -306,12 +315,16 @@ function fetchRunner(
   tally: Tally,
 ): Runner {
   const origin = url.origin;
+  const auth: Record<string, string> = options.authorization
+    ? { authorization: options.authorization }
+    : {};
   const inits = specs.map((spec) => ({
     href: origin + spec.path,
     method: spec.method,
     body: spec.body,
-    headers: spec.body === null ? undefined : { "content-type": "application/json" },
+    headers: spec.body === null ? auth : { ...auth, "content-type": "application/json" },
   }));
+  const client = options.caCert ? Deno.createHttpClient({ caCerts: [options.caCert] }) : null;
   const checkBody = expected.length > 0;
   async function once(key: number): Promise<void> {
     const init = inits[key]!;
@@ -321,8 +334,9 @@ function fetchRunner(
       const response = await fetch(init.href, {
         method: init.method,
         body: init.body,
-        ...(init.headers === undefined ? {} : { headers: init.headers }),
+        headers: init.headers,
         signal,
+        ...(client === null ? {} : { client }),
       });
       const body = new Uint8Array(await response.arrayBuffer());
       const found = !checkBody || indexOfBytes(body, expected, 0, body.length) >= 0;
@@ -338,7 +352,9 @@ function fetchRunner(
       });
       await Promise.all(loops);
     },
-    close() {},
+    close() {
+      client?.close();
+    },
   };
 }
 

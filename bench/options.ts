@@ -45,6 +45,8 @@ export interface BenchOptions {
   /** Raft and HTTP ports of the first node started; node i uses these plus i - 1. */
   raftPort: number;
   httpPort: number;
+  /** Start the cluster with HTTPS, auth, the cluster secret and peer TLS on. */
+  tls: boolean;
   help: boolean;
 }
 
@@ -85,6 +87,9 @@ Options:
                        0..60000; 0 for never [1000 with --metrics on, else 0]
   --serve-only         start the cluster and keep it up until Ctrl-C (at most 1 hour),
                        e.g. to drive it with the shared wrk scripts
+  --tls                start the cluster with everything on: HTTPS, auth (every request
+                       carries a token), the cluster secret and peer TLS; the certificates
+                       are made with openssl at run time
   --help               show this text
 
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared
@@ -161,6 +166,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
         "scrape-ms": { type: "string" },
         "raft-port": { type: "string", default: "17001" },
         "http-port": { type: "string", default: "18001" },
+        tls: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -188,6 +194,11 @@ export function parseBenchOptions(args: string[]): BenchOptions {
   if (!metrics && scrapeMs > 0) {
     throw new UsageError(`Option --scrape-ms needs --metrics on, got "${scrapeMs}"`);
   }
+  if (parsed.tls && (target !== "rafter" || parsed.url !== undefined)) {
+    throw new UsageError(
+      "Option --tls starts a secure rafter cluster; it takes no --target or --url",
+    );
+  }
   const url = parsed.url !== undefined
     ? checkUrl(parsed.url)
     : target === "etcd"
@@ -211,6 +222,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     scrapeMs,
     raftPort: integer("raft-port", parsed["raft-port"], 1024, 65_000),
     httpPort: integer("http-port", parsed["http-port"], 1024, 65_000),
+    tls: parsed.tls,
     help: parsed.help,
   };
 }
