@@ -29,7 +29,10 @@ export interface FuzzCluster {
   admin: Record<string, string>;
   /** Bearer token of the `fuzz` user; null for a plain cluster. */
   userToken: string | null;
-  /** A write of `key` as the admin on `node` (the leader, or a follower that forwards). */
+  /**
+   * A write of `key` as the admin on `node` (the leader, or a follower that
+   * forwards), retried while the cluster answers 503 (an election under load).
+   */
   put(node: NodeProcess, key: string, value: string): Promise<Answer>;
   /** A consistent read of `key` as the admin on `node`, retried past leadership changes. */
   read(node: NodeProcess, key: string): Promise<Answer>;
@@ -75,12 +78,17 @@ export async function withFuzzCluster(
         admin,
         userToken: secure ? USER_TOKEN : null,
         put: (node, key, value) =>
-          request(`http://${node.httpAddr}/key`, {
-            method: "POST",
-            headers: { ...admin, "content-type": "application/json" },
-            body: JSON.stringify({ key, value }),
-            redirect: "follow",
-          }),
+          waitFor(async () => {
+            const answer = await request(`http://${node.httpAddr}/key`, {
+              method: "POST",
+              headers: { ...admin, "content-type": "application/json" },
+              body: JSON.stringify({ key, value }),
+              redirect: "follow",
+            });
+            // A 503 promises the write was never proposed (or says whether it may have been):
+            // the client retries, as the status asks. Overwriting with the same value is safe.
+            return answer.status === 503 ? null : answer;
+          }, `a write of "${key}" on "${node.id}"`),
         read: (node, key) =>
           waitFor(async () => {
             const query = new URLSearchParams({ key, level: "consistent" });
