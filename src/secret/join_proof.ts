@@ -51,6 +51,17 @@ export async function joinProof(
 /**
  * Why `header` does not prove that its sender holds the secret for `body`
  * at `nowMs`, or null when it does.
+ *
+ * @example
+ * ```ts
+ * import { ClusterSecret } from "./cluster_secret.ts";
+ * import { checkJoinProof, joinProof } from "./join_proof.ts";
+ * const secret = await ClusterSecret.parse("s".repeat(32), "example");
+ * const body = new TextEncoder().encode("{}");
+ * const stale = await joinProof(secret, body, 0);
+ * const why = await checkJoinProof(secret, stale, body, 10 * 60_000);
+ * if (why === null || !why.includes("dated")) throw new Error(String(why));
+ * ```
  */
 export async function checkJoinProof(
   secret: ClusterSecret,

@@ -35,7 +35,17 @@ const PROOF_BYTES = 32;
 const DIALER_LABEL = "rafter peer handshake v1: dialer";
 const LISTENER_LABEL = "rafter peer handshake v1: listener";
 
-/** A proof that failed, or a peer that offered none where one was needed: counted as refused. */
+/**
+ * A proof that failed, or a peer that offered none where one was needed:
+ * counted as refused.
+ *
+ * @example
+ * ```ts
+ * import { PeerProofError } from "./challenge.ts";
+ * const error = new PeerProofError("Cluster secret proof failed");
+ * if (!(error instanceof Error) || error.name !== "PeerProofError") throw new Error();
+ * ```
+ */
 export class PeerProofError extends Error {
   /** @param message what failed */
   constructor(message: string) {
@@ -44,7 +54,15 @@ export class PeerProofError extends Error {
   }
 }
 
-/** A nonce from the platform's secure random source. */
+/**
+ * A nonce from the platform's secure random source.
+ *
+ * @example
+ * ```ts
+ * import { freshNonce } from "./challenge.ts";
+ * if (freshNonce().length !== 32) throw new Error();
+ * ```
+ */
 export function freshNonce(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
 }
@@ -75,7 +93,7 @@ export function encodeChallenge(nonce: Uint8Array, id: string): Uint8Array {
   });
 }
 
-/** Decodes a challenge frame payload (kind byte first); throws when malformed. */
+/** Decodes a challenge frame payload (kind byte first); throws when malformed (see {@link encodeChallenge}). */
 export function decodeChallenge(payload: Uint8Array): { nonce: Uint8Array; id: string } {
   const r = new ByteReader(payload, "Cannot decode challenge");
   const kind = r.u8();
@@ -86,12 +104,21 @@ export function decodeChallenge(payload: Uint8Array): { nonce: Uint8Array; id: s
   return { nonce, id };
 }
 
-/** The complete proof frame carrying `proof`. */
+/**
+ * The complete proof frame carrying `proof`.
+ *
+ * @example
+ * ```ts
+ * import { decodeProof, encodeProof } from "./challenge.ts";
+ * const proof = new Uint8Array(32).fill(9);
+ * if (decodeProof(encodeProof(proof).subarray(4))[31] !== 9) throw new Error();
+ * ```
+ */
 export function encodeProof(proof: Uint8Array): Uint8Array {
   return frameOf(FrameKind.proof, (w) => w.raw(proof));
 }
 
-/** The proof in a proof frame payload; throws on another kind or a wrong length. */
+/** The proof in a proof frame payload; throws on another kind or a wrong length (see {@link encodeProof}). */
 export function decodeProof(payload: Uint8Array): Uint8Array {
   const r = new ByteReader(payload, "Cannot decode proof");
   const kind = r.u8();
@@ -124,6 +151,13 @@ async function nextFromListener<T>(reader: FrameReader, decode: (p: Uint8Array) 
  * sends the challenge and checks the dialer's proof. Throws a
  * {@link PeerProofError} when the dialer offered no proof or a wrong one.
  * Answers the challenge payload, which the listener's own proof covers.
+ *
+ * @example
+ * ```ts ignore
+ * const challenge = await challengeDialer(conn, reader, secret, { bytes: hello, nonce, ourId: "n1" });
+ * // admit the peer, then:
+ * await writeAll(conn, await listenerAnswer(secret, { hello, challenge }, encodeHandshake(ours)));
+ * ```
  */
 export async function challengeDialer(
   conn: Deno.Conn,
@@ -155,6 +189,15 @@ export async function challengeDialer(
 /**
  * The listener's answer once the dialer is admitted: its handshake frame
  * `answer` followed by the proof frame, as one write.
+ *
+ * @example
+ * ```ts
+ * import { listenerAnswer } from "./challenge.ts";
+ * const secret = { prove: () => Promise.resolve(new Uint8Array(32)), verify: () => Promise.resolve(true) };
+ * const answer = Uint8Array.of(1, 0, 0, 0, 1);
+ * const out = await listenerAnswer(secret, { hello: new Uint8Array(), challenge: new Uint8Array() }, answer);
+ * if (out.length !== answer.length + 4 + 1 + 32) throw new Error();
+ * ```
  */
 export async function listenerAnswer(
   secret: PeerSecret,
@@ -172,6 +215,16 @@ export async function listenerAnswer(
 /**
  * The dialer's proof for its `hello` and the listener's `challenge` (both
  * payloads, kind byte first).
+ *
+ * @example
+ * ```ts
+ * import { proveDialer } from "./challenge.ts";
+ * import { ClusterSecret } from "../secret/mod.ts";
+ * const secret = await ClusterSecret.parse("s".repeat(32), "example");
+ * const a = await proveDialer(secret, Uint8Array.of(1), Uint8Array.of(6, 1));
+ * const b = await proveDialer(secret, Uint8Array.of(1), Uint8Array.of(6, 2));
+ * if (a.length !== 32 || a.every((x, i) => x === b[i])) throw new Error("another challenge, another proof");
+ * ```
  */
 export function proveDialer(
   secret: PeerSecret,
@@ -186,6 +239,13 @@ export function proveDialer(
  * challenge, then reads and checks the listener's hello and proof. Throws
  * a {@link PeerProofError} when the listener asks for no proof (it has no
  * secret) or proves the wrong one; a refusal throws a plain error.
+ *
+ * @example
+ * ```ts ignore
+ * const hello = encodeHandshake(ours, PROTOCOL_VERSION, freshNonce());
+ * await writeAll(conn, hello);
+ * const info = await proveToListener(conn, reader, secret, hello.subarray(4));
+ * ```
  */
 export async function proveToListener(
   conn: Deno.Conn,

@@ -91,7 +91,10 @@ export function decodeHandshake(payload: Uint8Array): PeerInfo {
   return decodeHello(payload).info;
 }
 
-/** Decodes a handshake frame payload with its nonce; throws as {@link decodeHandshake}. */
+/**
+ * Decodes a handshake frame payload with its nonce; throws as
+ * {@link decodeHandshake}. See {@link encodeHandshake} for an example.
+ */
 export function decodeHello(payload: Uint8Array): Hello {
   const r: ByteReader = new ByteReader(payload, "Cannot decode handshake");
   const kind = r.u8();
