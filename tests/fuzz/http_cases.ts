@@ -40,8 +40,12 @@ export interface HttpCase {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Routes an admin may be fuzzed on: membership and status, never a key. */
+/**
+ * Routes an admin may be fuzzed on: membership, status and backups, never a
+ * key (and not `/transfer-leader`, which a run must not bounce around).
+ */
 const ADMIN_PATHS = new Set([
+  "/snapshot",
   "/join",
   "/remove",
   "/raft/join",
