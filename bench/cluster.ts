@@ -2,10 +2,13 @@
  * Starts and stops a local rafter cluster for the benchmark: one `deno run main.ts serve`
  * process per node on loopback, default settings, data and logs in one temporary folder.
  * Node 1 bootstraps; once it leads, the others join through it. The cluster is ready when
- * node 1 reports itself leader with every node a voter.
+ * node 1 reports itself leader with every node a voter. With `secure`, every node serves
+ * HTTPS with auth on and links to its peers over TLS with a cluster secret (`secure.ts`).
  *
  * @module
  */
+
+import { makeSecureSetup, type SecureSetup } from "./secure.ts";
 
 /** Where and how to start the cluster. */
 export interface ClusterOptions {
@@ -23,7 +26,11 @@ export interface ClusterOptions {
   mainPath?: string;
   /** Flags added to every node's command line (default none). */
   nodeArgs?: string[];
+  /** HTTPS, auth, the cluster secret and peer TLS (default false: plain HTTP and TCP). */
+  tls?: boolean;
 }
+
+type ResolvedOptions = Required<Omit<ClusterOptions, "tls">> & { secure: SecureSetup | null };
 
 /** Largest cluster the benchmark starts. */
 const sizeMax = 9;
@@ -80,9 +87,20 @@ async function copyToFile(stream: ReadableStream<Uint8Array>, path: string): Pro
   }
 }
 
-async function readStatus(url: string): Promise<StatusView | null> {
+/** A `fetch` that trusts the secure cluster's CA and sends the user's token (or the admin's). */
+export function clusterFetch(secure: SecureSetup | null, admin = false): typeof fetch {
+  if (secure === null) return (input, init) => fetch(input, init);
+  const client = Deno.createHttpClient({ caCerts: [secure.caCert] });
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set("authorization", admin ? secure.adminAuthorization : secure.authorization);
+    return fetch(input, { ...init, headers, client });
+  };
+}
+
+async function readStatus(url: string, get: typeof fetch): Promise<StatusView | null> {
   try {
-    const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(pollTimeoutMs) });
+    const response = await get(`${url}/status`, { signal: AbortSignal.timeout(pollTimeoutMs) });
     if (!response.ok) {
       await response.body?.cancel();
       return null;
@@ -102,12 +120,19 @@ export class RafterCluster {
   /** Temporary folder with `nI/` data folders and `nI.stderr.log` / `nI.stdout.log`. */
   readonly dir: string;
   readonly #nodes: NodeProcess[] = [];
-  readonly #options: Required<ClusterOptions>;
+  readonly #options: ResolvedOptions;
+  readonly #fetch: typeof fetch;
   #stopping: Promise<void> | null = null;
 
-  private constructor(dir: string, options: Required<ClusterOptions>) {
+  private constructor(dir: string, options: ResolvedOptions) {
     this.dir = dir;
     this.#options = options;
+    this.#fetch = clusterFetch(options.secure, true);
+  }
+
+  /** The secure setup the nodes run with, or null for plain HTTP and TCP. */
+  get secure(): SecureSetup | null {
+    return this.#options.secure;
   }
 
   /** Process ids of the running nodes. */
@@ -122,7 +147,8 @@ export class RafterCluster {
 
   /** Base URL of node 1, the leader the load goes to. */
   get leaderUrl(): string {
-    return `http://127.0.0.1:${this.#options.httpPortFirst}`;
+    const scheme = this.#options.secure === null ? "http" : "https";
+    return `${scheme}://127.0.0.1:${this.#options.httpPortFirst}`;
   }
 
   /** Base URL of node 2, a follower (node 1 when the cluster has one node). */
@@ -136,7 +162,7 @@ export class RafterCluster {
    * steps, so the caller holds the cluster (to stop it on a signal) while it starts.
    */
   static async create(options: ClusterOptions = {}): Promise<RafterCluster> {
-    const full: Required<ClusterOptions> = {
+    const full: Required<Omit<ClusterOptions, "tls">> = {
       size: options.size ?? 3,
       raftPortFirst: options.raftPortFirst ?? 17001,
       httpPortFirst: options.httpPortFirst ?? 18001,
@@ -153,7 +179,8 @@ export class RafterCluster {
       assertPortFree(full.httpPortFirst + i);
     }
     const dir = await Deno.makeTempDir({ prefix: "rafter-bench-" });
-    return new RafterCluster(dir, full);
+    const secure = options.tls === true ? await makeSecureSetup(dir) : null;
+    return new RafterCluster(dir, { ...full, secure });
   }
 
   /** Starts the nodes and waits until the cluster is ready; the caller stops it, always. */
@@ -198,6 +225,7 @@ export class RafterCluster {
       `${this.dir}/${id}`,
       ...(index === 1 ? ["--bootstrap"] : ["--join", this.leaderUrl]),
       ...this.#options.nodeArgs,
+      ...(this.#options.secure?.nodeArgs ?? []),
     ];
     const child = new Deno.Command(Deno.execPath(), {
       args,
@@ -209,7 +237,7 @@ export class RafterCluster {
     const stderrPath = `${this.dir}/${id}.stderr.log`;
     const node: NodeProcess = {
       id,
-      httpUrl: `http://${httpAddr}`,
+      httpUrl: `${this.#options.secure === null ? "http" : "https"}://${httpAddr}`,
       child,
       exited: false,
       exitCode: -1,
@@ -240,7 +268,7 @@ export class RafterCluster {
             await this.logTails(),
         );
       }
-      last = await readStatus(this.leaderUrl);
+      last = await readStatus(this.leaderUrl, this.#fetch);
       if (last !== null && ready(last)) return;
       await delay(pollIntervalMs);
     }

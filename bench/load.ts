@@ -66,6 +66,10 @@ export interface LoadOptions {
   connectionsTotal?: number;
   /** For writes: keep each answer's index and arrival time (`acks` in the result). */
   recordAcks?: boolean;
+  /** For an `https:` URL: PEM of the CA to trust (default: the system's roots). */
+  caCert?: string | null;
+  /** The `Authorization` header every request carries (default none). */
+  authorization?: string | null;
 }
 
 /** What a run measured. */
@@ -307,11 +311,18 @@ async function rawRunner(
   options: LoadOptions,
   tally: Tally,
 ): Promise<Runner> {
-  const requests = dynamic === null ? specs.map((spec) => encodeRequest(spec, url.host)) : [];
-  const port = Number(url.port || "80");
+  const headers: Record<string, string> = options.authorization
+    ? { Authorization: options.authorization }
+    : {};
+  const requests = dynamic === null
+    ? specs.map((spec) => encodeRequest(spec, url.host, headers))
+    : [];
+  const tls = url.protocol === "https:";
+  const port = Number(url.port || (tls ? "443" : "80"));
+  const caCert = tls ? options.caCert ?? null : null;
   const conns = Array.from(
     { length: options.connections },
-    () => new RawHttpConnection(url.hostname, port),
+    () => new RawHttpConnection(url.hostname, port, caCert),
   );
   // Connect before the clock starts; a failure here is retried inside the loop.
   await Promise.allSettled(conns.map((conn) => conn.connect()));
@@ -324,7 +335,7 @@ async function rawRunner(
       try {
         const bytes = dynamic === null
           ? requests[key]!
-          : encodeRequest(dynamic.spec(key), url.host);
+          : encodeRequest(dynamic.spec(key), url.host, headers);
         const info = await conn.request(bytes);
         const found = dynamic !== null
           ? dynamic.answered(key, info.status, conn.buffer, info.bodyStart, info.bodyEnd)
@@ -362,13 +373,17 @@ function fetchRunner(
   tally: Tally,
 ): Runner {
   const origin = url.origin;
+  const auth: Record<string, string> = options.authorization
+    ? { authorization: options.authorization }
+    : {};
   const initOf = (spec: RequestSpec) => ({
     href: origin + spec.path,
     method: spec.method,
     body: spec.body,
-    headers: spec.body === null ? undefined : { "content-type": "application/json" },
+    headers: spec.body === null ? auth : { ...auth, "content-type": "application/json" },
   });
   const inits = dynamic === null ? specs.map(initOf) : [];
+  const client = options.caCert ? Deno.createHttpClient({ caCerts: [options.caCert] }) : null;
   const checkBody = expected.length > 0;
   async function once(key: number): Promise<void> {
     const init = dynamic === null ? inits[key]! : initOf(dynamic.spec(key));
@@ -378,8 +393,9 @@ function fetchRunner(
       const response = await fetch(init.href, {
         method: init.method,
         body: init.body,
-        ...(init.headers === undefined ? {} : { headers: init.headers }),
+        headers: init.headers,
         signal,
+        ...(client === null ? {} : { client }),
       });
       const body = new Uint8Array(await response.arrayBuffer());
       const found = dynamic !== null
@@ -397,7 +413,9 @@ function fetchRunner(
       });
       await Promise.all(loops);
     },
-    close() {},
+    close() {
+      client?.close();
+    },
   };
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { RafterCluster } from "./cluster.ts";
+import { clusterFetch, RafterCluster } from "./cluster.ts";
 import type { LoadOptions } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
 import { processCpuMs, processesCpuMs } from "./process_cpu.ts";
@@ -42,7 +42,8 @@ function delay(ms: number): Promise<void> {
 async function expect2xx(url: string, init: RequestInit, what: string): Promise<void> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(preflightTimeoutMs) });
+    const get = clusterFetch(cluster?.secure ?? null);
+    response = await get(url, { ...init, signal: AbortSignal.timeout(preflightTimeoutMs) });
   } catch (error) {
     throw new Error(`Preflight ${what} to "${url}" failed: ${(error as Error).message}`);
   }
@@ -78,6 +79,8 @@ function loadOptions(options: BenchOptions, url: string): Omit<LoadOptions, "op"
     valueBytes: options.valueBytes,
     timeoutMs: options.timeoutMs,
     client: options.client,
+    caCert: cluster?.secure?.caCert ?? null,
+    authorization: cluster?.secure?.authorization ?? null,
   };
 }
 
@@ -198,6 +201,7 @@ function header(options: BenchOptions, url: string): Record<string, unknown> {
     threads: options.threads,
     metrics: options.metrics,
     scrapeMs: options.scrapeMs,
+    tls: options.tls,
     cpus: navigator.hardwareConcurrency,
     memoryBytes,
     os: `${Deno.build.os} ${Deno.osRelease()}`,
@@ -208,8 +212,9 @@ function header(options: BenchOptions, url: string): Record<string, unknown> {
 
 async function startTarget(options: BenchOptions): Promise<string> {
   if (options.url !== null) return options.url;
+  const what = options.tls ? "HTTPS, auth, secret and peer TLS" : "HTTP";
   console.log(
-    `-- starting a 3-node rafter cluster on 127.0.0.1 (HTTP ${options.httpPort}-${
+    `-- starting a 3-node rafter cluster on 127.0.0.1 (${what} ${options.httpPort}-${
       options.httpPort + 2
     })`,
   );
@@ -218,6 +223,7 @@ async function startTarget(options: BenchOptions): Promise<string> {
     nodeArgs: ["--metrics", options.metrics ? "on" : "off"],
     raftPortFirst: options.raftPort,
     httpPortFirst: options.httpPort,
+    tls: options.tls,
   });
   await cluster.start();
   console.log(`   ready: n1 leads 3 voters; logs in ${cluster.dir}`);
@@ -243,11 +249,12 @@ async function run(options: BenchOptions): Promise<number> {
     `== rafter bench: target=${options.target} url=${url} duration=${options.durationS}s ` +
       `keys=${options.keys} value=${options.valueBytes}B client=${options.client} ` +
       `threads=${options.threads} metrics=${options.metrics ? "on" : "off"} ` +
-      `scrape=${options.scrapeMs}ms cpus=${meta.cpus} load=${Deno.loadavg().join(" ")}`,
+      `scrape=${options.scrapeMs}ms tls=${options.tls} cpus=${meta.cpus} ` +
+      `load=${Deno.loadavg().join(" ")}`,
   );
   await preflight(options, url);
   const scraper = options.scrapeMs > 0 && cluster !== null
-    ? startScraper(cluster.nodeUrls, options.scrapeMs)
+    ? startScraper(cluster.nodeUrls, options.scrapeMs, clusterFetch(cluster.secure, true))
     : null;
   const preload = options.preload ? await runPreload(options, url) : null;
   const reports = await runScenarios(options, url);

@@ -58,6 +58,8 @@ export interface BenchOptions {
   /** `lease-keepalive`: leases kept alive, and their TTL. */
   leases: number;
   leaseTtlMs: number;
+  /** Start the cluster with HTTPS, auth, the cluster secret and peer TLS on. */
+  tls: boolean;
   help: boolean;
 }
 
@@ -106,6 +108,9 @@ Options:
                        [node 2 of the started cluster, else --url]
   --leases N           lease-keepalive: leases kept alive, one key on each [10000]
   --lease-ttl-ms N     lease-keepalive: their TTL; a keep-alive every third of it [10000]
+  --tls                start the cluster with everything on: HTTPS, auth (every request
+                       carries a token), the cluster secret and peer TLS; the certificates
+                       are made with openssl at run time
   --help               show this text
 
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared
@@ -201,6 +206,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
         "watch-url": { type: "string" },
         leases: { type: "string", default: "10000" },
         "lease-ttl-ms": { type: "string", default: "10000" },
+        tls: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -227,6 +233,11 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     : integer("scrape-ms", parsed["scrape-ms"], 0, SCRAPE_MS_MAX);
   if (!metrics && scrapeMs > 0) {
     throw new UsageError(`Option --scrape-ms needs --metrics on, got "${scrapeMs}"`);
+  }
+  if (parsed.tls && (target !== "rafter" || parsed.url !== undefined)) {
+    throw new UsageError(
+      "Option --tls starts a secure rafter cluster; it takes no --target or --url",
+    );
   }
   const url = parsed.url !== undefined
     ? checkUrl(parsed.url)
@@ -256,6 +267,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     watchersWholeSpace: integer("prefix-watchers", parsed["prefix-watchers"], 0, watchersMax),
     leases: integer("leases", parsed.leases, 1, leasesMax),
     leaseTtlMs: integer("lease-ttl-ms", parsed["lease-ttl-ms"], 1, leaseTtlMsMax),
+    tls: parsed.tls,
     help: parsed.help,
   };
 }

@@ -25,11 +25,11 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Scrapes `url` once; answers the bytes read (-1 on failure) and the time taken. */
-async function scrapeOnce(url: string): Promise<{ bytes: number; ms: number }> {
+async function scrapeOnce(url: string, get: typeof fetch): Promise<{ bytes: number; ms: number }> {
   const startedMs = performance.now();
   let bytes = -1;
   try {
-    const response = await fetch(`${url}/metrics`, {
+    const response = await get(`${url}/metrics`, {
       signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS),
     });
     const body = await response.arrayBuffer();
@@ -42,7 +42,8 @@ async function scrapeOnce(url: string): Promise<{ bytes: number; ms: number }> {
 
 /**
  * Scrapes every url of `urls` each `intervalMs` until `stop()`, which
- * resolves with the report once the last round finished.
+ * resolves with the report once the last round finished. `get` is the
+ * `fetch` to use (a secure cluster's: its CA and a token allowed `/metrics`).
  *
  * @example
  * ```ts ignore
@@ -53,6 +54,7 @@ async function scrapeOnce(url: string): Promise<{ bytes: number; ms: number }> {
 export function startScraper(
   urls: readonly string[],
   intervalMs: number,
+  get: typeof fetch = (input, init) => fetch(input, init),
 ): { stop(): Promise<ScrapeReport> } {
   let running = true;
   const report: ScrapeReport = { intervalMs, scrapes: 0, failures: 0, meanMs: 0, meanBytes: 0 };
@@ -61,7 +63,7 @@ export function startScraper(
   const loop = (async () => {
     while (running) {
       const startedMs = performance.now();
-      for (const { bytes, ms } of await Promise.all(urls.map(scrapeOnce))) {
+      for (const { bytes, ms } of await Promise.all(urls.map((url) => scrapeOnce(url, get)))) {
         totalMs += ms;
         if (bytes < 0) report.failures++;
         else {

@@ -174,7 +174,8 @@ export function buildRequestSet(
 }
 
 /**
- * Encodes a request as HTTP/1.1 bytes for `host` (the `Host` header, `host:port`).
+ * Encodes a request as HTTP/1.1 bytes for `host` (the `Host` header, `host:port`), with
+ * `headers` (an `Authorization`, say) besides the ones it writes itself.
  *
  * @example
  * ```ts
@@ -183,10 +184,15 @@ export function buildRequestSet(
  * if (!new TextDecoder().decode(bytes).startsWith("GET /status HTTP/1.1\r\n")) throw new Error();
  * ```
  */
-export function encodeRequest(spec: RequestSpec, host: string): Uint8Array {
+export function encodeRequest(
+  spec: RequestSpec,
+  host: string,
+  headers: Record<string, string> = {},
+): Uint8Array {
   const encoder = new TextEncoder();
   const body = spec.body === null ? null : encoder.encode(spec.body);
   let head = `${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
   if (body !== null) {
     head += `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n`;
   }

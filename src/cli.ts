@@ -46,8 +46,17 @@ Flags of serve:
   --slow-fsync-ms N       log a warning for a WAL sync slower than this (default 1000)
   --tls-cert FILE         PEM certificate: serve HTTPS on --http-addr (with --tls-key)
   --tls-key FILE          PEM private key of --tls-cert
-  --peer-ca FILE          PEM CA the other members' HTTPS certificates are checked against
-                          when this node forwards to the leader (default: the system's roots)
+  --peer-ca FILE          PEM CA the other members' certificates are checked against when
+                          this node calls them: forwarding to the leader, the --join call,
+                          peer TLS (default: the system's roots)
+  --cluster-secret-file FILE
+                          one secret of at least 32 bytes (or two, current then next, one
+                          per line) that members prove to each other on the Raft port and
+                          that /join accepts instead of an admin token; without it peer
+                          traffic is unauthenticated
+  --peer-tls-cert FILE    PEM certificate of the Raft listener: peer links over TLS (with
+                          --peer-tls-key and --cluster-secret-file)
+  --peer-tls-key FILE     PEM private key of --peer-tls-cert
   --auth-file FILE        JSON users with token hashes and permissions; every route then
                           needs credentials (Bearer token or Basic name:token); SIGHUP reloads
   --http-requests-inflight-max N
@@ -113,6 +122,9 @@ const FLAGS = {
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
   "peer-ca": { type: "string" },
+  "cluster-secret-file": { type: "string" },
+  "peer-tls-cert": { type: "string" },
+  "peer-tls-key": { type: "string" },
   "auth-file": { type: "string" },
   "http-requests-inflight-max": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -142,9 +154,19 @@ function hashTokenCommand(args: string[]): Command {
   return { kind: "hash-token" };
 }
 
-/** The flags of HTTPS, auth and the request bound. */
+/** The flags of HTTPS, auth, the cluster secret, peer TLS and the request bound. */
 type SecurityFlags = Partial<
-  Record<"tls-cert" | "tls-key" | "peer-ca" | "auth-file" | "http-requests-inflight-max", string>
+  Record<
+    | "tls-cert"
+    | "tls-key"
+    | "peer-ca"
+    | "cluster-secret-file"
+    | "peer-tls-cert"
+    | "peer-tls-key"
+    | "auth-file"
+    | "http-requests-inflight-max",
+    string
+  >
 >;
 
 function securitySettings(
@@ -152,12 +174,22 @@ function securitySettings(
   defaults: NodeConfig,
 ): Pick<
   NodeConfig,
-  "tlsCertFile" | "tlsKeyFile" | "peerCaFile" | "authFile" | "httpRequestsInflightMax"
+  | "tlsCertFile"
+  | "tlsKeyFile"
+  | "peerCaFile"
+  | "clusterSecretFile"
+  | "peerTlsCertFile"
+  | "peerTlsKeyFile"
+  | "authFile"
+  | "httpRequestsInflightMax"
 > {
   return {
     tlsCertFile: values["tls-cert"] ?? "",
     tlsKeyFile: values["tls-key"] ?? "",
     peerCaFile: values["peer-ca"] ?? "",
+    clusterSecretFile: values["cluster-secret-file"] ?? "",
+    peerTlsCertFile: values["peer-tls-cert"] ?? "",
+    peerTlsKeyFile: values["peer-tls-key"] ?? "",
     authFile: values["auth-file"] ?? "",
     httpRequestsInflightMax: integer(
       "http-requests-inflight-max",

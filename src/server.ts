@@ -40,9 +40,24 @@ function warnIfOpen(config: NodeConfig, security: Security, logger: Logger): voi
       http: config.httpAddr,
     });
   }
-  if (security.tls !== null && security.peerCa === null) {
-    logger.warn("HTTPS without --peer-ca: calls to other members trust the system's CAs only");
+  if ((security.tls !== null || security.peerTls !== null) && security.peerCa === null) {
+    logger.warn("TLS without --peer-ca: calls to other members trust the system's CAs only");
   }
+  if (security.secret === null) {
+    logger.warn(
+      "peer traffic is unauthenticated: anyone who reaches the Raft port and knows the cluster id can act as a member; set --cluster-secret-file",
+      { raft: config.raftAddr },
+    );
+  }
+}
+
+/** The Raft port's secret and TLS, as the transport takes them. */
+function peerSecurity(security: Security) {
+  const tls = security.peerTls === null ? null : {
+    ...security.peerTls,
+    caCerts: security.peerCa === null ? [] : [security.peerCa],
+  };
+  return { secret: security.secret, tls };
 }
 
 /** Reloads the auth file on SIGHUP; answers how to stop listening. */
@@ -96,14 +111,22 @@ export async function startServer(
   warnIfOpen(config, security, logger);
   const metrics = createMetrics();
   metrics.registry.onScrape(() => sampleDataDir(metrics, config.dataDir));
-  const node = await startNode(config, {
-    ...options,
-    logger,
-    ...(config.metrics ? { metrics } : {}),
-  });
+  const peer = peerFetch(security.peerCa);
+  let node: RaftKvNode;
+  try {
+    node = await startNode(config, {
+      ...options,
+      logger,
+      peer: peerSecurity(security),
+      fetch: peer.fetch,
+      ...(config.metrics ? { metrics } : {}),
+    });
+  } catch (error) {
+    peer.close();
+    throw error;
+  }
   metrics.registry.onScrape(() => sampleNodeGauges(metrics, node.driver));
   const { host, port } = parseHostPort(config.httpAddr, "HTTP address");
-  const peer = peerFetch(security.peerCa);
   const app = createApp(node, {
     logger,
     metrics,
@@ -112,6 +135,7 @@ export async function startServer(
     fetch: peer.fetch,
     scheme: security.tls === null ? "http" : "https",
     auth: security.auth,
+    clusterSecret: security.secret,
     requestsInflightMax: config.httpRequestsInflightMax,
   });
   let http: Deno.HttpServer<Deno.NetAddr>;
@@ -130,6 +154,9 @@ export async function startServer(
     raft: config.raftAddr,
     data: config.dataDir,
     auth: security.auth === null ? "off" : "on",
+    peers: `${security.peerTls === null ? "tcp" : "tls"}, secret ${
+      security.secret === null ? "off" : "on"
+    }`,
   });
   let stopping: Promise<void> | null = null;
   return {

@@ -16,6 +16,7 @@ import type { AuthStore } from "../auth/mod.ts";
 import { HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT } from "../config.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { createMetrics, type RafterMetrics } from "../metrics/rafter_metrics.ts";
+import type { ClusterSecret } from "../secret/mod.ts";
 import type { HttpDeps } from "./deps.ts";
 import { mountProxyDialect } from "./dialect_proxy.ts";
 import { mountPutGetDialect } from "./dialect_putget.ts";
@@ -76,6 +77,8 @@ export interface AppOptions {
   scheme?: "http" | "https";
   /** The auth rules every route is checked against (none: auth off). */
   auth?: AuthStore | null;
+  /** The cluster secret: with auth on, `/join` accepts a proof of it instead of an admin token. */
+  clusterSecret?: ClusterSecret | null;
   /** Requests handled at once before new ones get 503 (4096). */
   requestsInflightMax?: number;
 }
@@ -107,6 +110,7 @@ function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
     statusIntervalMs: options.statusIntervalMs ?? STATUS_INTERVAL_MS_DEFAULT,
     scheme: options.scheme ?? "http",
     auth: options.auth ?? null,
+    clusterSecret: options.clusterSecret ?? null,
   };
 }
 

@@ -64,6 +64,8 @@ export interface NodeParts {
   fetch?: typeof fetch;
   /** Log lines and metrics of what happens (log lines only, counting nothing, when absent). */
   events?: NodeEvents;
+  /** The `Rafter-Join-Proof` header value for a join body (a node with the cluster secret). */
+  joinProof?: (body: Uint8Array) => Promise<string>;
   /** Told what the driver does, after the node itself (the simulator's checks). */
   listener?: DriverListener;
   /** Core settings beyond those the config derives (the simulator varies message sizes). */
@@ -121,6 +123,7 @@ export class RaftKvNode implements KvApi {
       clock: parts.clock,
       log: parts.logger,
       fetch: parts.fetch ?? ((input, init) => fetch(input, init)),
+      joinProof: parts.joinProof ?? null,
       stopped: () => this.stopped,
     });
     this.adoption = new Adoption({

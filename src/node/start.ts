@@ -14,16 +14,23 @@ import { TERM_MAX } from "../raft/limits.ts";
 import { bootstrapState } from "../raft/raft.ts";
 import { NodeEvents } from "../metrics/node_events.ts";
 import type { RafterMetrics } from "../metrics/rafter_metrics.ts";
+import { type ClusterSecret, joinProof } from "../secret/mod.ts";
 import { StorageError } from "../storage/errors.ts";
 import { FileStorage } from "../storage/file_storage.ts";
 import type { RecoveredState } from "../storage/types.ts";
 import { TcpTransport } from "../transport/tcp_transport.ts";
-import type { PeerMeter } from "../transport/types.ts";
+import type { PeerMeter, PeerTls } from "../transport/types.ts";
 import type { DriverBreaks } from "./driver_options.ts";
 import { RaftKvNode } from "./kv_node.ts";
 import type { TransportFactory } from "./ports.ts";
 import { RoundTrips, timeRoundTrips } from "./round_trips.ts";
 import { systemClock } from "./system_clock.ts";
+
+/** The Raft port's security: the cluster secret and peer TLS, each null when off. */
+export interface PeerSecurity {
+  secret: ClusterSecret | null;
+  tls: PeerTls | null;
+}
 
 /** Options beyond the config. */
 export interface NodeOptions {
@@ -32,6 +39,10 @@ export interface NodeOptions {
   onFatal?: (error: Error) => void;
   /** Where the node counts (none: it only logs, as with `--metrics off`). */
   metrics?: RafterMetrics;
+  /** The Raft port's cluster secret and TLS; absent or null: unauthenticated TCP. */
+  peer?: PeerSecurity;
+  /** How the `--join` loop calls a member (`peerFetch`, trusting `--peer-ca`; default `fetch`). */
+  fetch?: typeof fetch;
 }
 
 /**
@@ -81,17 +92,20 @@ export async function startNode(
     }
     Deno.exit(1);
   });
+  const secret = options.peer?.secret ?? null;
   let node: RaftKvNode;
   try {
     node = await RaftKvNode.create(config, {
       storage,
-      transport: tcpTransport(config, { logger, events }),
+      transport: tcpTransport(config, { logger, events, peer: options.peer }),
       events,
       clock: systemClock,
       seed: crypto.getRandomValues(new Uint32Array(1))[0]!,
       logger,
       onFatal,
       breaks: testBreaks(),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(secret === null ? {} : { joinProof: (body) => joinProof(secret, body, Date.now()) }),
     });
   } catch (error) {
     await storage.close();
@@ -107,7 +121,7 @@ export async function startNode(
  */
 function tcpTransport(
   config: NodeConfig,
-  { logger, events }: { logger: Logger; events: NodeEvents },
+  { logger, events, peer }: { logger: Logger; events: NodeEvents; peer?: PeerSecurity | undefined },
 ): TransportFactory {
   const meter: PeerMeter = {
     sent: (to, bytes) => events.peerSent(to, bytes),
@@ -122,6 +136,8 @@ function tcpTransport(
       clusterId,
       commandVersion: COMMAND_VERSION,
       logger,
+      secret: peer?.secret ?? null,
+      tls: peer?.tls ?? null,
       ...(events.counting ? { meter } : {}),
     }, handlers);
   if (!events.counting) return tcp;

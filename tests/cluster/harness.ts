@@ -266,9 +266,9 @@ export class Cluster {
     return this.nodes.filter((n) => n.child !== null);
   }
 
-  /** Adds node `id` on free ports and starts it. */
-  add(id: string, mode: StartMode = {}): NodeProcess {
-    const node = this.reserve(id, mode);
+  /** Adds node `id` on free ports and starts it, with `extraArgs` after the cluster's own. */
+  add(id: string, mode: StartMode = {}, extraArgs: string[] = []): NodeProcess {
+    const node = this.reserve(id, mode, extraArgs);
     this.spawn(node);
     return node;
   }
@@ -277,7 +277,7 @@ export class Cluster {
    * Adds node `id` on free ports without starting it, so its data directory
    * can be prepared first; {@link restart} starts it.
    */
-  reserve(id: string, mode: StartMode = {}): NodeProcess {
+  reserve(id: string, mode: StartMode = {}, extraArgs: string[] = []): NodeProcess {
     const [raftPort, httpPort] = freePorts(2);
     const raftAddr = `127.0.0.1:${raftPort}`;
     const httpAddr = `127.0.0.1:${httpPort}`;
@@ -304,6 +304,7 @@ export class Cluster {
       "--log-level",
       o.logLevel,
       ...o.extraArgs,
+      ...extraArgs,
     ];
     if ("bootstrap" in mode) args.push("--bootstrap");
     if ("join" in mode) args.push("--join", mode.join);
@@ -441,12 +442,14 @@ export class Cluster {
 
   /**
    * Starts `size` nodes `n1`..: `n1` bootstraps, the others join through it;
-   * answers once one leader has `size` voters.
+   * answers once one leader has `size` voters. `argsOf` gives each node's
+   * own extra flags.
    */
-  async form(size: number): Promise<NodeProcess> {
-    const first = this.add("n1", { bootstrap: true });
+  async form(size: number, argsOf: (id: string) => string[] = () => []): Promise<NodeProcess> {
+    const first = this.add("n1", { bootstrap: true }, argsOf("n1"));
     await this.leader({ voters: 1 });
-    for (let i = 2; i <= size; i++) this.add(`n${i}`, { join: `http://${first.httpAddr}` });
+    const join = `${this.access.scheme}://${first.httpAddr}`;
+    for (let i = 2; i <= size; i++) this.add(`n${i}`, { join }, argsOf(`n${i}`));
     return await this.leader({ voters: size });
   }
 
