@@ -66,9 +66,12 @@ Deno.test({
           assertEquals(moved(b, a, metric), WRITES, what(metric));
         }
         assertEquals(moved(b, a, "rafter_kv_bytes"), dataBytes, what("rafter_kv_bytes"));
+        // One client writing in turn: the leader syncs each entry before it can commit
+        // it; a follower that falls behind may receive several in one append.
         assertTrue(
-          moved(b, a, "rafter_disk_wal_fsync_duration_seconds_count") >= WRITES,
-          what("each entry synced before it was acknowledged"),
+          moved(b, a, "rafter_disk_wal_fsync_duration_seconds_count") >=
+            (node === leader ? WRITES : 1),
+          what("entries synced before they were acknowledged"),
         );
         assertEquals(
           moved(b, a, "rafter_disk_wal_write_bytes_total"),
@@ -134,22 +137,28 @@ Deno.test({
       const leader = await cluster.form(3);
       const followers = cluster.nodes.filter((n) => n !== leader);
       await caughtUp(cluster, leader);
+      // Forming the cluster may itself have failed a proposal (a join refused while
+      // another was in progress), so the counts are taken against this baseline.
+      const base = await scrape(leader.httpAddr);
+      const failedSince = (now: Scrape) => moved(base, now, "rafter_server_proposals_failed_total");
       for (const f of followers) cluster.pause(f);
       const writes = 4;
+      // Settled at once, so a failure below is reported rather than hidden by these.
       const answers = Array.from(
         { length: writes },
-        (_, i) => putKey(leader.httpAddr, `lost/${i}`, "v"),
+        (_, i) => putKey(leader.httpAddr, `lost/${i}`, "v").catch((e: Error) => e),
       );
       const pending = await waitFor(async () => {
         const now = await scrape(leader.httpAddr);
         return sample(now, "rafter_server_proposals_pending") === writes ? now : null;
       }, "the writes waiting for a quorum");
-      assertEquals(sample(pending, "rafter_server_proposals_failed_total"), 0);
+      assertEquals(failedSince(pending), 0);
       for (const answer of await Promise.all(answers)) {
+        if (answer instanceof Error) throw answer;
         assertEquals(answer.status, 503, answer.text);
       }
       const failed = await scrape(leader.httpAddr);
-      assertEquals(sample(failed, "rafter_server_proposals_failed_total"), writes);
+      assertEquals(failedSince(failed), writes);
       assertEquals(sample(failed, "rafter_server_proposals_pending"), 0);
       await waitFor(
         () => leader.lines.some((line) => /stepped down .*reason="lost quorum"/.test(line)),
