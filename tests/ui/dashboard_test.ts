@@ -52,7 +52,17 @@ function shown(page: Page): Promise<Shown> {
 
 /** Waits until the page shows `leaderId` as the one leader among `ids`, every one reachable. */
 async function waitForLeader(page: Page, leaderId: string, ids: string[], down: string[] = []) {
-  await page.waitForFunction(
+  try {
+    await showsLeader(page, leaderId, ids, down);
+  } catch (error) {
+    // Say what the page showed instead, so a failure here can be read from the log.
+    const what = await shown(page).catch((e) => String(e));
+    throw new Error(`Waiting for ${leaderId} to lead: ${JSON.stringify(what)}`, { cause: error });
+  }
+}
+
+function showsLeader(page: Page, leaderId: string, ids: string[], down: string[]) {
+  return page.waitForFunction(
     ({ leaderId, ids, down }) => {
       const d: Dom = (globalThis as Dom).document;
       const cards: Dom[] = [...d.querySelectorAll(".member")];
