@@ -1,9 +1,10 @@
 /**
  * Forwarding to the leader: a request that reaches a follower is re-issued
  * to the leader (same method, path, query and body, with the caller's
- * `Authorization`) and the leader's answer relayed. The proxying dialects
- * always forward their writes (their clients cannot follow redirects); with
- * auth on every route does, since redirects lose credentials.
+ * `Authorization`) and the leader's answer relayed. The dialects whose
+ * clients cannot follow redirects (proxying, set/get's `/set`,
+ * put/get/delete) always forward their writes; with auth on every route
+ * does, since redirects lose credentials.
  *
  * @module
  */
