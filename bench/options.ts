@@ -74,7 +74,16 @@ Options:
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared
 scripts: ../shared/bench/etcd-cluster.sh start DIR (and stop DIR afterwards).`;
 
-function integer(name: string, text: string, min: number, max: number): number {
+/**
+ * Parses option `--name`'s `text` as an integer in `min..max`.
+ *
+ * @example
+ * ```ts
+ * import { integer } from "./options.ts";
+ * if (integer("runs", "12", 1, 100) !== 12) throw new Error();
+ * ```
+ */
+export function integer(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
   if (!/^[0-9]+$/.test(text) || value < min || value > max) {
     throw new UsageError(`Option --${name} must be an integer in ${min}..${max}, got "${text}"`);
@@ -82,7 +91,16 @@ function integer(name: string, text: string, min: number, max: number): number {
   return value;
 }
 
-function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+/**
+ * Checks that option `--name`'s `text` is one of `allowed`.
+ *
+ * @example
+ * ```ts
+ * import { oneOf } from "./options.ts";
+ * if (oneOf("nodes", "5", ["3", "5"]) !== "5") throw new Error();
+ * ```
+ */
+export function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(text)) {
     throw new UsageError(`Option --${name} must be one of ${allowed.join(", ")}, got "${text}"`);
   }

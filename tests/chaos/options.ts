@@ -1,0 +1,91 @@
+/**
+ * Command-line options of `deno task chaos`, parsed and checked.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { integer, oneOf, UsageError } from "../../bench/options.ts";
+import { NEMESES, type NemesisName } from "./plan.ts";
+
+/** Everything `deno task chaos` is told. */
+export interface ChaosOptions {
+  runs: number;
+  seconds: number;
+  nemesis: NemesisName;
+  nodes: number;
+  /** The first run's seed; later runs count up from it. */
+  seed: number;
+  outDir: string;
+  unsafeReads: boolean;
+  help: boolean;
+}
+
+/** The help text. */
+export const CHAOS_USAGE = `Usage: deno task chaos [options]
+
+Runs real rafter nodes, each on a host of its own inside a private Linux lab (network, mount
+and PID namespaces; needs root, iproute2, iptables and strace), while clients put, delete and
+read at every level and a nemesis kills, pauses, partitions, changes the membership and
+fails disks, all drawn from a seed. After each run every fault is healed and the checks run:
+the cluster serves again, every node converges, no node crashed but those stopped on purpose,
+the history is linearizable and no acknowledged write was lost. Exits 1 if any check failed.
+
+Options:
+  --runs N          runs, seeds counting up from --seed, 1..10000 [1]
+  --seconds S       time faults are played in each run, 5..3600 [30]
+  --nemesis NAME    ${NEMESES.join(" | ")} [mixed]
+  --nodes N         voters to start with: 3 | 5 [3]
+  --seed S          the first run's seed, 0..4294967295 [random]
+  --out DIR         each run's report, history and timeline under DIR [data/chaos]
+  --unsafe-reads    test only: consistent reads are sent as stale ones, a server that skips
+                    ReadIndex, which the checks must catch
+  --help            show this text
+
+Replay a run with the command its report prints: same seed, same faults.`;
+
+/** The largest seed. */
+const SEED_MAX = 0xffffffff;
+
+/**
+ * Parses the command line; `randomSeed` supplies the seed when none is given.
+ *
+ * @example
+ * ```ts
+ * import { parseChaosOptions } from "./options.ts";
+ * const options = parseChaosOptions(["--nemesis", "kill", "--seed", "7"], () => 1);
+ * if (options.nemesis !== "kill" || options.seed !== 7 || options.runs !== 1) throw new Error();
+ * ```
+ */
+export function parseChaosOptions(args: string[], randomSeed: () => number): ChaosOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        runs: { type: "string", default: "1" },
+        seconds: { type: "string", default: "30" },
+        nemesis: { type: "string", default: "mixed" },
+        nodes: { type: "string", default: "3" },
+        seed: { type: "string" },
+        out: { type: "string", default: "data/chaos" },
+        "unsafe-reads": { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return {
+    runs: integer("runs", parsed.runs, 1, 10_000),
+    seconds: integer("seconds", parsed.seconds, 5, 3600),
+    nemesis: oneOf("nemesis", parsed.nemesis, NEMESES),
+    nodes: Number(oneOf("nodes", parsed.nodes, ["3", "5"] as const)),
+    seed: parsed.seed === undefined ? randomSeed() : integer("seed", parsed.seed, 0, SEED_MAX),
+    outDir: parsed.out,
+    unsafeReads: parsed["unsafe-reads"],
+    help: parsed.help,
+  };
+}

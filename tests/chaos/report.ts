@@ -1,0 +1,204 @@
+/**
+ * Figures and text of chaos runs: availability (ok operations per second)
+ * while each kind of fault holds and while none does, the time from a
+ * leader's loss to the first write a new leader acknowledged, one run's
+ * report, and the tallies over many runs.
+ *
+ * @module
+ */
+
+import type { Verdict } from "./checks.ts";
+import type { OpRecord } from "./history.ts";
+import type { TimelineEvent } from "./nemesis.ts";
+import type { FaultKind, NemesisName } from "./plan.ts";
+
+/** Ok operations over a span of time. */
+export interface Availability {
+  okOps: number;
+  ops: number;
+  indeterminate: number;
+  ms: number;
+}
+
+/** Everything one run produced. */
+export interface RunResult {
+  nemesis: NemesisName;
+  seed: number;
+  nodes: number;
+  seconds: number;
+  records: OpRecord[];
+  timeline: TimelineEvent[];
+  verdicts: Verdict[];
+  /** Every node's log tail, kept when a check failed. */
+  logTails: string;
+}
+
+/** The command that replays a run's faults. */
+export function replayCommand(run: Pick<RunResult, "nemesis" | "seed" | "nodes" | "seconds">) {
+  return `deno task chaos --runs 1 --nemesis ${run.nemesis} --seed ${run.seed} ` +
+    `--seconds ${run.seconds} --nodes ${run.nodes}`;
+}
+
+/** Whether every check of `run` passed. */
+export function passed(run: RunResult): boolean {
+  return run.verdicts.every((v) => v.ok);
+}
+
+function empty(): Availability {
+  return { okOps: 0, ops: 0, indeterminate: 0, ms: 0 };
+}
+
+function count(into: Availability, records: readonly OpRecord[], from: number, to: number) {
+  for (const r of records) {
+    if (r.ret < from || r.ret >= to) continue;
+    into.ops++;
+    if (r.outcome === "ok") into.okOps++;
+    if (r.outcome === "indeterminate") into.indeterminate++;
+  }
+  into.ms += to - from;
+}
+
+/**
+ * Operations completed while each kind of fault held (an operation during
+ * two overlapping faults counts for both) and while none did, from the
+ * first operation to the last.
+ */
+export function availability(run: RunResult): Map<FaultKind | "healthy", Availability> {
+  const records = run.records.filter((r) => r.worker >= 0);
+  const result = new Map<FaultKind | "healthy", Availability>();
+  for (const event of run.timeline) {
+    const into = result.get(event.kind) ?? empty();
+    count(into, records, event.start, event.end);
+    result.set(event.kind, into);
+  }
+  const end = Math.max(0, ...records.map((r) => r.ret));
+  const windows = [...run.timeline].sort((a, b) => a.start - b.start);
+  const healthy = empty();
+  let from = 0;
+  for (const event of windows) {
+    if (event.start > from) count(healthy, records, from, event.start);
+    from = Math.max(from, event.end);
+  }
+  if (end > from) count(healthy, records, from, end);
+  result.set("healthy", healthy);
+  return result;
+}
+
+/**
+ * For each `kill -9` or `SIGSTOP` of the leader: milliseconds from the fault
+ * to the first write acknowledged by another node (which must then lead).
+ */
+export function failoverTimes(run: RunResult): number[] {
+  const times: number[] = [];
+  for (const event of run.timeline) {
+    if (!event.leaderDown || event.leader === "") continue;
+    if (event.kind !== "kill" && event.kind !== "pause") continue;
+    let first = Infinity;
+    for (const r of run.records) {
+      if (r.worker < 0 || r.kind === "get" || r.outcome !== "ok") continue;
+      if (r.ret > event.start && r.node !== event.leader && r.ret < first) first = r.ret;
+    }
+    if (first !== Infinity) times.push(first - event.start);
+  }
+  return times;
+}
+
+function rate(a: Availability): string {
+  return a.ms <= 0 ? "-" : (a.okOps / (a.ms / 1000)).toFixed(1);
+}
+
+function seconds(ms: number): string {
+  return `+${(ms / 1000).toFixed(1)}s`;
+}
+
+/** The report of one run: seed, timeline, figures, checks, and on failure excerpts and logs. */
+export function formatRun(run: RunResult): string {
+  const lines = [
+    `== chaos run: nemesis ${run.nemesis}, seed ${run.seed}, ${run.nodes} nodes, ${run.seconds} s ==`,
+    "timeline:",
+  ];
+  for (const event of run.timeline) {
+    const notes = event.notes.length === 0 ? "" : ` [${event.notes.join("; ")}]`;
+    lines.push(`  ${seconds(event.start)} .. ${seconds(event.end)}  ${event.detail}${notes}`);
+  }
+  const records = run.records.filter((r) => r.worker >= 0);
+  const by = (outcome: string) => records.filter((r) => r.outcome === outcome).length;
+  const anomalies = records.filter((r) => r.anomaly).length;
+  lines.push(
+    `operations: ${records.length} (ok ${by("ok")}, failed ${by("failed")}, ` +
+      `indeterminate ${by("indeterminate")}, anomalies ${anomalies})`,
+  );
+  const figures = [...availability(run)].map(([kind, a]) => `${kind} ${rate(a)}`);
+  lines.push(`availability (ok ops/s): ${figures.join(", ")}`);
+  const failover = failoverTimes(run).map((ms) => `${ms.toFixed(0)} ms`);
+  if (failover.length > 0) lines.push(`leader lost -> first write on a new leader: ${failover}`);
+  lines.push("checks:");
+  for (const v of run.verdicts) {
+    lines.push(`  ${v.ok ? "ok  " : "FAIL"} ${v.check}${v.detail === "" ? "" : `: ${v.detail}`}`);
+    if (v.excerpt !== undefined) lines.push(`history around the violation:\n${v.excerpt}`);
+  }
+  lines.push(`replay: ${replayCommand(run)}`);
+  if (!passed(run)) lines.push(`node logs:\n${run.logTails}`);
+  return lines.join("\n");
+}
+
+/** Median and maximum of `values`, or null when empty. */
+export function medianMax(values: readonly number[]): { median: number; max: number } | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, max: sorted[sorted.length - 1]! };
+}
+
+/** The tallies over many runs: per nemesis, per fault kind, and failover times. */
+export function formatTallies(runs: readonly RunResult[]): string {
+  const lines = ["== tallies =="];
+  lines.push("nemesis     runs  operations  indeterminate  violations");
+  const nemeses = [...new Set(runs.map((r) => r.nemesis))];
+  for (const nemesis of nemeses) {
+    const of = runs.filter((r) => r.nemesis === nemesis);
+    const records = of.flatMap((r) => r.records.filter((x) => x.worker >= 0));
+    const indeterminate = records.filter((r) => r.outcome === "indeterminate").length;
+    const failed = of.filter((r) => !passed(r)).length;
+    lines.push(
+      `${nemesis.padEnd(11)} ${String(of.length).padStart(4)}  ${
+        String(records.length).padStart(10)
+      }  ${String(indeterminate).padStart(13)}  ${String(failed).padStart(10)}`,
+    );
+  }
+  lines.push("fault kind   episodes  operations  indeterminate  runs failed  ok ops/s");
+  const kinds = new Map<string, Availability & { episodes: number; failed: number }>();
+  for (const run of runs) {
+    for (const [kind, a] of availability(run)) {
+      const into = kinds.get(kind) ?? { ...empty(), episodes: 0, failed: 0 };
+      into.okOps += a.okOps;
+      into.ops += a.ops;
+      into.indeterminate += a.indeterminate;
+      into.ms += a.ms;
+      into.episodes += kind === "healthy" ? 0 : run.timeline.filter((e) => e.kind === kind).length;
+      into.failed += passed(run) ? 0 : 1;
+      kinds.set(kind, into);
+    }
+  }
+  for (const [kind, a] of kinds) {
+    lines.push(
+      `${kind.padEnd(12)} ${String(a.episodes).padStart(8)}  ${String(a.ops).padStart(10)}  ${
+        String(a.indeterminate).padStart(13)
+      }  ${String(a.failed).padStart(11)}  ${rate(a).padStart(8)}`,
+    );
+  }
+  const failover = medianMax(runs.flatMap(failoverTimes));
+  lines.push(
+    failover === null
+      ? "failover: no leader was taken out"
+      : `failover (leader kill -9 or SIGSTOP -> first write on a new leader): ` +
+        `median ${failover.median.toFixed(0)} ms, max ${failover.max.toFixed(0)} ms ` +
+        `over ${runs.flatMap(failoverTimes).length} faults`,
+  );
+  for (const run of runs.filter((r) => !passed(r))) {
+    const failedChecks = run.verdicts.filter((v) => !v.ok).map((v) => v.check).join(", ");
+    lines.push(`FAILED seed ${run.seed} (${run.nemesis}): ${failedChecks}`);
+  }
+  return lines.join("\n");
+}
