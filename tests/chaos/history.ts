@@ -188,9 +188,10 @@ export function lostWrites(
     let since: number;
     if (final === null) {
       const deletes = writes.filter((r) => r.kind === "delete" && r.outcome !== "failed");
-      since = deletes.length === 0
-        ? -Infinity
-        : Math.max(...deletes.map((r) => r.outcome === "ok" ? r.ret : Infinity));
+      since = deletes.reduce(
+        (latest, r) => Math.max(latest, r.outcome === "ok" ? r.ret : Infinity),
+        -Infinity,
+      );
     } else {
       const writer = writes.find((r) => r.value === final);
       if (writer === undefined || writer.outcome === "failed") {

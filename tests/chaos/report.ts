@@ -71,7 +71,8 @@ export function availability(run: RunResult): Map<FaultKind | "healthy", Availab
     count(into, records, event.start, event.end);
     result.set(event.kind, into);
   }
-  const end = Math.max(0, ...records.map((r) => r.ret));
+  // One millisecond past the last completion, so the last operation counts.
+  const end = records.reduce((max, r) => Math.max(max, r.ret), 0) + 1;
   const windows = [...run.timeline].sort((a, b) => a.start - b.start);
   const healthy = empty();
   let from = 0;
