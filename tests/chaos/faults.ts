@@ -118,7 +118,7 @@ export function failSyncs(pid: number): SyncFault {
   return {
     async stop() {
       try {
-        tracer.kill("SIGINT");
+        tracer.kill("SIGTERM");
       } catch {
         // The traced process is gone and strace with it.
       }
