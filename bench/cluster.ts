@@ -108,6 +108,17 @@ export class RafterCluster {
     this.#options = options;
   }
 
+  /** Each running node's id, process id and data directory, in order. */
+  nodes(): { id: string; pid: number; dataDir: string; exited: boolean; exitCode: number }[] {
+    return this.#nodes.map((node) => ({
+      id: node.id,
+      pid: node.child.pid,
+      dataDir: `${this.dir}/${node.id}`,
+      exited: node.exited,
+      exitCode: node.exitCode,
+    }));
+  }
+
   /** Base URL of node 1, the leader the load goes to. */
   get leaderUrl(): string {
     return `http://127.0.0.1:${this.#options.httpPortFirst}`;
