@@ -18,6 +18,8 @@ export interface ChaosOptions {
   seed: number;
   outDir: string;
   unsafeReads: boolean;
+  /** More flags for every node (a test-only server switch, a timing). */
+  nodeArgs: string[];
   help: boolean;
 }
 
@@ -40,6 +42,7 @@ Options:
   --out DIR         each run's report, history and timeline under DIR [data/chaos]
   --unsafe-reads    test only: consistent reads are sent as stale ones, a server that skips
                     ReadIndex, which the checks must catch
+  --node-args "..." more flags for every node, space-separated (e.g. a test-only switch)
   --help            show this text
 
 Replay a run with the command its report prints: same seed, same faults.`;
@@ -72,6 +75,7 @@ export function parseChaosOptions(args: string[], randomSeed: () => number): Cha
         seed: { type: "string" },
         out: { type: "string", default: "data/chaos" },
         "unsafe-reads": { type: "boolean", default: false },
+        "node-args": { type: "string", default: "" },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -86,6 +90,7 @@ export function parseChaosOptions(args: string[], randomSeed: () => number): Cha
     seed: parsed.seed === undefined ? randomSeed() : integer("seed", parsed.seed, 0, SEED_MAX),
     outDir: parsed.out,
     unsafeReads: parsed["unsafe-reads"],
+    nodeArgs: parsed["node-args"].split(" ").filter((arg) => arg !== ""),
     help: parsed.help,
   };
 }

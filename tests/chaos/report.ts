@@ -12,6 +12,9 @@ import type { OpRecord } from "./history.ts";
 import type { TimelineEvent } from "./nemesis.ts";
 import type { FaultKind, NemesisName } from "./plan.ts";
 
+/** Kinds of failure a run's report lists. */
+const FAILURE_KINDS_SHOWN = 6;
+
 /** Ok operations over a span of time. */
 export interface Availability {
   okOps: number;
@@ -26,6 +29,8 @@ export interface RunResult {
   seed: number;
   nodes: number;
   seconds: number;
+  unsafeReads: boolean;
+  nodeArgs: string[];
   records: OpRecord[];
   timeline: TimelineEvent[];
   verdicts: Verdict[];
@@ -34,9 +39,13 @@ export interface RunResult {
 }
 
 /** The command that replays a run's faults. */
-export function replayCommand(run: Pick<RunResult, "nemesis" | "seed" | "nodes" | "seconds">) {
+export function replayCommand(
+  run: Pick<RunResult, "nemesis" | "seed" | "nodes" | "seconds" | "unsafeReads" | "nodeArgs">,
+): string {
+  const extra = (run.unsafeReads ? " --unsafe-reads" : "") +
+    (run.nodeArgs.length > 0 ? ` --node-args "${run.nodeArgs.join(" ")}"` : "");
   return `deno task chaos --runs 1 --nemesis ${run.nemesis} --seed ${run.seed} ` +
-    `--seconds ${run.seconds} --nodes ${run.nodes}`;
+    `--seconds ${run.seconds} --nodes ${run.nodes}${extra}`;
 }
 
 /** Whether every check of `run` passed. */
@@ -104,6 +113,42 @@ export function failoverTimes(run: RunResult): number[] {
   return times;
 }
 
+/** The kind of answer behind a failed or indeterminate operation, without its specifics. */
+function failureKind(r: OpRecord): string {
+  if (r.status !== 0) {
+    let error = r.note;
+    try {
+      error = String((JSON.parse(r.note) as { error?: unknown }).error ?? r.note);
+    } catch {
+      // Not JSON (cut short, or a plain body).
+    }
+    return `${r.status} ${error.replace(/"[^"]*"/g, '"…"').slice(0, 60)}`;
+  }
+  if (r.note.includes("Connection refused")) return "connection refused";
+  if (r.note.includes("TimeoutError") || r.note.includes("timed out")) return "client timeout";
+  if (r.note.includes("connection closed")) return "connection closed";
+  return r.note.slice(0, 60);
+}
+
+/**
+ * Failed and indeterminate operations grouped by what answered them, most
+ * frequent first, with the median time to that answer: how the cluster
+ * says no.
+ */
+export function failureBreakdown(records: readonly OpRecord[]): string[] {
+  const groups = new Map<string, number[]>();
+  for (const r of records) {
+    if (r.worker < 0 || r.outcome === "ok") continue;
+    const kind = `${r.kind === "get" ? "read" : "write"}: ${failureKind(r)}`;
+    const list = groups.get(kind) ?? [];
+    list.push(r.ret - r.call);
+    groups.set(kind, list);
+  }
+  return [...groups].sort((a, b) => b[1].length - a[1].length).map(([kind, times]) =>
+    `${kind} x${times.length} (median ${medianMax(times)!.median.toFixed(0)} ms)`
+  );
+}
+
 function rate(a: Availability): string {
   return a.ms <= 0 ? "-" : (a.okOps / (a.ms / 1000)).toFixed(1);
 }
@@ -131,6 +176,8 @@ export function formatRun(run: RunResult): string {
   );
   const figures = [...availability(run)].map(([kind, a]) => `${kind} ${rate(a)}`);
   lines.push(`availability (ok ops/s): ${figures.join(", ")}`);
+  const failures = failureBreakdown(run.records).slice(0, FAILURE_KINDS_SHOWN);
+  if (failures.length > 0) lines.push(`failures by answer:\n  ${failures.join("\n  ")}`);
   const failover = failoverTimes(run).map((ms) => `${ms.toFixed(0)} ms`);
   if (failover.length > 0) lines.push(`leader lost -> first write on a new leader: ${failover}`);
   lines.push("checks:");

@@ -27,6 +27,8 @@ export interface RunOptions {
   unsafeReads: boolean;
   /** Where the report and history go (a folder per seed), or null. */
   outDir: string | null;
+  /** More flags for every node. */
+  nodeArgs: string[];
 }
 
 /** Node timing: the defaults a user gets. */
@@ -49,6 +51,7 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
     electionMs: ELECTION_MS,
     snapshotEntries: SNAPSHOT_ENTRIES,
     placement: (id) => lab.placement(id),
+    extraArgs: options.nodeArgs,
   });
   try {
     for (let i = 1; i <= options.nodes + 1; i++) await lab.addHost(`n${i}`, `${cluster.dir}/disks`);

@@ -40,6 +40,8 @@ export interface ClusterOptions {
   access?: ClusterAccess;
   /** Where node `id` runs; by default on 127.0.0.1, free ports, `DIR/id`, no wrapper. */
   placement?: (id: string, dir: string) => NodePlacement;
+  /** More flags for every node, after the others. */
+  extraArgs?: string[];
 }
 
 /** The scheme, CA and credentials of the harness's own calls. */
