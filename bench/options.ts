@@ -4,7 +4,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { type ClientKind, connectionsMax } from "./load.ts";
 import { workersMax } from "./load_workers.ts";
 import { DEFAULT_SCENARIOS, parseScenario, type Scenario } from "./scenarios.ts";
@@ -75,6 +75,25 @@ etcd is not needed for rafter runs. For --target etcd, start one first with the 
 scripts: ../shared/bench/etcd-cluster.sh start DIR (and stop DIR afterwards).`;
 
 /**
+ * Parses `args` against `options` strictly (no positionals, no unknown
+ * flags); a bad command line throws a {@link UsageError}.
+ *
+ * @example
+ * ```ts
+ * import { parseFlags } from "./options.ts";
+ * const flags = parseFlags(["--runs", "3"], { runs: { type: "string", default: "1" } });
+ * if (flags.runs !== "3") throw new Error();
+ * ```
+ */
+export function parseFlags<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
  * Parses option `--name`'s `text` as an integer in `min..max`.
  *
  * @example
@@ -139,32 +158,22 @@ function scenariosOf(text: string): Scenario[] {
  * ```
  */
 export function parseBenchOptions(args: string[]): BenchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenarios: { type: "string", default: DEFAULT_SCENARIOS.join(",") },
-        duration: { type: "string", default: "10" },
-        keys: { type: "string", default: "10000" },
-        "value-bytes": { type: "string", default: "100" },
-        target: { type: "string", default: "rafter" },
-        url: { type: "string" },
-        json: { type: "string" },
-        timeout: { type: "string", default: "2" },
-        client: { type: "string", default: "raw" },
-        threads: { type: "string", default: "1" },
-        "no-preload": { type: "boolean", default: false },
-        "keep-dir": { type: "boolean", default: false },
-        "serve-only": { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseFlags(args, {
+    scenarios: { type: "string", default: DEFAULT_SCENARIOS.join(",") },
+    duration: { type: "string", default: "10" },
+    keys: { type: "string", default: "10000" },
+    "value-bytes": { type: "string", default: "100" },
+    target: { type: "string", default: "rafter" },
+    url: { type: "string" },
+    json: { type: "string" },
+    timeout: { type: "string", default: "2" },
+    client: { type: "string", default: "raw" },
+    threads: { type: "string", default: "1" },
+    "no-preload": { type: "boolean", default: false },
+    "keep-dir": { type: "boolean", default: false },
+    "serve-only": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  });
   const target = oneOf("target", parsed.target, TARGETS);
   if (parsed["serve-only"] && (target !== "rafter" || parsed.url !== undefined)) {
     throw new UsageError(

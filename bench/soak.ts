@@ -12,11 +12,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { RafterCluster } from "./cluster.ts";
 import { errorCount, type LoadOptions, type LoadResult } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers, workersMax } from "./load_workers.ts";
-import { integer, UsageError } from "./options.ts";
+import { integer, parseFlags, UsageError } from "./options.ts";
 import { type Growth, growthVerdicts, soakSvg } from "./soak_fit.ts";
 import {
   type NodeSample,
@@ -79,23 +78,13 @@ const PORT_TRIES_MAX = 10;
 
 /** Parses the command line. */
 export function parseSoakOptions(args: string[]): SoakOptions & { help: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        minutes: { type: "string", default: "30" },
-        keys: { type: "string", default: "1000000" },
-        threads: { type: "string", default: "2" },
-        out: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseFlags(args, {
+    minutes: { type: "string", default: "30" },
+    keys: { type: "string", default: "1000000" },
+    threads: { type: "string", default: "2" },
+    out: { type: "string" },
+    help: { type: "boolean", default: false },
+  });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return {
     durationMs: integer("minutes", parsed.minutes, 1, 90) * 60_000,

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { integer, oneOf, UsageError } from "../../bench/options.ts";
+import { integer, oneOf, parseFlags } from "../../bench/options.ts";
 import { NEMESES, type NemesisName } from "./plan.ts";
 
 /** Everything `deno task chaos` is told. */
@@ -61,27 +60,17 @@ const SEED_MAX = 0xffffffff;
  * ```
  */
 export function parseChaosOptions(args: string[], randomSeed: () => number): ChaosOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        runs: { type: "string", default: "1" },
-        seconds: { type: "string", default: "30" },
-        nemesis: { type: "string", default: "mixed" },
-        nodes: { type: "string", default: "3" },
-        seed: { type: "string" },
-        out: { type: "string", default: "data/chaos" },
-        "unsafe-reads": { type: "boolean", default: false },
-        "node-args": { type: "string", default: "" },
-        help: { type: "boolean", default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseFlags(args, {
+    runs: { type: "string", default: "1" },
+    seconds: { type: "string", default: "30" },
+    nemesis: { type: "string", default: "mixed" },
+    nodes: { type: "string", default: "3" },
+    seed: { type: "string" },
+    out: { type: "string", default: "data/chaos" },
+    "unsafe-reads": { type: "boolean", default: false },
+    "node-args": { type: "string", default: "" },
+    help: { type: "boolean", default: false },
+  });
   return {
     runs: integer("runs", parsed.runs, 1, 10_000),
     seconds: integer("seconds", parsed.seconds, 5, 3600),

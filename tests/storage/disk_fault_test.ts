@@ -8,6 +8,7 @@
  */
 
 import { assertEquals, assertTrue } from "../assert.ts";
+import { failSyncs, type SyncFault } from "../chaos/faults.ts";
 import { labUnavailable, sh } from "../chaos/lab.ts";
 
 const CHILD = new URL("./disk_fault_child.ts", import.meta.url).pathname;
@@ -81,42 +82,22 @@ Deno.test({
     }).spawn();
     const writer = child.stdin.getWriter();
     const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let tracer: Deno.ChildProcess | null = null;
+    let syncFault: SyncFault | null = null;
     try {
       await readUntil(lines, "ready");
-      tracer = new Deno.Command("strace", {
-        args: [
-          "-f",
-          "-qq",
-          "-o",
-          "/dev/null",
-          "-p",
-          String(child.pid),
-          "-e",
-          "trace=fdatasync,fsync",
-          "-e",
-          "inject=fdatasync:error=EIO",
-          "-e",
-          "inject=fsync:error=EIO",
-        ],
-        stdin: "null",
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
+      syncFault = failSyncs(child.pid);
       await waitTraced(child.pid);
       await writer.write(new TextEncoder().encode("go\n"));
       await readUntil(lines, "failed");
-      tracer.kill("SIGTERM");
-      await tracer.status;
-      tracer = null;
+      await syncFault.stop();
+      syncFault = null;
       await writer.write(new TextEncoder().encode("healed\n"));
       const report = JSON.parse((await readUntil(lines, "{")).trim()) as ChildReport;
       expectRecovered(report, /^Cannot sync ".*\.wal": Input\/output error/);
       assertEquals(report.acked, 5, "no batch is acknowledged once syncs fail");
       assertEquals((await child.status).code, 0);
     } finally {
-      tracer?.kill("SIGKILL");
-      await tracer?.status;
+      await syncFault?.stop();
       await writer.close().catch(() => {});
       try {
         child.kill("SIGKILL");

@@ -23,6 +23,17 @@ import {
 
 const hs = (term: number, vote: string, commit: number) => ({ term, vote, commit });
 
+/** Entries 1..8 one per segment (40-byte bound), then snapshots at 3 and at 6. */
+async function twoSnapshots(dir: string): Promise<Awaited<ReturnType<typeof openStorage>>> {
+  const storage = await openStorage(dir, { segmentBytesMax: 40 });
+  for (let index = 1; index <= 8; index++) {
+    await storage.save({ hardState: hs(1, "n1", index - 1), entries: [entry(index, 1)] });
+  }
+  await storage.saveSnapshot(snapshot(3, 1));
+  await storage.saveSnapshot(snapshot(6, 1));
+  return storage;
+}
+
 Deno.test("a crash while writing a snapshot leaves the previous one in use", async () => {
   await withTempDir(async (dir) => {
     const storage = await openStorage(dir);
@@ -69,12 +80,7 @@ Deno.test("a damaged newest snapshot is set aside and the previous one used", as
 
 Deno.test("a damaged newest snapshot falls back to the previous one, whose log compaction kept", async () => {
   await withTempDir(async (dir) => {
-    const storage = await openStorage(dir, { segmentBytesMax: 40 });
-    for (let index = 1; index <= 8; index++) {
-      await storage.save({ hardState: hs(1, "n1", index - 1), entries: [entry(index, 1)] });
-    }
-    await storage.saveSnapshot(snapshot(3, 1));
-    await storage.saveSnapshot(snapshot(6, 1));
+    const storage = await twoSnapshots(dir);
     await storage.compact(6);
     assertEquals((await fileNames(dir, "wal"))[0], "0000000000000004.wal", "1..3 are deleted");
     await storage.close();
@@ -89,12 +95,7 @@ Deno.test("a damaged newest snapshot falls back to the previous one, whose log c
 
 Deno.test("a damaged previous snapshot found by compaction is set aside and the log kept", async () => {
   await withTempDir(async (dir) => {
-    const storage = await openStorage(dir, { segmentBytesMax: 40 });
-    for (let index = 1; index <= 8; index++) {
-      await storage.save({ hardState: hs(1, "n1", index - 1), entries: [entry(index, 1)] });
-    }
-    await storage.saveSnapshot(snapshot(3, 1));
-    await storage.saveSnapshot(snapshot(6, 1));
+    const storage = await twoSnapshots(dir);
     await storage.close();
     // The previous snapshot rots while the node is down; open reads only the newest.
     await Deno.writeFile(`${dir}/snap/${snapshotFileName(1, 3)}`, new Uint8Array(40));
@@ -145,12 +146,7 @@ Deno.test("every flipped bit of a snapshot file is detected", () => {
 
 Deno.test("a crash between a snapshot and segment deletion recovers, and compaction resumes", async () => {
   await withTempDir(async (dir) => {
-    const storage = await openStorage(dir, { segmentBytesMax: 40 });
-    for (let index = 1; index <= 8; index++) {
-      await storage.save({ hardState: hs(1, "n1", index - 1), entries: [entry(index, 1)] });
-    }
-    await storage.saveSnapshot(snapshot(3, 1));
-    await storage.saveSnapshot(snapshot(6, 1));
+    const storage = await twoSnapshots(dir);
     await storage.close(); // the crash: compact(6) never ran
     const segmentsBefore = (await segmentPaths(dir)).length;
     const reopened = await openStorage(dir, { segmentBytesMax: 40 });
