@@ -76,7 +76,16 @@ const PORT_BASE_MIN = 20_000;
 const PORT_BASE_SPAN = 30_000;
 const PORT_TRIES_MAX = 10;
 
-/** Parses the command line. */
+/**
+ * Parses the command line.
+ *
+ * @example
+ * ```ts
+ * import { parseSoakOptions } from "./soak.ts";
+ * const options = parseSoakOptions(["--minutes", "5"]);
+ * if (options.durationMs !== 300_000 || options.keys !== 1_000_000) throw new Error();
+ * ```
+ */
 export function parseSoakOptions(args: string[]): SoakOptions & { help: boolean } {
   const parsed = parseFlags(args, {
     minutes: { type: "string", default: "30" },

@@ -63,6 +63,14 @@ export interface Growth {
  * two thirds of a run of `runS` seconds: for each node and for the sum of
  * all nodes. A series passes when it rises less than
  * {@link GROWTH_PER_10_MIN_MAX} per ten minutes.
+ *
+ * @example
+ * ```ts
+ * import { growthVerdicts } from "./soak_fit.ts";
+ * const node = { rssBytes: 100, heapBytes: 50, walBytes: 10, snapBytes: 10 };
+ * const samples = [300, 400, 500].map((atS) => ({ atS, phase: "steady" as const, nodes: [node] }));
+ * if (!growthVerdicts(["n1"], samples, 600).every((g) => g.ok)) throw new Error("flat fails");
+ * ```
  */
 export function growthVerdicts(ids: readonly string[], samples: readonly Sample[], runS: number) {
   const late = samples.filter((s) => s.atS >= runS / 3);

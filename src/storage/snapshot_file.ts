@@ -92,6 +92,14 @@ function parseMembership(bytes: Uint8Array): Membership | null {
  * Checks the fixed header of snapshot file `name` (its first
  * {@link SNAPSHOT_HEADER_BYTES} bytes). Returns the stored checksum of every
  * byte after the first eight, or a reason string when the header is damaged.
+ *
+ * @example
+ * ```ts
+ * import { checkSnapshotHeader, encodeSnapshot, parseSnapshotName } from "./snapshot_file.ts";
+ * const [header] = encodeSnapshot({ meta: { index: 7, term: 2, membership: [] }, data: new Uint8Array() });
+ * const wrong = parseSnapshotName("0000000000000002-0000000000000008.snap")!;
+ * if (typeof checkSnapshotHeader(header, wrong) !== "string") throw new Error("name not checked");
+ * ```
  */
 export function checkSnapshotHeader(header: Uint8Array, name: SnapshotName): number | string {
   if (header.length < HEADER_BYTES) return `file of ${header.length} bytes is too short`;

@@ -182,6 +182,21 @@ export class SnapshotStore {
  * Reads snapshot file `path` back in chunks and checks its header and
  * checksum; answers null when intact, else the reason. Memory stays at one
  * chunk whatever the snapshot's size.
+ *
+ * @example
+ * ```ts
+ * import { verifySnapshotFile } from "./snapshot_store.ts";
+ * import { encodeSnapshot, parseSnapshotName, snapshotFileName } from "./snapshot_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * const name = parseSnapshotName(snapshotFileName(1, 5))!;
+ * const [header, data] = encodeSnapshot({
+ *   meta: { index: 5, term: 1, membership: [] },
+ *   data: new Uint8Array([1, 2, 3]),
+ * });
+ * await Deno.writeFile(`${dir}/${name.name}`, new Uint8Array([...header, ...data]));
+ * if (await verifySnapshotFile(`${dir}/${name.name}`, name) !== null) throw new Error("damaged");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function verifySnapshotFile(
   path: string,

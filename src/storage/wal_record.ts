@@ -164,6 +164,17 @@ function decodeNumber(
 /**
  * Whether an intact batch record sits at `offset`: its stored length is 8,
  * its type is batch, its checksum holds and its payload names `offset`.
+ *
+ * @example
+ * ```ts
+ * import { batchRecordAt } from "./wal_record.ts";
+ * import { RecordEncoder } from "./wal_encoder.ts";
+ * const encoder = new RecordEncoder();
+ * encoder.batch(0);
+ * const bytes = encoder.bytes();
+ * const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+ * if (!batchRecordAt(bytes, view, 0, bytes.length)) throw new Error("not found");
+ * ```
  */
 export function batchRecordAt(
   bytes: Uint8Array,

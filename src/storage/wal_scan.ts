@@ -67,7 +67,22 @@ export function intactRecordAfter(
   return -1;
 }
 
-/** The offset of the first intact batch record after `offset`, or -1. */
+/**
+ * The offset of the first intact batch record after `offset`, or -1.
+ *
+ * @example
+ * ```ts
+ * import { batchRecordAfter } from "./wal_scan.ts";
+ * import { RecordEncoder } from "./wal_encoder.ts";
+ * const encoder = new RecordEncoder();
+ * encoder.batch(0);
+ * encoder.commit(1);
+ * encoder.batch(34);
+ * const bytes = encoder.bytes();
+ * const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+ * if (batchRecordAfter(bytes, view, 0, bytes.length) !== 34) throw new Error("missed it");
+ * ```
+ */
 export function batchRecordAfter(
   bytes: Uint8Array,
   view: DataView,
