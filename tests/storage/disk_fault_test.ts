@@ -9,7 +9,7 @@
 
 import { assertEquals, assertTrue } from "../assert.ts";
 import { failSyncs, type SyncFault } from "../chaos/faults.ts";
-import { labUnavailable, sh } from "../chaos/lab.ts";
+import { labUnavailable, sh, skipWithoutLab } from "../chaos/lab.ts";
 
 const CHILD = new URL("./disk_fault_child.ts", import.meta.url).pathname;
 /** Size of the tmpfs the full-disk child writes to. */
@@ -17,8 +17,8 @@ const DISK_BYTES = 1024 * 1024;
 /** Polls while strace attaches. */
 const ATTACH_POLLS_MAX = 500;
 
-const unavailable = await labUnavailable();
-if (unavailable !== null) console.warn(`disk fault tests ignored: ${unavailable}`);
+/** Without the lab's tools the tests are skipped (saying why), except under CI where they fail. */
+const skip = skipWithoutLab(await labUnavailable());
 
 interface ChildReport {
   acked: number;
@@ -42,7 +42,7 @@ function expectRecovered(report: ChildReport, refusal: RegExp): void {
 Deno.test({
   name:
     "a full disk: the batch that did not fit is refused, and every later one; reopening keeps all acknowledged",
-  ignore: unavailable !== null,
+  ignore: skip,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "rafter_disk_full_" });
     try {
@@ -71,7 +71,7 @@ Deno.test({
 Deno.test({
   name:
     "syncs failing with EIO: nothing is acknowledged after the failure; reopening keeps all acknowledged",
-  ignore: unavailable !== null,
+  ignore: skip,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "rafter_disk_eio_" });
     const child = new Deno.Command(Deno.execPath(), {
