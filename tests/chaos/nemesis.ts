@@ -28,12 +28,26 @@ export interface TimelineEvent {
   leaderDown: boolean;
   /** What went wrong applying or healing it (no leader found, a removal refused). */
   notes: string[];
+  /**
+   * For a `kill -9` or `SIGSTOP` of the leader: milliseconds until a write
+   * through another node was acknowledged (null when none was in time).
+   */
+  failoverMs?: number | null;
 }
+
+/** Measures failover until `signal` aborts: see `Workload.probeWrite`. */
+export type FailoverProbe = (
+  down: string,
+  sinceMs: number,
+  signal: AbortSignal,
+) => Promise<number | null>;
 
 /** A fault in force and how to heal it. */
 interface Active {
   event: TimelineEvent;
   heal(): Promise<void>;
+  /** A failover measurement under way, stopped at the heal. */
+  probe?: { result: Promise<number | null>; stop: AbortController };
 }
 
 /** Plays episodes against a cluster in a lab. */
@@ -46,12 +60,23 @@ export class Nemesis {
   readonly #clock: () => number;
   readonly view: ClusterView;
 
-  /** @param spareId the node a membership change may add and remove */
-  constructor(cluster: Cluster, lab: Lab, clock: () => number, spareId: string) {
+  readonly #probe: FailoverProbe;
+
+  /**
+   * @param spareId the node a membership change may add and remove
+   * @param probe times a failover once the leader is killed or paused
+   */
+  constructor(
+    cluster: Cluster,
+    lab: Lab,
+    clock: () => number,
+    options: { spareId: string; probe: FailoverProbe },
+  ) {
     this.#cluster = cluster;
     this.#lab = lab;
     this.#clock = clock;
-    this.view = new ClusterView(cluster, spareId);
+    this.view = new ClusterView(cluster, options.spareId);
+    this.#probe = options.probe;
   }
 
   /** Plays `episodes` in order; starts none after `stopAtMs` (run time). */
@@ -96,7 +121,15 @@ export class Nemesis {
     };
     this.timeline.push(event);
     try {
-      return { event, heal: await this.#inflict(spec, pick, event) };
+      const heal = await this.#inflict(spec, pick, event);
+      const leaderStopped = event.leaderDown && (spec.kind === "kill" || spec.kind === "pause");
+      if (!leaderStopped) return { event, heal };
+      const stop = new AbortController();
+      return {
+        event,
+        heal,
+        probe: { result: this.#probe(event.leader, event.start, stop.signal), stop },
+      };
     } catch (error) {
       event.notes.push(`could not apply: ${error instanceof Error ? error.message : error}`);
       return { event, heal: () => Promise.resolve() };
@@ -104,6 +137,13 @@ export class Nemesis {
   }
 
   async #finish(active: Active): Promise<void> {
+    if (active.probe !== undefined) {
+      active.probe.stop.abort();
+      active.event.failoverMs = await active.probe.result;
+      if (active.event.failoverMs === null) {
+        active.event.notes.push("no write acknowledged before the heal");
+      }
+    }
     try {
       await active.heal();
     } catch (error) {

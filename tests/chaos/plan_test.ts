@@ -83,12 +83,17 @@ Deno.test("availability counts ok operations in fault windows and outside them",
   assertEquals(figures.get("healthy"), { okOps: 1, ops: 2, indeterminate: 0, ms: 1501 });
 });
 
-Deno.test("failover is timed from a leader's loss to the first write another node acknowledged", () => {
+Deno.test("failover times come from the probes of leader kills and pauses", () => {
   const run = {
-    records: [write("n1", 900, 1100), write("n2", 1200, 1400, "failed"), write("n2", 1300, 1700)],
-    timeline: [event({ start: 1000, end: 3000 }), event({ kind: "partition", start: 0, end: 1 })],
-  } as RunResult;
-  assertEquals(failoverTimes(run), [700]);
+    records: [],
+    timeline: [
+      event({ failoverMs: 700 }),
+      event({ kind: "pause", failoverMs: null }),
+      event({ kind: "partition" }),
+      event({ kind: "pause", failoverMs: 1200 }),
+    ],
+  } as unknown as RunResult;
+  assertEquals(failoverTimes(run), [700, 1200]);
   assertEquals(medianMax([3, 1, 2, 10]), { median: 2.5, max: 10 });
   assertEquals(medianMax([]), null);
 });

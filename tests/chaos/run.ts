@@ -36,6 +36,8 @@ const HEARTBEAT_MS = 50;
 const ELECTION_MS = 500;
 /** Applied entries between snapshots, low so that runs take and install some. */
 const SNAPSHOT_ENTRIES = 500;
+/** Longest a failover is timed; a fault lasts less, so a probe usually ends with the heal. */
+const FAILOVER_BOUND_MS = 15_000;
 /** Bounds of the checks after healing. */
 const SERVE_BOUND_MS = 15_000;
 const CONVERGE_BOUND_MS = 30_000;
@@ -65,7 +67,11 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
       endpoints,
       clock,
     );
-    const nemesis = new Nemesis(cluster, lab, clock, `n${options.nodes + 1}`);
+    const nemesis = new Nemesis(cluster, lab, clock, {
+      spareId: `n${options.nodes + 1}`,
+      probe: (down, sinceMs, signal) =>
+        workload.probeWrite(down, sinceMs, { boundMs: FAILOVER_BOUND_MS, signal }),
+    });
     workload.start();
     let verdicts: Verdict[];
     try {

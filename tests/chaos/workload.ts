@@ -47,6 +47,12 @@ export const WORKLOAD_DEFAULTS: Omit<WorkloadOptions, "seed" | "unsafeReads"> = 
   thinkMs: 15,
 };
 
+/** The key failover probes write; outside the workload's key space. */
+const PROBE_KEY = "chaos-failover-probe";
+/** Time one failover probe may take: short, so a probe stuck on the old leader moves on. */
+const PROBE_TIMEOUT_MS = 500;
+/** Pause between failed probes. */
+const PROBE_PAUSE_MS = 20;
 /** Redirects one operation follows at most. */
 const HOPS_MAX = 3;
 /** Characters of an answer kept in a record's note. */
@@ -139,11 +145,17 @@ export class Workload {
     }
   }
 
-  /** Performs one operation against `target`, following redirects, and returns its record. */
+  /**
+   * Performs one operation against `target`, following redirects, and
+   * returns its record; each request may take `timeoutMs`. A redirect to
+   * node `avoid` is not followed (the record keeps the 307).
+   */
   async perform(
     worker: number,
     op: Pick<OpRecord, "kind" | "key" | "value" | "level">,
     target: Endpoint,
+    timeoutMs = this.#options.requestTimeoutMs,
+    avoid = "",
   ): Promise<OpRecord> {
     const record: OpRecord = {
       worker,
@@ -162,10 +174,11 @@ export class Workload {
     try {
       for (let hop = 0; hop <= HOPS_MAX; hop++) {
         record.node = this.#nodeAt(new URL(url).host);
-        const response = await fetch(url, this.#init(op));
+        const response = await fetch(url, this.#init(op, timeoutMs));
         const text = await response.text();
         const location = response.headers.get("location");
-        if (response.status === 307 && location !== null && hop < HOPS_MAX) {
+        const avoided = location !== null && this.#nodeAt(new URL(location).host) === avoid;
+        if (response.status === 307 && location !== null && hop < HOPS_MAX && !avoided) {
           url = location;
           continue;
         }
@@ -202,6 +215,32 @@ export class Workload {
     if (record.kind === "delete") record.deleted = fields.deleted === true;
   }
 
+  /**
+   * Writes through every node but `down`, in turn, each try bounded by
+   * {@link PROBE_TIMEOUT_MS}, until one is acknowledged (then by a new
+   * leader); answers the milliseconds from `sinceMs` (run time) to that
+   * acknowledgement, or null after `boundMs` or once `signal` aborts. Not
+   * recorded in the history.
+   */
+  async probeWrite(
+    down: string,
+    sinceMs: number,
+    until: { boundMs: number; signal: AbortSignal },
+  ): Promise<number | null> {
+    const deadline = this.#clock() + until.boundMs;
+    for (let i = 0; this.#clock() < deadline && !until.signal.aborted; i++) {
+      const others = this.#endpoints().filter((e) => e.id !== down);
+      if (others.length === 0) return null;
+      const value = `probe-${i}`;
+      const op = { kind: "put" as const, key: PROBE_KEY, value, level: null };
+      const target = others[i % others.length]!;
+      const record = await this.perform(-3, op, target, PROBE_TIMEOUT_MS, down);
+      if (record.outcome === "ok" && record.node !== down) return record.ret - sinceMs;
+      if (record.outcome !== "ok") await new Promise((r) => setTimeout(r, PROBE_PAUSE_MS));
+    }
+    return null;
+  }
+
   #url(op: Pick<OpRecord, "kind" | "key" | "level">, httpAddr: string): string {
     const key = encodeURIComponent(op.key);
     if (op.kind === "put") return `http://${httpAddr}/key`;
@@ -210,8 +249,11 @@ export class Workload {
     return `http://${httpAddr}/key?key=${key}&level=${level}`;
   }
 
-  #init(op: Pick<OpRecord, "kind" | "key" | "value">): RequestInit & { client?: Deno.HttpClient } {
-    const signal = AbortSignal.timeout(this.#options.requestTimeoutMs);
+  #init(
+    op: Pick<OpRecord, "kind" | "key" | "value">,
+    timeoutMs: number,
+  ): RequestInit & { client?: Deno.HttpClient } {
+    const signal = AbortSignal.timeout(timeoutMs);
     if (op.kind === "get") return { redirect: "manual", signal };
     const client = this.#writeClient;
     if (op.kind === "delete") return { method: "DELETE", redirect: "manual", signal, client };
