@@ -29,6 +29,8 @@ export interface Verdict {
   detail: string;
   /** For a history violation: the operations around it. */
   excerpt?: string;
+  /** For "serves again": milliseconds from the heal to the acknowledged write. */
+  ms?: number;
 }
 
 /** Pause between polls. */
@@ -72,6 +74,7 @@ export async function servesAgain(
         detail: `write after ${writeMs.toFixed(0)} ms, consistent read after ${
           readMs.toFixed(0)
         } ms`,
+        ms: writeMs,
       };
     }
     if (record.outcome !== "ok") await sleep(POLL_MS);

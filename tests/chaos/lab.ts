@@ -168,6 +168,8 @@ export class Lab {
     await waitForOwnNamespace(holder.pid);
     const pid = String(holder.pid);
     const inHost = ["nsenter", "-t", pid, "-n"];
+    // A previous lab's link may outlive its namespace for a moment.
+    await sh(["ip", "link", "del", `rc${k}`], true);
     await sh(["ip", "link", "add", `rc${k}`, "type", "veth", "peer", "name", "eth0", "netns", pid]);
     await sh(["ip", "addr", "add", `10.77.${k}.1/24`, "dev", `rc${k}`]);
     await sh(["ip", "link", "set", `rc${k}`, "up"]);
@@ -202,9 +204,12 @@ export class Lab {
     };
   }
 
-  /** Drops every rule, unmounts every disk and ends every holder; safe to call twice. */
+  /** Drops every rule, link and disk and ends every holder; safe to call twice. */
   async close(): Promise<void> {
     await sh(["iptables", "-F", "FORWARD"], true);
+    // Deleting this end deletes the pair at once; a namespace's end may linger.
+    for (let k = 1; k <= this.hosts.size; k++) await sh(["ip", "link", "del", `rc${k}`], true);
+    this.hosts.clear();
     for (const disk of this.#mounts.splice(0)) await sh(["umount", "-l", disk], true);
     for (const holder of this.#holders.splice(0)) {
       try {

@@ -89,7 +89,7 @@ export class ClusterView {
         return () => Promise.resolve();
       }
       event.detail = `remove ${target.id}, then add it back empty`;
-      await this.#remove(target, event);
+      if (!await this.#remove(target, event)) return () => Promise.resolve();
       return async () => {
         await this.#add(target);
       };
@@ -108,8 +108,13 @@ export class ClusterView {
     };
   }
 
-  /** Removes `node` through the leader (retrying), then stops it for good. */
-  async #remove(node: NodeProcess, event: EventLike): Promise<void> {
+  /**
+   * Removes `node` through the leader (retrying); once the removal is
+   * confirmed, stops it for good and answers true. An unconfirmed removal
+   * leaves the node running as it is: wiping a member's data while it may
+   * still vote loses committed writes (a stale node wins with its vote).
+   */
+  async #remove(node: NodeProcess, event: EventLike): Promise<boolean> {
     const deadline = Date.now() + CHANGE_WAIT_MS;
     let done = false;
     let last = "";
@@ -130,9 +135,13 @@ export class ClusterView {
       }
       if (!done) await sleep(POLL_MS);
     }
-    if (!done) event.notes.push(`removal of ${node.id} not confirmed: ${last}`);
+    if (!done) {
+      event.notes.push(`kept ${node.id}: its removal was not confirmed (${last})`);
+      return false;
+    }
     this.removed.add(node.id);
     if (node.child !== null) await this.#cluster.kill9(node);
+    return true;
   }
 
   /**

@@ -19,6 +19,8 @@ export interface ChaosOptions {
   unsafeReads: boolean;
   /** More flags for every node (a test-only server switch, a timing). */
   nodeArgs: string[];
+  /** The script nodes run (another checkout's `main.ts`, a bundle), or `""` for this one's. */
+  entry: string;
   help: boolean;
 }
 
@@ -42,6 +44,8 @@ Options:
   --unsafe-reads    test only: consistent reads are sent as stale ones, a server that skips
                     ReadIndex, which the checks must catch
   --node-args "..." more flags for every node, space-separated (e.g. a test-only switch)
+  --entry FILE      the script nodes run, e.g. dist/rafter.js or another checkout's main.ts
+                    [this checkout's main.ts]
   --help            show this text
 
 Replay a run with the command its report prints: same seed, same faults.`;
@@ -69,6 +73,7 @@ export function parseChaosOptions(args: string[], randomSeed: () => number): Cha
     out: { type: "string", default: "data/chaos" },
     "unsafe-reads": { type: "boolean", default: false },
     "node-args": { type: "string", default: "" },
+    entry: { type: "string", default: "" },
     help: { type: "boolean", default: false },
   });
   return {
@@ -80,6 +85,7 @@ export function parseChaosOptions(args: string[], randomSeed: () => number): Cha
     outDir: parsed.out,
     unsafeReads: parsed["unsafe-reads"],
     nodeArgs: parsed["node-args"].split(" ").filter((arg) => arg !== ""),
+    entry: parsed.entry,
     help: parsed.help,
   };
 }

@@ -31,6 +31,7 @@ export interface RunResult {
   seconds: number;
   unsafeReads: boolean;
   nodeArgs: string[];
+  entry: string;
   records: OpRecord[];
   timeline: TimelineEvent[];
   verdicts: Verdict[];
@@ -40,10 +41,14 @@ export interface RunResult {
 
 /** The command that replays a run's faults. */
 export function replayCommand(
-  run: Pick<RunResult, "nemesis" | "seed" | "nodes" | "seconds" | "unsafeReads" | "nodeArgs">,
+  run: Pick<
+    RunResult,
+    "nemesis" | "seed" | "nodes" | "seconds" | "unsafeReads" | "nodeArgs" | "entry"
+  >,
 ): string {
   const extra = (run.unsafeReads ? " --unsafe-reads" : "") +
-    (run.nodeArgs.length > 0 ? ` --node-args "${run.nodeArgs.join(" ")}"` : "");
+    (run.nodeArgs.length > 0 ? ` "--node-args=${run.nodeArgs.join(" ")}"` : "") +
+    (run.entry === "" ? "" : ` --entry ${run.entry}`);
   return `deno task chaos --runs 1 --nemesis ${run.nemesis} --seed ${run.seed} ` +
     `--seconds ${run.seconds} --nodes ${run.nodes}${extra}`;
 }
@@ -225,6 +230,13 @@ export function formatTallies(runs: readonly RunResult[]): string {
       `${kind.padEnd(12)} ${String(a.episodes).padStart(8)}  ${String(a.ops).padStart(10)}  ${
         String(a.indeterminate).padStart(13)
       }  ${String(a.failed).padStart(11)}  ${rate(a).padStart(8)}`,
+    );
+  }
+  const served = medianMax(runs.flatMap((r) => r.verdicts.flatMap((v) => v.ms ?? [])));
+  if (served !== null) {
+    lines.push(
+      `heal -> first acknowledged write: median ${served.median.toFixed(0)} ms, ` +
+        `max ${served.max.toFixed(0)} ms`,
     );
   }
   const failover = medianMax(runs.flatMap(failoverTimes));

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Cluster, sleep } from "../cluster/harness.ts";
+import { Cluster, type NodeProcess, sleep } from "../cluster/harness.ts";
 import { converges, historyVerdicts, noCrashes, servesAgain, type Verdict } from "./checks.ts";
 import { Lab } from "./lab.ts";
 import { Nemesis } from "./nemesis.ts";
@@ -29,6 +29,8 @@ export interface RunOptions {
   outDir: string | null;
   /** More flags for every node. */
   nodeArgs: string[];
+  /** The script nodes run, or `""` for this checkout's `main.ts`. */
+  entry: string;
 }
 
 /** Node timing: the defaults a user gets. */
@@ -54,6 +56,7 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
     snapshotEntries: SNAPSHOT_ENTRIES,
     placement: (id) => lab.placement(id),
     extraArgs: options.nodeArgs,
+    ...(options.entry === "" ? {} : { entry: options.entry }),
   });
   try {
     for (let i = 1; i <= options.nodes + 1; i++) await lab.addHost(`n${i}`, `${cluster.dir}/disks`);
@@ -99,7 +102,7 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
       logTails: "",
     };
     if (!passed(run)) run.logTails = cluster.logTails(LOG_TAIL_LINES);
-    if (options.outDir !== null) await save(run, options.outDir);
+    if (options.outDir !== null) await save(run, options.outDir, cluster.nodes);
     return run;
   } finally {
     await cluster.cleanup();
@@ -142,10 +145,16 @@ function anomalies(records: readonly OpRecord[]): Verdict {
   };
 }
 
-/** Writes the report and the history (one JSON record per line) under `outDir/seed-S`. */
-async function save(run: RunResult, outDir: string): Promise<void> {
+/**
+ * Writes the report, the history (one JSON record per line), the timeline
+ * and every node's log under `outDir/NEMESIS-seed-S`.
+ */
+async function save(run: RunResult, outDir: string, nodes: readonly NodeProcess[]): Promise<void> {
   const dir = `${outDir}/${run.nemesis}-seed-${run.seed}`;
   await Deno.mkdir(dir, { recursive: true });
+  for (const node of nodes) {
+    await Deno.writeTextFile(`${dir}/${node.id}.log`, node.lines.join("\n") + "\n");
+  }
   await Deno.writeTextFile(`${dir}/report.txt`, formatRun(run) + "\n");
   await Deno.writeTextFile(
     `${dir}/history.jsonl`,
