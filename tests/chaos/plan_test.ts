@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
 import { parseChaosOptions } from "./options.ts";
 import { NEMESES, planRun } from "./plan.ts";
-import { availability, failoverTimes, medianMax, type RunResult } from "./report.ts";
+import { availability, failoverTimes, medianMax, recoveryTimes, type RunResult } from "./report.ts";
 import type { OpRecord } from "./history.ts";
 import type { TimelineEvent } from "./nemesis.ts";
 
@@ -96,4 +96,12 @@ Deno.test("failover times come from the probes of leader kills and pauses", () =
   assertEquals(failoverTimes(run), [700, 1200]);
   assertEquals(medianMax([3, 1, 2, 10]), { median: 2.5, max: 10 });
   assertEquals(medianMax([]), null);
+});
+
+Deno.test("recovery is timed from a fault's heal to the next acknowledged write", () => {
+  const run = {
+    records: [write("n2", 100, 900), write("n2", 2100, 2300, "failed"), write("n3", 2200, 2600)],
+    timeline: [event({ kind: "partition", start: 1000, end: 2000 })],
+  } as RunResult;
+  assertEquals(recoveryTimes(run), [{ kind: "partition", ms: 600 }]);
 });

@@ -109,6 +109,23 @@ export function failoverTimes(run: RunResult): number[] {
   return run.timeline.flatMap((e) => typeof e.failoverMs === "number" ? [e.failoverMs] : []);
 }
 
+/**
+ * For each fault: milliseconds from its heal to the first write any client
+ * had acknowledged after it (how long the cluster took to serve again).
+ */
+export function recoveryTimes(run: RunResult): { kind: FaultKind; ms: number }[] {
+  const writes = run.records
+    .filter((r) => r.worker >= 0 && r.kind !== "get" && r.outcome === "ok")
+    .map((r) => r.ret)
+    .sort((a, b) => a - b);
+  const times: { kind: FaultKind; ms: number }[] = [];
+  for (const event of run.timeline) {
+    const first = writes.find((ret) => ret > event.end);
+    if (first !== undefined) times.push({ kind: event.kind, ms: first - event.end });
+  }
+  return times;
+}
+
 /** The kind of answer behind a failed or indeterminate operation, without its specifics. */
 function failureKind(r: OpRecord): string {
   if (r.status !== 0) {
@@ -230,6 +247,14 @@ export function formatTallies(runs: readonly RunResult[]): string {
       `${kind.padEnd(12)} ${String(a.episodes).padStart(8)}  ${String(a.ops).padStart(10)}  ${
         String(a.indeterminate).padStart(13)
       }  ${String(a.failed).padStart(11)}  ${rate(a).padStart(8)}`,
+    );
+  }
+  const recoveries = runs.flatMap(recoveryTimes);
+  for (const kind of new Set(recoveries.map((r) => r.kind))) {
+    const figures = medianMax(recoveries.filter((r) => r.kind === kind).map((r) => r.ms))!;
+    lines.push(
+      `${kind} healed -> next acknowledged write: median ${figures.median.toFixed(0)} ms, ` +
+        `max ${figures.max.toFixed(0)} ms`,
     );
   }
   const served = medianMax(runs.flatMap((r) => r.verdicts.flatMap((v) => v.ms ?? [])));
