@@ -34,14 +34,12 @@ export interface ClusterOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** The script nodes run (default: the repository's `main.ts`; a bundle works too). */
   entry?: string;
-  /** Flags every node gets after the harness's own (TLS, auth). */
+  /** Flags every node gets after the harness's own (TLS, auth, a test-only switch). */
   extraArgs?: string[];
   /** How the harness's own status calls reach nodes that serve HTTPS or want credentials. */
   access?: ClusterAccess;
   /** Where node `id` runs; by default on 127.0.0.1, free ports, `DIR/id`, no wrapper. */
   placement?: (id: string, dir: string) => NodePlacement;
-  /** More flags for every node, after the others. */
-  extraArgs?: string[];
 }
 
 /** The scheme, CA and credentials of the harness's own calls. */
