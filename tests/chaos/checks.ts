@@ -148,7 +148,8 @@ function linesOfRun(node: NodeProcess, pid: number): string[] {
 
 /**
  * No node exited but those the harness signalled and those a failed disk was
- * meant to stop (status 1, having said so), and every node that should run runs.
+ * meant to stop (status 1, after an error line naming a file of its data
+ * directory), and every node that should run runs.
  */
 export function noCrashes(
   cluster: Cluster,
@@ -159,7 +160,10 @@ export function noCrashes(
   for (const node of cluster.nodes) {
     for (const exit of node.exits) {
       if (exit.byHarness) continue;
-      const said = linesOfRun(node, exit.pid).some((l) => l.includes("storage failure"));
+      // The node must have said why: an error naming a file of its data directory.
+      const said = linesOfRun(node, exit.pid).some((l) =>
+        l.includes(" error ") && l.includes(node.dataDir)
+      );
       if (diskExitPids.has(exit.pid) && exit.code === 1 && said) continue;
       crashes.push(`${node.id} (pid ${exit.pid}) exited with ${exit.code} (${exit.signal})`);
     }

@@ -137,7 +137,9 @@ function failureKind(r: OpRecord): string {
     }
     return `${r.status} ${error.replace(/"[^"]*"/g, '"…"').slice(0, 60)}`;
   }
-  if (r.note.includes("Connection refused")) return "connection refused";
+  if (r.note.includes("Connection refused") || r.note.includes("client error (Connect)")) {
+    return "could not connect";
+  }
   if (r.note.includes("TimeoutError") || r.note.includes("timed out")) return "client timeout";
   if (r.note.includes("connection closed")) return "connection closed";
   return r.note.slice(0, 60);
