@@ -13,7 +13,7 @@
  */
 
 import { RafterCluster } from "./cluster.ts";
-import { errorCount, type LoadOptions, type LoadResult } from "./load.ts";
+import { errorCount, type LoadOptions, type LoadResult, mergeResults } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers, workersMax } from "./load_workers.ts";
 import { integer, parseFlags, UsageError } from "./options.ts";
 import { type Growth, growthVerdicts, soakSvg } from "./soak_fit.ts";
@@ -51,7 +51,8 @@ export interface SoakResult {
 export const SOAK_USAGE = `Usage: deno task soak [options]
 
 Starts a 3-node rafter cluster on loopback and writes to it with 64 connections: every key once
-in the first third of the run, random keys after. Samples each node's resident memory, heap, log
+in the first third of the run, random keys after, in 60 s spans each sent to the leader of the
+moment (a leadership change is reported, and fails the run). Samples each node's resident memory, heap, log
 and snapshot bytes every 10 s into samples.csv and plot.svg. Passes (exit 0) when no request
 failed, no node exited, and over the last two thirds the fitted lines through resident memory and
 disk use rise less than 2% per 10 minutes, for each node and in total.
@@ -69,6 +70,8 @@ const CONNECTIONS = 64;
 const SAMPLE_EVERY_MS = 10_000;
 /** A request slower than this counts as an error. */
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Length of one span of the steady phase, sent to one leader. */
+const STEADY_SPAN_MS = 60_000;
 /** Bytes of each value. */
 const VALUE_BYTES = 100;
 /** Port bases are drawn here until one is free. */
@@ -158,10 +161,14 @@ class Sampler {
   }
 }
 
-/** The two phases of the load: every key once within a third of the run, then random keys. */
-async function runPhases(url: string, options: SoakOptions, sampler: Sampler) {
-  const base: Omit<LoadOptions, "mode" | "durationMs"> = {
-    url,
+/**
+ * The two phases of the load: every key once within a third of the run, then
+ * random keys in spans of {@link STEADY_SPAN_MS}, each sent to the node that
+ * leads when it starts, so a leadership change costs the errors of one span
+ * and the figures keep coming. Each change is noted.
+ */
+async function runPhases(cluster: RafterCluster, options: SoakOptions, sampler: Sampler) {
+  const base: Omit<LoadOptions, "mode" | "durationMs" | "url"> = {
     target: "rafter",
     op: "write",
     connections: options.connections,
@@ -171,30 +178,44 @@ async function runPhases(url: string, options: SoakOptions, sampler: Sampler) {
     client: "raw",
   };
   const third = Math.floor(options.durationMs / 3);
+  let url = cluster.leaderUrl;
   const fill = await runLoadInWorkers(
-    { ...base, mode: "preload", durationMs: third },
+    { ...base, url, mode: "preload", durationMs: third },
     options.threads,
   );
   sampler.phase = "steady";
-  const restMs = Math.round(Math.max(1, options.durationMs - sampler.elapsedMs()));
-  const steady = await runLoadInWorkers(
-    { ...base, mode: "random", durationMs: restMs },
-    options.threads,
-  );
-  return { fill, steady };
+  let steady: LoadResult | null = null;
+  const changes: string[] = [];
+  for (let restMs = options.durationMs - sampler.elapsedMs(); restMs >= 1;) {
+    const leader = await cluster.currentLeaderUrl() ?? url;
+    if (leader !== url) {
+      changes.push(
+        `the leader moved from ${url} to ${leader} by ${sampler.elapsedMs() / 1000 | 0} s`,
+      );
+      url = leader;
+    }
+    const durationMs = Math.round(Math.min(restMs, STEADY_SPAN_MS));
+    const span = await runLoadInWorkers(
+      { ...base, url, mode: "random", durationMs },
+      options.threads,
+    );
+    steady = steady === null ? span : mergeResults(steady, span);
+    restMs = options.durationMs - sampler.elapsedMs();
+  }
+  return { fill, steady: steady ?? fill, changes };
 }
 
 /** Everything besides growth that fails a run. */
 function problemsOf(
-  loads: { fill: LoadResult; steady: LoadResult },
+  loads: { fill: LoadResult; steady: LoadResult; changes: string[] },
   cluster: RafterCluster,
   keys: number,
 ): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...loads.changes];
   if (!loads.fill.complete) {
     problems.push(`the key space did not reach ${keys} keys within the first third`);
   }
-  for (const [name, result] of Object.entries(loads)) {
+  for (const [name, result] of [["fill", loads.fill], ["steady", loads.steady]] as const) {
     const errors = errorCount(result);
     if (errors > 0) problems.push(`${name}: ${errors} errors, first: ${result.firstError}`);
   }
@@ -247,7 +268,15 @@ function formatSummary(
   ].join("\n");
 }
 
-/** Runs a soak and writes its CSV, plot and summary; always stops the cluster. */
+/** Copies every node's log into `outDir` (best effort: the cluster's folder goes with it). */
+async function keepLogs(cluster: RafterCluster, outDir: string): Promise<void> {
+  await Deno.mkdir(outDir, { recursive: true });
+  for (const node of cluster.nodes()) {
+    await Deno.copyFile(node.stderrPath, `${outDir}/${node.id}.log`).catch(() => {});
+  }
+}
+
+/** Runs a soak and writes its CSV, plot, summary and node logs; always stops the cluster. */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const cluster = await createCluster();
   try {
@@ -258,7 +287,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }));
     const ids = nodes.map((n) => n.id);
     const sampler = new Sampler(nodes, options.sampleEveryMs);
-    const loads = await runPhases(cluster.leaderUrl, options, sampler);
+    const loads = await runPhases(cluster, options, sampler);
     const samples = await sampler.stop();
     const problems = problemsOf(loads, cluster, options.keys);
     const runS = options.durationMs / 1000;
@@ -272,6 +301,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await Deno.writeTextFile(`${options.outDir}/summary.txt`, summary + "\n");
     return { ...partial, summary };
   } finally {
+    await keepLogs(cluster, options.outDir);
     await cluster.stop();
   }
 }
