@@ -2,10 +2,13 @@
  * Starts and stops a local rafter cluster for the benchmark: one `deno run main.ts serve`
  * process per node on loopback, default settings, data and logs in one temporary folder.
  * Node 1 bootstraps; once it leads, the others join through it. The cluster is ready when
- * node 1 reports itself leader with every node a voter.
+ * node 1 reports itself leader with every node a voter. With `secure`, every node serves
+ * HTTPS with auth on and links to its peers over TLS with a cluster secret (`secure.ts`).
  *
  * @module
  */
+
+import { makeSecureSetup, type SecureSetup } from "./secure.ts";
 
 /** Where and how to start the cluster. */
 export interface ClusterOptions {
@@ -21,7 +24,13 @@ export interface ClusterOptions {
   keepDir?: boolean;
   /** The program each node runs with `deno run` (default: the repository's `main.ts`). */
   mainPath?: string;
+  /** Flags added to every node's command line (default none). */
+  nodeArgs?: string[];
+  /** HTTPS, auth, the cluster secret and peer TLS (default false: plain HTTP and TCP). */
+  tls?: boolean;
 }
+
+type ResolvedOptions = Required<Omit<ClusterOptions, "tls">> & { secure: SecureSetup | null };
 
 /** Largest cluster the benchmark starts. */
 const sizeMax = 9;
@@ -78,9 +87,20 @@ async function copyToFile(stream: ReadableStream<Uint8Array>, path: string): Pro
   }
 }
 
-async function readStatus(url: string): Promise<StatusView | null> {
+/** A `fetch` that trusts the secure cluster's CA and sends the user's token (or the admin's). */
+export function clusterFetch(secure: SecureSetup | null, admin = false): typeof fetch {
+  if (secure === null) return (input, init) => fetch(input, init);
+  const client = Deno.createHttpClient({ caCerts: [secure.caCert] });
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set("authorization", admin ? secure.adminAuthorization : secure.authorization);
+    return fetch(input, { ...init, headers, client });
+  };
+}
+
+async function readStatus(url: string, get: typeof fetch): Promise<StatusView | null> {
   try {
-    const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(pollTimeoutMs) });
+    const response = await get(`${url}/status`, { signal: AbortSignal.timeout(pollTimeoutMs) });
     if (!response.ok) {
       await response.body?.cancel();
       return null;
@@ -100,12 +120,29 @@ export class RafterCluster {
   /** Temporary folder with `nI/` data folders and `nI.stderr.log` / `nI.stdout.log`. */
   readonly dir: string;
   readonly #nodes: NodeProcess[] = [];
-  readonly #options: Required<ClusterOptions>;
+  readonly #options: ResolvedOptions;
+  readonly #fetch: typeof fetch;
   #stopping: Promise<void> | null = null;
 
-  private constructor(dir: string, options: Required<ClusterOptions>) {
+  private constructor(dir: string, options: ResolvedOptions) {
     this.dir = dir;
     this.#options = options;
+    this.#fetch = clusterFetch(options.secure, true);
+  }
+
+  /** The secure setup the nodes run with, or null for plain HTTP and TCP. */
+  get secure(): SecureSetup | null {
+    return this.#options.secure;
+  }
+
+  /** Process ids of the running nodes. */
+  get pids(): number[] {
+    return this.#nodes.filter((node) => !node.exited).map((node) => node.child.pid);
+  }
+
+  /** Base URL of every node, node 1 first. */
+  get nodeUrls(): string[] {
+    return this.#nodes.map((node) => node.httpUrl);
   }
 
   /** Each node's id, process id, HTTP base URL, data directory and stderr log, in order. */
@@ -131,7 +168,9 @@ export class RafterCluster {
 
   /** The HTTP base URL of the node every node that answers names as leader, or null. */
   async currentLeaderUrl(): Promise<string | null> {
-    const statuses = await Promise.all(this.#nodes.map((node) => readStatus(node.httpUrl)));
+    const statuses = await Promise.all(
+      this.#nodes.map((node) => readStatus(node.httpUrl, this.#fetch)),
+    );
     const ids = statuses.map((s) => (s as { leaderId?: unknown } | null)?.leaderId);
     const lead = this.#nodes.find((node) => ids.includes(node.id));
     return lead?.httpUrl ?? null;
@@ -139,7 +178,14 @@ export class RafterCluster {
 
   /** Base URL of node 1, the leader the load goes to. */
   get leaderUrl(): string {
-    return `http://127.0.0.1:${this.#options.httpPortFirst}`;
+    const scheme = this.#options.secure === null ? "http" : "https";
+    return `${scheme}://127.0.0.1:${this.#options.httpPortFirst}`;
+  }
+
+  /** Base URL of node 2, a follower (node 1 when the cluster has one node). */
+  get followerUrl(): string {
+    const port = this.#options.httpPortFirst + (this.#options.size > 1 ? 1 : 0);
+    return `http://127.0.0.1:${port}`;
   }
 
   /**
@@ -147,13 +193,14 @@ export class RafterCluster {
    * steps, so the caller holds the cluster (to stop it on a signal) while it starts.
    */
   static async create(options: ClusterOptions = {}): Promise<RafterCluster> {
-    const full: Required<ClusterOptions> = {
+    const full: Required<Omit<ClusterOptions, "tls">> = {
       size: options.size ?? 3,
       raftPortFirst: options.raftPortFirst ?? 17001,
       httpPortFirst: options.httpPortFirst ?? 18001,
       readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
       keepDir: options.keepDir ?? false,
       mainPath: options.mainPath ?? mainPathDefault,
+      nodeArgs: options.nodeArgs ?? [],
     };
     if (!Number.isInteger(full.size) || full.size < 1 || full.size > sizeMax) {
       throw new RangeError(`Cluster size must be an integer in 1..${sizeMax}, got "${full.size}"`);
@@ -163,7 +210,8 @@ export class RafterCluster {
       assertPortFree(full.httpPortFirst + i);
     }
     const dir = await Deno.makeTempDir({ prefix: "rafter-bench-" });
-    return new RafterCluster(dir, full);
+    const secure = options.tls === true ? await makeSecureSetup(dir) : null;
+    return new RafterCluster(dir, { ...full, secure });
   }
 
   /** Starts the nodes and waits until the cluster is ready; the caller stops it, always. */
@@ -207,6 +255,8 @@ export class RafterCluster {
       "--data-dir",
       `${this.dir}/${id}`,
       ...(index === 1 ? ["--bootstrap"] : ["--join", this.leaderUrl]),
+      ...this.#options.nodeArgs,
+      ...(this.#options.secure?.nodeArgs ?? []),
     ];
     const child = new Deno.Command(Deno.execPath(), {
       args,
@@ -218,7 +268,7 @@ export class RafterCluster {
     const stderrPath = `${this.dir}/${id}.stderr.log`;
     const node: NodeProcess = {
       id,
-      httpUrl: `http://${httpAddr}`,
+      httpUrl: `${this.#options.secure === null ? "http" : "https"}://${httpAddr}`,
       child,
       exited: false,
       exitCode: -1,
@@ -249,7 +299,7 @@ export class RafterCluster {
             await this.logTails(),
         );
       }
-      last = await readStatus(this.leaderUrl);
+      last = await readStatus(this.leaderUrl, this.#fetch);
       if (last !== null && ready(last)) return;
       await delay(pollIntervalMs);
     }

@@ -10,34 +10,12 @@
  * @module
  */
 
-import { encodePut } from "../src/kv/command.ts";
 import { KvStateMachine } from "../src/kv/state_machine.ts";
+import { fillMachine, KEY_DIGITS, liveBytes, requireGc, VALUE_BYTES } from "./machine_fill.ts";
 
 const KEYS_DEFAULT = 1_000_000;
-const VALUE_BYTES = 100;
-const KEY_DIGITS = 7;
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) {
-  console.error("Run with --v8-flags=--expose-gc");
-  Deno.exit(2);
-}
-
-function heapBytes(): number {
-  gc!();
-  gc!();
-  return Deno.memoryUsage().heapUsed + Deno.memoryUsage().external;
-}
-
-function fill(keys: number): KvStateMachine {
-  const machine = new KvStateMachine();
-  const value = "v".repeat(VALUE_BYTES);
-  for (let i = 0; i < keys; i++) {
-    const data = encodePut(`key-${String(i).padStart(KEY_DIGITS, "0")}`, value);
-    machine.apply({ index: i + 1, term: 1, type: "normal", data });
-  }
-  return machine;
-}
+requireGc();
 
 function report(label: string, bytes: number, keys: number, rawBytes: number): void {
   const perKey = bytes / keys;
@@ -49,25 +27,25 @@ function report(label: string, bytes: number, keys: number, rawBytes: number): v
 
 const keys = Number(Deno.args[0] ?? KEYS_DEFAULT);
 const rawBytes = keys * (4 + KEY_DIGITS + VALUE_BYTES);
-const base = heapBytes();
+const base = liveBytes();
 let started = performance.now();
-const machine = fill(keys);
+const machine = fillMachine(keys);
 const applyMs = performance.now() - started;
-report(`applied ${keys} puts in ${applyMs.toFixed(0)} ms`, heapBytes() - base, keys, rawBytes);
+report(`applied ${keys} puts in ${applyMs.toFixed(0)} ms`, liveBytes() - base, keys, rawBytes);
 
 started = performance.now();
 const snapshot = machine.snapshot();
 const snapshotMs = performance.now() - started;
 console.log(`snapshot: ${(snapshot.length / 1e6).toFixed(1)} MB in ${snapshotMs.toFixed(0)} ms`);
 
-const withSnapshot = heapBytes();
+const withSnapshot = liveBytes();
 started = performance.now();
 const restored = new KvStateMachine();
 restored.restore(snapshot);
 const restoreMs = performance.now() - started;
 report(
   `restored in ${restoreMs.toFixed(0)} ms (snapshot bytes included)`,
-  heapBytes() - withSnapshot + snapshot.length,
+  liveBytes() - withSnapshot + snapshot.length,
   keys,
   rawBytes,
 );

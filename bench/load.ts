@@ -8,6 +8,7 @@
  * @module
  */
 
+import { type AckData, ackedWrites, AckLog, casRequests, type DynamicRequests } from "./dynamic.ts";
 import { type HistogramData, LatencyHistogram } from "./histogram.ts";
 import { indexOfBytes } from "./http_response.ts";
 import { RawHttpConnection } from "./raw_client.ts";
@@ -63,6 +64,12 @@ export interface LoadOptions {
   connectionIndexFirst?: number;
   /** For `preload` across Workers: connections over all Workers (default `connections`). */
   connectionsTotal?: number;
+  /** For writes: keep each answer's index and arrival time (`acks` in the result). */
+  recordAcks?: boolean;
+  /** For an `https:` URL: PEM of the CA to trust (default: the system's roots). */
+  caCert?: string | null;
+  /** The `Authorization` header every request carries (default none). */
+  authorization?: string | null;
 }
 
 /** What a run measured. */
@@ -85,6 +92,8 @@ export interface LoadResult {
   histogram: HistogramData;
   /** The first error seen, for diagnosis; "" when none. */
   firstError: string;
+  /** With `recordAcks`: every acknowledged write's index and arrival time. */
+  acks?: AckData;
 }
 
 /** Errors of every kind in `result`. */
@@ -175,6 +184,44 @@ function randomPicker(keys: number, deadlineMs: number): KeyPicker {
   };
 }
 
+/**
+ * Random keys, each connection within its own share (keys equal to its number modulo the
+ * connections of every Worker), so no two connections ever write the same key.
+ */
+function partitionedPicker(options: LoadOptions, deadlineMs: number): KeyPicker {
+  const first = options.connectionIndexFirst ?? 0;
+  const total = options.connectionsTotal ?? options.connections;
+  if (options.keys < total) {
+    throw new RangeError(
+      `Operation "${options.op}" needs at least one key per connection: ` +
+        `"${options.keys}" keys for "${total}" connections`,
+    );
+  }
+  return {
+    next(connection) {
+      if (performance.now() >= deadlineMs) return -1;
+      const own = first + connection;
+      const count = Math.floor((options.keys - 1 - own) / total) + 1;
+      return own + total * Math.floor(Math.random() * count);
+    },
+    complete: () => true,
+  };
+}
+
+function pickerOf(options: LoadOptions, startMs: number): KeyPicker {
+  const deadlineMs = startMs + options.durationMs;
+  if (options.mode === "preload") return preloadPicker(options, deadlineMs);
+  if (options.op === "cas") return partitionedPicker(options, deadlineMs);
+  return randomPicker(options.keys, deadlineMs);
+}
+
+/** The requests that change per call or whose answers are read, if `options` has any. */
+function dynamicOf(url: URL, options: LoadOptions, specs: RequestSpec[], acks: AckLog) {
+  if (options.op === "cas" && options.mode === "random") return casRequests(url, options);
+  if (options.recordAcks === true) return ackedWrites(specs, acks);
+  return null;
+}
+
 function preloadPicker(options: LoadOptions, deadlineMs: number): KeyPicker {
   const first = options.connectionIndexFirst ?? 0;
   const total = options.connectionsTotal ?? options.connections;
@@ -205,13 +252,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
   const expected = new TextEncoder().encode(set.expected);
   const tally = new Tally();
+  const acks = new AckLog();
+  const dynamic = dynamicOf(url, options, set.specs, acks);
+  await dynamic?.prepare();
+  const requests = { specs: set.specs, expected, dynamic };
   const runner = options.client === "raw"
-    ? await rawRunner(url, set.specs, expected, options, tally)
-    : fetchRunner(url, set.specs, expected, options, tally);
+    ? await rawRunner(url, requests, options, tally)
+    : fetchRunner(url, requests, options, tally);
   const startMs = performance.now();
-  const picker = options.mode === "random"
-    ? randomPicker(options.keys, startMs + options.durationMs)
-    : preloadPicker(options, startMs + options.durationMs);
+  const picker = pickerOf(options, startMs);
   try {
     await runner.run(picker);
   } finally {
@@ -230,7 +279,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     elapsedMs,
     histogram: tally.histogram.toData(),
     firstError: tally.firstError,
+    ...(options.recordAcks === true ? { acks: acks.toData() } : {}),
   };
+}
+
+/** What the runners send and how they check the answers. */
+interface Requests {
+  specs: RequestSpec[];
+  /** What a fixed request's answer must contain; empty to check nothing. */
+  expected: Uint8Array;
+  dynamic: DynamicRequests | null;
 }
 
 /** Runs the request loops of every connection until the picker says stop. */
@@ -249,16 +307,22 @@ function delay(ms: number): Promise<void> {
 
 async function rawRunner(
   url: URL,
-  specs: RequestSpec[],
-  expected: Uint8Array,
+  { specs, expected, dynamic }: Requests,
   options: LoadOptions,
   tally: Tally,
 ): Promise<Runner> {
-  const requests = specs.map((spec) => encodeRequest(spec, url.host));
-  const port = Number(url.port || "80");
+  const headers: Record<string, string> = options.authorization
+    ? { Authorization: options.authorization }
+    : {};
+  const requests = dynamic === null
+    ? specs.map((spec) => encodeRequest(spec, url.host, headers))
+    : [];
+  const tls = url.protocol === "https:";
+  const port = Number(url.port || (tls ? "443" : "80"));
+  const caCert = tls ? options.caCert ?? null : null;
   const conns = Array.from(
     { length: options.connections },
-    () => new RawHttpConnection(url.hostname, port),
+    () => new RawHttpConnection(url.hostname, port, caCert),
   );
   // Connect before the clock starts; a failure here is retried inside the loop.
   await Promise.allSettled(conns.map((conn) => conn.connect()));
@@ -269,9 +333,13 @@ async function rawRunner(
       const startMs = performance.now();
       conn.startedAtMs = startMs;
       try {
-        const info = await conn.request(requests[key]!);
-        const found = !checkBody ||
-          indexOfBytes(conn.buffer, expected, info.bodyStart, info.bodyEnd) >= 0;
+        const bytes = dynamic === null
+          ? requests[key]!
+          : encodeRequest(dynamic.spec(key), url.host, headers);
+        const info = await conn.request(bytes);
+        const found = dynamic !== null
+          ? dynamic.answered(key, info.status, conn.buffer, info.bodyStart, info.bodyEnd)
+          : !checkBody || indexOfBytes(conn.buffer, expected, info.bodyStart, info.bodyEnd) >= 0;
         tally.answered(startMs, info.status, key, found);
       } catch (error) {
         if (tally.failed(conn.aborted, options.timeoutMs, error)) await delay(errorBackoffMs);
@@ -300,32 +368,39 @@ async function rawRunner(
 
 function fetchRunner(
   url: URL,
-  specs: RequestSpec[],
-  expected: Uint8Array,
+  { specs, expected, dynamic }: Requests,
   options: LoadOptions,
   tally: Tally,
 ): Runner {
   const origin = url.origin;
-  const inits = specs.map((spec) => ({
+  const auth: Record<string, string> = options.authorization
+    ? { authorization: options.authorization }
+    : {};
+  const initOf = (spec: RequestSpec) => ({
     href: origin + spec.path,
     method: spec.method,
     body: spec.body,
-    headers: spec.body === null ? undefined : { "content-type": "application/json" },
-  }));
+    headers: spec.body === null ? auth : { ...auth, "content-type": "application/json" },
+  });
+  const inits = dynamic === null ? specs.map(initOf) : [];
+  const client = options.caCert ? Deno.createHttpClient({ caCerts: [options.caCert] }) : null;
   const checkBody = expected.length > 0;
   async function once(key: number): Promise<void> {
-    const init = inits[key]!;
+    const init = dynamic === null ? inits[key]! : initOf(dynamic.spec(key));
     const startMs = performance.now();
     const signal = AbortSignal.timeout(options.timeoutMs);
     try {
       const response = await fetch(init.href, {
         method: init.method,
         body: init.body,
-        ...(init.headers === undefined ? {} : { headers: init.headers }),
+        headers: init.headers,
         signal,
+        ...(client === null ? {} : { client }),
       });
       const body = new Uint8Array(await response.arrayBuffer());
-      const found = !checkBody || indexOfBytes(body, expected, 0, body.length) >= 0;
+      const found = dynamic !== null
+        ? dynamic.answered(key, response.status, body, 0, body.length)
+        : !checkBody || indexOfBytes(body, expected, 0, body.length) >= 0;
       tally.answered(startMs, response.status, key, found);
     } catch (error) {
       if (tally.failed(signal.aborted, options.timeoutMs, error)) await delay(errorBackoffMs);
@@ -338,7 +413,9 @@ function fetchRunner(
       });
       await Promise.all(loops);
     },
-    close() {},
+    close() {
+      client?.close();
+    },
   };
 }
 
@@ -362,5 +439,16 @@ export function mergeResults(a: LoadResult, b: LoadResult): LoadResult {
     elapsedMs: Math.max(a.elapsedMs, b.elapsedMs),
     histogram: histogram.toData(),
     firstError: a.firstError !== "" ? a.firstError : b.firstError,
+    ...(a.acks === undefined || b.acks === undefined ? {} : { acks: mergeAcks(a.acks, b.acks) }),
   };
+}
+
+function mergeAcks(a: AckData, b: AckData): AckData {
+  const indexes = new Float64Array(a.count + b.count);
+  const atMs = new Float64Array(a.count + b.count);
+  indexes.set(a.indexes);
+  indexes.set(b.indexes, a.count);
+  atMs.set(a.atMs);
+  atMs.set(b.atMs, a.count);
+  return { indexes, atMs, count: a.count + b.count };
 }

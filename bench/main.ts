@@ -7,12 +7,20 @@
  * @module
  */
 
-import { RafterCluster } from "./cluster.ts";
+import { clusterFetch, RafterCluster } from "./cluster.ts";
 import type { LoadOptions } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
-import { processCpuMs } from "./process_cpu.ts";
+import { processCpuMs, processesCpuMs } from "./process_cpu.ts";
+import { startScraper } from "./scraper.ts";
 import { type BenchOptions, parseBenchOptions, USAGE, UsageError } from "./options.ts";
-import { formatTable, reportOf, type ScenarioReport } from "./scenarios.ts";
+import { runLeaseKeepalive, runWatchFanout } from "./beside_writes.ts";
+import {
+  extraText,
+  formatTable,
+  reportOf,
+  type Scenario,
+  type ScenarioReport,
+} from "./scenarios.ts";
 
 /** Connections of the preload pass. */
 const preloadConnections = 64;
@@ -34,7 +42,8 @@ function delay(ms: number): Promise<void> {
 async function expect2xx(url: string, init: RequestInit, what: string): Promise<void> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(preflightTimeoutMs) });
+    const get = clusterFetch(cluster?.secure ?? null);
+    response = await get(url, { ...init, signal: AbortSignal.timeout(preflightTimeoutMs) });
   } catch (error) {
     throw new Error(`Preflight ${what} to "${url}" failed: ${(error as Error).message}`);
   }
@@ -70,6 +79,8 @@ function loadOptions(options: BenchOptions, url: string): Omit<LoadOptions, "op"
     valueBytes: options.valueBytes,
     timeoutMs: options.timeoutMs,
     client: options.client,
+    caCert: cluster?.secure?.caCert ?? null,
+    authorization: cluster?.secure?.authorization ?? null,
   };
 }
 
@@ -101,8 +112,49 @@ function progressLine(report: ScenarioReport): string {
     ? ""
     : ` generator-cpu=${(report.generatorCpuMs * 1000 / report.requests).toFixed(0)}us/request ` +
       `(${(report.generatorCpuMs / report.elapsedMs * 100).toFixed(0)}% of a core)`;
+  const server = report.serverCpuMs < 0 || report.requests === 0
+    ? ""
+    : ` server-cpu=${(report.serverCpuMs * 1000 / report.requests).toFixed(1)}us/request`;
   return `requests=${report.requests} req/s=${report.requestsPerSecond.toFixed(1)} ` +
-    `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms${cpu} ${status}`;
+    `p50=${report.p50Ms.toFixed(3)}ms p99=${report.p99Ms.toFixed(3)}ms${cpu}${server} ${status}`;
+}
+
+/** The node `watch-fanout` watches: as told, else a follower of the started cluster. */
+function watchUrlOf(options: BenchOptions, url: string): string {
+  return options.watchUrl ?? cluster?.followerUrl ?? url;
+}
+
+function describe(scenario: Scenario, options: BenchOptions): string {
+  const run = `${scenario.connections} connections, ${options.durationS}s`;
+  if (scenario.kind === "watch-fanout") {
+    return `write-c16 alone, then beside ${options.watchersPerKey} watches of one key and ` +
+      `${options.watchersWholeSpace} of every key; ${run} each`;
+  }
+  if (scenario.kind === "lease-keepalive") {
+    return `write-c16 alone, then beside ${options.leases} leases kept alive every ` +
+      `${Math.round(options.leaseTtlMs / 3)} ms; ${run} each`;
+  }
+  return `${scenario.op}, ${run}`;
+}
+
+async function runScenario(
+  scenario: Scenario,
+  options: BenchOptions,
+  url: string,
+): Promise<ScenarioReport> {
+  const load: LoadOptions = {
+    ...loadOptions(options, url),
+    op: scenario.op,
+    mode: "random",
+    connections: scenario.connections,
+  };
+  const beside = { ...options, watchUrl: watchUrlOf(options, url) };
+  if (scenario.kind === "watch-fanout") return await runWatchFanout(load, options.threads, beside);
+  if (scenario.kind === "lease-keepalive") {
+    return await runLeaseKeepalive(load, options.threads, beside);
+  }
+  const result = await runLoadInWorkers(load, options.threads);
+  return reportOf(scenario.name, scenario.connections, result);
 }
 
 async function runScenarios(options: BenchOptions, url: string): Promise<ScenarioReport[]> {
@@ -110,23 +162,20 @@ async function runScenarios(options: BenchOptions, url: string): Promise<Scenari
   for (const scenario of options.scenarios) {
     if (interrupted) break;
     await delay(pauseMs);
-    console.log(
-      `-- ${scenario.name}: ${scenario.op}, ${scenario.connections} connections, ` +
-        `${options.durationS}s`,
-    );
+    console.log(`-- ${scenario.name}: ${describe(scenario, options)}`);
     const cpuBeforeMs = processCpuMs();
-    const result = await runLoadInWorkers({
-      ...loadOptions(options, url),
-      op: scenario.op,
-      mode: "random",
-      connections: scenario.connections,
-    }, options.threads);
+    const serverBeforeMs = cluster === null ? null : await processesCpuMs(cluster.pids);
+    const report = await runScenario(scenario, options, url);
     const cpuAfterMs = processCpuMs();
-    const report = reportOf(scenario.name, scenario.connections, result);
-    if (cpuBeforeMs !== null && cpuAfterMs !== null) {
+    if (scenario.kind === "load" && cpuBeforeMs !== null && cpuAfterMs !== null) {
       report.generatorCpuMs = cpuAfterMs - cpuBeforeMs;
     }
+    const serverAfterMs = cluster === null ? null : await processesCpuMs(cluster.pids);
+    if (serverBeforeMs !== null && serverAfterMs !== null) {
+      report.serverCpuMs = serverAfterMs - serverBeforeMs;
+    }
     console.log(`   ${progressLine(report)}`);
+    if (report.extra !== undefined) console.log(`   ${extraText(report.extra)}`);
     reports.push(report);
   }
   return reports;
@@ -150,6 +199,9 @@ function header(options: BenchOptions, url: string): Record<string, unknown> {
     timeoutMs: options.timeoutMs,
     client: options.client,
     threads: options.threads,
+    metrics: options.metrics,
+    scrapeMs: options.scrapeMs,
+    tls: options.tls,
     cpus: navigator.hardwareConcurrency,
     memoryBytes,
     os: `${Deno.build.os} ${Deno.osRelease()}`,
@@ -160,18 +212,29 @@ function header(options: BenchOptions, url: string): Record<string, unknown> {
 
 async function startTarget(options: BenchOptions): Promise<string> {
   if (options.url !== null) return options.url;
-  console.log("-- starting a 3-node rafter cluster on 127.0.0.1 (HTTP 18001-18003)");
-  cluster = await RafterCluster.create({ keepDir: options.keepDir });
+  const what = options.tls ? "HTTPS, auth, secret and peer TLS" : "HTTP";
+  console.log(
+    `-- starting a 3-node rafter cluster on 127.0.0.1 (${what} ${options.httpPort}-${
+      options.httpPort + 2
+    })`,
+  );
+  cluster = await RafterCluster.create({
+    keepDir: options.keepDir,
+    nodeArgs: ["--metrics", options.metrics ? "on" : "off"],
+    raftPortFirst: options.raftPort,
+    httpPortFirst: options.httpPort,
+    tls: options.tls,
+  });
   await cluster.start();
   console.log(`   ready: n1 leads 3 voters; logs in ${cluster.dir}`);
   return cluster.leaderUrl;
 }
 
 /** Keeps the cluster up until a signal arrives or `seconds` pass. */
-async function serveOnly(seconds: number): Promise<number> {
+async function serveOnly(seconds: number, url: string): Promise<number> {
   console.log(
     `   serving until Ctrl-C (at most ${seconds}s); try: ` +
-      "../shared/bench/load.sh kv http://127.0.0.1:18001",
+      `../shared/bench/load.sh kv ${url}`,
   );
   const endMs = Date.now() + seconds * 1000;
   while (!interrupted && Date.now() < endMs) await delay(200);
@@ -180,20 +243,33 @@ async function serveOnly(seconds: number): Promise<number> {
 
 async function run(options: BenchOptions): Promise<number> {
   const url = await startTarget(options);
-  if (options.serveOnlyS > 0) return await serveOnly(options.serveOnlyS);
+  if (options.serveOnlyS > 0) return await serveOnly(options.serveOnlyS, url);
   const meta = header(options, url);
   console.log(
     `== rafter bench: target=${options.target} url=${url} duration=${options.durationS}s ` +
       `keys=${options.keys} value=${options.valueBytes}B client=${options.client} ` +
-      `threads=${options.threads} cpus=${meta.cpus} load=${Deno.loadavg().join(" ")}`,
+      `threads=${options.threads} metrics=${options.metrics ? "on" : "off"} ` +
+      `scrape=${options.scrapeMs}ms tls=${options.tls} cpus=${meta.cpus} ` +
+      `load=${Deno.loadavg().join(" ")}`,
   );
   await preflight(options, url);
+  const scraper = options.scrapeMs > 0 && cluster !== null
+    ? startScraper(cluster.nodeUrls, options.scrapeMs, clusterFetch(cluster.secure, true))
+    : null;
   const preload = options.preload ? await runPreload(options, url) : null;
   const reports = await runScenarios(options, url);
+  const scrapes = await scraper?.stop() ?? null;
+  if (scrapes !== null) {
+    console.log(
+      `-- scraped /metrics of every node every ${scrapes.intervalMs} ms: ${scrapes.scrapes} ` +
+        `scrapes (${scrapes.failures} failed), ${scrapes.meanMs.toFixed(1)} ms and ` +
+        `${(scrapes.meanBytes / 1024).toFixed(1)} KiB each`,
+    );
+  }
   console.log(`\n== summary: ${options.target} ${url}, latencies in ms`);
   console.log(formatTable(reports));
   if (options.jsonPath !== null) {
-    const data = { meta, preload, scenarios: reports };
+    const data = { meta, preload, scenarios: reports, scrapes };
     await Deno.writeTextFile(options.jsonPath, JSON.stringify(data, null, 2) + "\n");
     console.log(`results: ${options.jsonPath}`);
   }

@@ -1,6 +1,8 @@
 /**
  * What counting costs: one increment, one observation, one labelled lookup,
- * the HTTP middleware around a request, and one whole scrape.
+ * the HTTP middleware around a request, each of the node's counting points
+ * (a WAL sync, a peer write, a heartbeat round, a proposal's failure
+ * counter), and one whole scrape.
  *
  *   deno task bench:metrics
  *
@@ -13,6 +15,11 @@ import { meterNode } from "../src/http/metered_node.ts";
 import { httpMetrics } from "../src/http/metrics_middleware.ts";
 import { Counter } from "../src/metrics/counter.ts";
 import { createMetrics } from "../src/metrics/rafter_metrics.ts";
+import { NodeEvents } from "../src/metrics/node_events.ts";
+import { silentLogger } from "../src/log.ts";
+import { RoundTrips } from "../src/node/round_trips.ts";
+import { systemClock } from "../src/node/system_clock.ts";
+import { newMessage } from "../src/raft/message.ts";
 
 const metrics = createMetrics();
 const counter = new Counter();
@@ -70,6 +77,45 @@ Deno.bench("node.get() direct", { group: "node", baseline: true }, async () => {
 
 Deno.bench("node.get() through the meter", { group: "node" }, async () => {
   await metered.get("k", "stale");
+});
+
+// The node's counting points, each as the node calls it.
+const events = new NodeEvents({ metrics, logger: silentLogger, nodeId: "n1", slowFsyncMs: 1000 });
+const quiet = new NodeEvents({ logger: silentLogger, nodeId: "n1", slowFsyncMs: 1000 });
+const heartbeats = peers.map((to) => ({ ...newMessage("hb", "n1", to, 2), seq: 0 }));
+const answers = peers.map((from) => ({ ...newMessage("hbResp", from, "n1", 2), seq: 0 }));
+const trips = new RoundTrips(systemClock, (to, seconds) => events.heartbeatAnswered(to, seconds));
+
+Deno.bench("WAL sync reported (histogram + bytes)", { group: "node points" }, () => {
+  events.walSynced(0.0004, 4096);
+});
+
+Deno.bench("WAL sync reported, --metrics off", { group: "node points" }, () => {
+  quiet.walSynced(0.0004, 4096);
+});
+
+Deno.bench("peer write counted (bytes by peer)", { group: "node points" }, () => {
+  events.peerSent(peers[turn++ & 3]!, 1500);
+});
+
+Deno.bench("heartbeat round to 4 peers, sent and answered", { group: "node points" }, () => {
+  const seq = ++turn;
+  for (const m of heartbeats) m.seq = seq;
+  trips.sent(heartbeats);
+  for (const m of answers) {
+    m.seq = seq;
+    trips.answered(m);
+  }
+});
+
+Deno.bench("proposal promise with the failure counter", { group: "node points" }, async () => {
+  const proposal = Promise.resolve(1);
+  proposal.catch(() => events.proposalFailed());
+  await proposal;
+});
+
+Deno.bench("proposal promise alone", { group: "node points", baseline: true }, async () => {
+  await Promise.resolve(1);
 });
 
 for (let i = 0; i < 40; i++) {

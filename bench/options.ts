@@ -8,13 +8,22 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { type ClientKind, connectionsMax } from "./load.ts";
 import { workersMax } from "./load_workers.ts";
 import { DEFAULT_SCENARIOS, parseScenario, type Scenario } from "./scenarios.ts";
-import { type Target, TARGETS } from "./targets.ts";
+import { RAFTER_ONLY_OPERATIONS, type Target, TARGETS } from "./targets.ts";
 
 /** Where etcd's first member answers when `--target etcd` is given without `--url`. */
 export const ETCD_URL_DEFAULT = "http://127.0.0.1:23791";
 
 /** Longest a `--serve-only` cluster stays up, in seconds. */
 const serveOnlySecondsMax = 3600;
+/** How often the nodes are scraped during a run with metrics on, in milliseconds. */
+const SCRAPE_MS_DEFAULT = 1000;
+/** The longest scrape interval accepted, in milliseconds. */
+const SCRAPE_MS_MAX = 60_000;
+/** Most watches of each kind `watch-fanout` opens. */
+const watchersMax = 10_000;
+/** Most leases `lease-keepalive` keeps alive, and their longest TTL in milliseconds. */
+const leasesMax = 1_000_000;
+const leaseTtlMsMax = 3_600_000;
 
 /** Everything a benchmark run is told. */
 export interface BenchOptions {
@@ -34,6 +43,23 @@ export interface BenchOptions {
   keepDir: boolean;
   /** Start the cluster and wait for Ctrl-C instead of running scenarios; 0 for a normal run. */
   serveOnlyS: number;
+  /** `--metrics` of every node started: whether the nodes count (and serve `/metrics`). */
+  metrics: boolean;
+  /** Scrape every rafter node's `/metrics` this often while the load runs; 0 for never. */
+  scrapeMs: number;
+  /** Raft and HTTP ports of the first node started; node i uses these plus i - 1. */
+  raftPort: number;
+  httpPort: number;
+  /** Node `watch-fanout` watches (a follower); null: node 2 of the started cluster, or `url`. */
+  watchUrl: string | null;
+  /** `watch-fanout`: watches of one random key each, and of every key. */
+  watchersPerKey: number;
+  watchersWholeSpace: number;
+  /** `lease-keepalive`: leases kept alive, and their TTL. */
+  leases: number;
+  leaseTtlMs: number;
+  /** Start the cluster with HTTPS, auth, the cluster secret and peer TLS on. */
+  tls: boolean;
   help: boolean;
 }
 
@@ -54,7 +80,9 @@ runs the scenarios and prints req/s and latency percentiles. Exits non-zero on a
 
 Options:
   --scenarios a,b,c    scenarios to run [${DEFAULT_SCENARIOS.join(",")}]
-                       names: write-cN, read-consistent-cN, read-stale-cN (N connections)
+                       names: write-cN, read-consistent-cN, read-stale-cN, cas-cN, txn-cN,
+                       scan-cN (N connections), watch-fanout, lease-keepalive; see
+                       docs/PERFORMANCE.md
   --duration SECONDS   run time of each scenario, 1..600 [10]
   --keys N             keyspace size, keys k0..k<N-1> [10000]
   --value-bytes N      value size [100]
@@ -67,8 +95,22 @@ Options:
   --threads N          Workers that share the connections, 1..${workersMax} [1]
   --no-preload         skip writing every key before the scenarios
   --keep-dir           keep the cluster's data and logs after the run
+  --metrics on|off     start the nodes with --metrics on or off [on]
+  --raft-port N        Raft port of the first node started; the others follow [17001]
+  --http-port N        HTTP port of the first node started; the others follow [18001]
+  --scrape-ms N        scrape every node's /metrics every N ms while the load runs,
+                       0..60000; 0 for never [1000 with --metrics on, else 0]
   --serve-only         start the cluster and keep it up until Ctrl-C (at most 1 hour),
                        e.g. to drive it with the shared wrk scripts
+  --watchers N         watch-fanout: watches of one random key each [1000]
+  --prefix-watchers N  watch-fanout: watches of every key [10]
+  --watch-url URL      watch-fanout: the follower the watches go to
+                       [node 2 of the started cluster, else --url]
+  --leases N           lease-keepalive: leases kept alive, one key on each [10000]
+  --lease-ttl-ms N     lease-keepalive: their TTL; a keep-alive every third of it [10000]
+  --tls                start the cluster with everything on: HTTPS, auth (every request
+                       carries a token), the cluster secret and peer TLS; the certificates
+                       are made with openssl at run time
   --help               show this text
 
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared
@@ -126,15 +168,29 @@ export function oneOf<T extends string>(name: string, text: string, allowed: rea
   return text as T;
 }
 
-function checkUrl(text: string): string {
+function checkUrl(text: string, name = "url"): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`Option --url must be a URL, got "${text}"`);
+    throw new UsageError(`Option --${name} must be a URL, got "${text}"`);
   }
-  if (url.protocol !== "http:") throw new UsageError(`Option --url must use http, got "${text}"`);
+  if (url.protocol !== "http:") {
+    throw new UsageError(`Option --${name} must use http, got "${text}"`);
+  }
   return text;
+}
+
+/** Refuses the scenarios only rafter runs when the target is etcd. */
+function checkTarget(scenarios: Scenario[], target: Target): Scenario[] {
+  if (target === "rafter") return scenarios;
+  const only = scenarios.find((s) => s.kind !== "load" || RAFTER_ONLY_OPERATIONS.includes(s.op));
+  if (only !== undefined) {
+    throw new UsageError(
+      `Scenario "${only.name}" runs against rafter only, got --target ${target}`,
+    );
+  }
+  return scenarios;
 }
 
 function scenariosOf(text: string): Scenario[] {
@@ -172,6 +228,16 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     "no-preload": { type: "boolean", default: false },
     "keep-dir": { type: "boolean", default: false },
     "serve-only": { type: "boolean", default: false },
+    metrics: { type: "string", default: "on" },
+    "scrape-ms": { type: "string" },
+    "raft-port": { type: "string", default: "17001" },
+    "http-port": { type: "string", default: "18001" },
+    watchers: { type: "string", default: "1000" },
+    "prefix-watchers": { type: "string", default: "10" },
+    "watch-url": { type: "string" },
+    leases: { type: "string", default: "10000" },
+    "lease-ttl-ms": { type: "string", default: "10000" },
+    tls: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   });
   const target = oneOf("target", parsed.target, TARGETS);
@@ -180,13 +246,33 @@ export function parseBenchOptions(args: string[]): BenchOptions {
       "Option --serve-only starts a rafter cluster; it takes no --target or --url",
     );
   }
+  const metrics = oneOf("metrics", parsed.metrics, ["on", "off"] as const) === "on";
+  if (
+    (!metrics || parsed["scrape-ms"] !== undefined) &&
+    (target !== "rafter" || parsed.url !== undefined)
+  ) {
+    throw new UsageError(
+      "Options --metrics and --scrape-ms apply to the rafter cluster bench starts",
+    );
+  }
+  const scrapeMs = parsed["scrape-ms"] === undefined
+    ? (metrics && target === "rafter" && parsed.url === undefined ? SCRAPE_MS_DEFAULT : 0)
+    : integer("scrape-ms", parsed["scrape-ms"], 0, SCRAPE_MS_MAX);
+  if (!metrics && scrapeMs > 0) {
+    throw new UsageError(`Option --scrape-ms needs --metrics on, got "${scrapeMs}"`);
+  }
+  if (parsed.tls && (target !== "rafter" || parsed.url !== undefined)) {
+    throw new UsageError(
+      "Option --tls starts a secure rafter cluster; it takes no --target or --url",
+    );
+  }
   const url = parsed.url !== undefined
     ? checkUrl(parsed.url)
     : target === "etcd"
     ? ETCD_URL_DEFAULT
     : null;
   return {
-    scenarios: scenariosOf(parsed.scenarios),
+    scenarios: checkTarget(scenariosOf(parsed.scenarios), target),
     durationS: integer("duration", parsed.duration, 1, 600),
     keys: integer("keys", parsed.keys, 1, 1_000_000),
     valueBytes: integer("value-bytes", parsed["value-bytes"], 1, 65_536),
@@ -199,6 +285,16 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     preload: !parsed["no-preload"],
     keepDir: parsed["keep-dir"],
     serveOnlyS: parsed["serve-only"] ? serveOnlySecondsMax : 0,
+    metrics,
+    scrapeMs,
+    raftPort: integer("raft-port", parsed["raft-port"], 1024, 65_000),
+    httpPort: integer("http-port", parsed["http-port"], 1024, 65_000),
+    watchUrl: parsed["watch-url"] === undefined ? null : checkUrl(parsed["watch-url"], "watch-url"),
+    watchersPerKey: integer("watchers", parsed.watchers, 0, watchersMax),
+    watchersWholeSpace: integer("prefix-watchers", parsed["prefix-watchers"], 0, watchersMax),
+    leases: integer("leases", parsed.leases, 1, leasesMax),
+    leaseTtlMs: integer("lease-ttl-ms", parsed["lease-ttl-ms"], 1, leaseTtlMsMax),
+    tls: parsed.tls,
     help: parsed.help,
   };
 }

@@ -1,8 +1,9 @@
 /**
- * A minimal HTTP/1.1 client over one TCP connection (`Deno.connect`): writes prebuilt request
- * bytes, reads into one reused buffer and parses the response in place. One request at a time,
- * keep-alive, reconnecting when the server closes. It exists because `fetch` costs more per
- * request than a load generator sharing two cores with the servers can afford.
+ * A minimal HTTP/1.1 client over one TCP connection (`Deno.connect`, then TLS when given a CA):
+ * writes prebuilt request bytes, reads into one reused buffer and parses the response in place.
+ * One request at a time, keep-alive, reconnecting when the server closes. It exists because
+ * `fetch` costs more per request than a load generator sharing two cores with the servers can
+ * afford.
  *
  * @module
  */
@@ -18,7 +19,8 @@ const responseBytesMax = 4 * 1024 * 1024;
 export class RawHttpConnection {
   readonly #hostname: string;
   readonly #port: number;
-  #conn: Deno.TcpConn | null = null;
+  readonly #caCert: string | null;
+  #conn: Deno.Conn | null = null;
   #buffer = new Uint8Array(bufferBytesInitial);
   #filled = 0;
   /** `performance.now()` when the current request started, or -1 when idle. */
@@ -26,10 +28,14 @@ export class RawHttpConnection {
   /** Set by `abort()`; the failing request then counts as a timeout. */
   aborted = false;
 
-  /** @param hostname server address @param port server port */
-  constructor(hostname: string, port: number) {
+  /**
+   * @param hostname server address @param port server port
+   * @param caCert PEM of the CA to trust over TLS; null for plain TCP
+   */
+  constructor(hostname: string, port: number, caCert: string | null = null) {
     this.#hostname = hostname;
     this.#port = port;
+    this.#caCert = caCert;
   }
 
   /** The buffer the last response's offsets refer to; valid until the next request. */
@@ -42,12 +48,15 @@ export class RawHttpConnection {
     return this.#conn !== null;
   }
 
-  /** Opens the TCP connection if it is not open. */
+  /** Opens the connection (and its TLS session) if it is not open. */
   async connect(): Promise<void> {
     if (this.#conn !== null) return;
-    const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
-    conn.setNoDelay(true);
-    this.#conn = conn;
+    const tcp = await Deno.connect({ hostname: this.#hostname, port: this.#port });
+    tcp.setNoDelay(true);
+    const caCerts = this.#caCert === null ? null : [this.#caCert];
+    this.#conn = caCerts === null
+      ? tcp
+      : await Deno.startTls(tcp, { hostname: this.#hostname, caCerts });
     this.#filled = 0;
   }
 

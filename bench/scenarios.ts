@@ -1,6 +1,8 @@
 /**
- * Benchmark scenarios by name, `write-cN`, `read-consistent-cN` and `read-stale-cN` (N the
- * number of connections), and the report of their results as a table and as JSON.
+ * Benchmark scenarios by name, `write-cN`, `read-consistent-cN`, `read-stale-cN`, `cas-cN`,
+ * `txn-cN` and `scan-cN` (N the number of connections), `watch-fanout` and
+ * `lease-keepalive` (write-c16 beside many watches or leases), and the report of their
+ * results as a table and as JSON.
  *
  * @module
  */
@@ -17,12 +19,22 @@ export const DEFAULT_SCENARIOS: readonly string[] = [
   "read-stale-c64",
 ];
 
+/**
+ * How a scenario runs: `load` is one operation on random keys; `watch-fanout` and
+ * `lease-keepalive` run write-c16 twice, alone and beside watches or kept-alive leases.
+ */
+export type ScenarioKind = "load" | "watch-fanout" | "lease-keepalive";
+
 /** One scenario: an operation on random keys over a number of connections. */
 export interface Scenario {
   name: string;
   op: Operation;
   connections: number;
+  kind: ScenarioKind;
 }
+
+/** Connections of the writes that `watch-fanout` and `lease-keepalive` run. */
+export const BESIDE_WRITE_CONNECTIONS = 16;
 
 /**
  * Parses a scenario name.
@@ -35,17 +47,21 @@ export interface Scenario {
  * ```
  */
 export function parseScenario(name: string, connectionsMax = 1024): Scenario {
-  const match = /^(write|read-consistent|read-stale)-c([1-9][0-9]*)$/.exec(name);
+  if (name === "watch-fanout" || name === "lease-keepalive") {
+    return { name, op: "write", connections: BESIDE_WRITE_CONNECTIONS, kind: name };
+  }
+  const match = /^(write|read-consistent|read-stale|cas|txn|scan)-c([1-9][0-9]*)$/.exec(name);
   if (match === null) {
     throw new Error(
-      `Unknown scenario "${name}"; use write-cN, read-consistent-cN or read-stale-cN`,
+      `Unknown scenario "${name}"; use write-cN, read-consistent-cN, read-stale-cN, cas-cN, ` +
+        "txn-cN, scan-cN, watch-fanout or lease-keepalive",
     );
   }
   const connections = Number(match[2]);
   if (connections > connectionsMax) {
     throw new Error(`Scenario "${name}" has more than ${connectionsMax} connections`);
   }
-  return { name, op: match[1] as Operation, connections };
+  return { name, op: match[1] as Operation, connections, kind: "load" };
 }
 
 /** One row of the report. */
@@ -68,7 +84,11 @@ export interface ScenarioReport {
   elapsedMs: number;
   /** CPU time the load generator's process used during the run; -1 when unknown. */
   generatorCpuMs: number;
+  /** CPU time of the servers the benchmark started, all nodes together; -1 when unknown. */
+  serverCpuMs: number;
   firstError: string;
+  /** What `watch-fanout` and `lease-keepalive` measured beside the writes, by name. */
+  extra?: Record<string, number | string>;
 }
 
 /** Turns a load result into a report row. */
@@ -96,6 +116,7 @@ export function reportOf(
     statusCounts: result.statusCounts,
     elapsedMs: result.elapsedMs,
     generatorCpuMs: -1,
+    serverCpuMs: -1,
     firstError: result.firstError,
   };
 }
@@ -134,6 +155,31 @@ export function formatTable(rows: readonly ScenarioReport[]): string {
     ];
     const detail = errorDetail(row);
     out.push(line(cells) + (detail === "" ? "" : `  ${detail}`));
+    if (row.extra !== undefined) out.push(`  ${extraText(row.extra)}`);
   }
   return out.join("\n");
+}
+
+/**
+ * `name=value` pairs, numbers rounded to what is worth reading.
+ *
+ * @example
+ * ```ts
+ * import { extraText } from "./scenarios.ts";
+ * if (extraText({ watchers: 1010, "change%": -4.25 }) !== "watchers=1010 change%=-4.250") {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function extraText(extra: Record<string, number | string>): string {
+  return Object.entries(extra)
+    .map(([name, value]) => {
+      const text = typeof value === "string"
+        ? value
+        : Number.isInteger(value)
+        ? String(value)
+        : value.toFixed(Math.abs(value) >= 100 ? 1 : 3);
+      return `${name}=${text}`;
+    })
+    .join(" ");
 }

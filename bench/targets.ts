@@ -12,8 +12,18 @@ export type Target = "rafter" | "etcd";
 /** The benchmark targets. */
 export const TARGETS: readonly Target[] = ["rafter", "etcd"];
 
-/** What one request does. */
-export type Operation = "write" | "read-consistent" | "read-stale";
+/**
+ * What one request does: a write, a read at a level, a compare-and-swap (`cas`), a
+ * transaction of four operations (`txn`) or one page of a prefix scan (`scan`). The last
+ * three are rafter's data model and run against rafter only.
+ */
+export type Operation = "write" | "read-consistent" | "read-stale" | "cas" | "txn" | "scan";
+
+/** The operations only rafter serves. */
+export const RAFTER_ONLY_OPERATIONS: readonly Operation[] = ["cas", "txn", "scan"];
+
+/** Keys one `scan` request asks for. */
+export const SCAN_PAGE_KEYS = 100;
 
 /** One request, as `fetch` needs it. */
 export interface RequestSpec {
@@ -58,9 +68,60 @@ function base64(text: string): string {
   return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 }
 
-function rafterSpec(op: Operation, key: string, value: string, prefix: string): RequestSpec {
+/**
+ * A compare-and-swap of key `key` from `prevIndex` (its `modIndex` as last seen).
+ *
+ * @example
+ * ```ts
+ * import { casSpec } from "./targets.ts";
+ * const spec = casSpec("k1", "v", 42, "");
+ * if (spec.body !== '{"key":"k1","value":"v","prevIndex":42}') throw new Error(spec.body!);
+ * ```
+ */
+export function casSpec(
+  key: string,
+  value: string,
+  prevIndex: number,
+  prefix: string,
+): RequestSpec {
+  return {
+    method: "POST",
+    path: `${prefix}/key`,
+    body: JSON.stringify({ key, value, prevIndex }),
+  };
+}
+
+/**
+ * A transaction of four operations on keys `index` to `index + 3` (modulo `keys`): it
+ * compares that the first exists, puts the first two and gets the other two.
+ */
+function txnSpec(index: number, keys: number, value: string, prefix: string): RequestSpec {
+  const [a, b, c, d] = [0, 1, 2, 3].map((i) => keyName((index + i) % keys));
+  const body = {
+    compare: [{ key: a, exists: true }],
+    success: [{ put: { key: a, value } }, { put: { key: b, value } }, { get: { key: c } }, {
+      get: { key: d },
+    }],
+    failure: [],
+  };
+  return { method: "POST", path: `${prefix}/txn`, body: JSON.stringify(body) };
+}
+
+function rafterSpec(
+  op: Operation,
+  index: number,
+  options: { keys: number; value: string; prefix: string },
+): RequestSpec {
+  const { value, prefix } = options;
+  const key = keyName(index);
   if (op === "write") {
     return { method: "POST", path: `${prefix}/key`, body: JSON.stringify({ key, value }) };
+  }
+  if (op === "txn") return txnSpec(index, options.keys, value, prefix);
+  if (op === "cas") return casSpec(key, value, 0, prefix);
+  if (op === "scan") {
+    const query = `prefix=k&after=${encodeURIComponent(key)}&limit=${SCAN_PAGE_KEYS}`;
+    return { method: "GET", path: `${prefix}/keys?${query}`, body: null };
   }
   const level = op === "read-consistent" ? "consistent" : "stale";
   const query = `key=${encodeURIComponent(key)}&level=${level}`;
@@ -78,6 +139,14 @@ function etcdSpec(op: Operation, key: string, value64: string): RequestSpec {
   return { method: "POST", path: "/v3/kv/range", body };
 }
 
+/** What a successful answer's body must contain, as text; "" to check nothing. */
+function expectedOf(target: Target, op: Operation, value: string, value64: string): string {
+  if (op === "txn") return '"succeeded":true';
+  if (op === "scan") return '"items":[';
+  if (op === "write" || op === "cas") return "";
+  return target === "etcd" ? value64 : value;
+}
+
 /**
  * Builds the requests of `op` for keys `k0` to `k<keys-1>`. `prefix` is the path in front of
  * rafter's API paths (from the base URL), ignored for etcd.
@@ -91,16 +160,22 @@ export function buildRequestSet(
   const value64 = base64(value);
   const prefix = (options.prefix ?? "").replace(/\/+$/, "");
   const specs: RequestSpec[] = [];
-  for (let i = 0; i < options.keys; i++) {
-    const key = keyName(i);
-    specs.push(target === "etcd" ? etcdSpec(op, key, value64) : rafterSpec(op, key, value, prefix));
+  if (target === "etcd" && RAFTER_ONLY_OPERATIONS.includes(op)) {
+    throw new Error(`Operation "${op}" runs against rafter only`);
   }
-  const expected = op === "write" ? "" : target === "etcd" ? value64 : value;
-  return { specs, expected };
+  for (let i = 0; i < options.keys; i++) {
+    specs.push(
+      target === "etcd"
+        ? etcdSpec(op, keyName(i), value64)
+        : rafterSpec(op, i, { keys: options.keys, value, prefix }),
+    );
+  }
+  return { specs, expected: expectedOf(target, op, value, value64) };
 }
 
 /**
- * Encodes a request as HTTP/1.1 bytes for `host` (the `Host` header, `host:port`).
+ * Encodes a request as HTTP/1.1 bytes for `host` (the `Host` header, `host:port`), with
+ * `headers` (an `Authorization`, say) besides the ones it writes itself.
  *
  * @example
  * ```ts
@@ -109,10 +184,15 @@ export function buildRequestSet(
  * if (!new TextDecoder().decode(bytes).startsWith("GET /status HTTP/1.1\r\n")) throw new Error();
  * ```
  */
-export function encodeRequest(spec: RequestSpec, host: string): Uint8Array {
+export function encodeRequest(
+  spec: RequestSpec,
+  host: string,
+  headers: Record<string, string> = {},
+): Uint8Array {
   const encoder = new TextEncoder();
   const body = spec.body === null ? null : encoder.encode(spec.body);
   let head = `${spec.method} ${spec.path} HTTP/1.1\r\nHost: ${host}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
   if (body !== null) {
     head += `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n`;
   }

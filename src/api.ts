@@ -202,6 +202,27 @@ export interface NodeStatus {
   quotaBytes?: number;
 }
 
+/**
+ * A consistent copy of a node's state machine at its applied index, taken
+ * without stopping writes: the bytes are made as they are read (the format
+ * of `src/storage/backup_file.ts`).
+ */
+export interface Backup {
+  /** The applied index the backup holds the state of. */
+  index: number;
+  /** The term of the entry at that index. */
+  term: number;
+  /** How many keys it holds. */
+  keys: number;
+  body: ReadableStream<Uint8Array>;
+}
+
+/** Where leadership went after a hand-off. */
+export interface LeadershipMoved {
+  leaderId: NodeId;
+  term: number;
+}
+
 /** The operations of one node, as the HTTP layer calls them. */
 export interface KvApi {
   /** Reads `key` at `level`; null when the key does not exist. */
@@ -246,6 +267,16 @@ export interface KvApi {
   leaseRevoke?(id: number): Promise<{ id: number; deleted: number; index: number }>;
   /** Opens a watch; throws {@link CompactedError} when `fromIndex` is older than the history. */
   watch?(request: WatchRequest): Promise<WatchStream>;
+
+  // Operations (a route whose operation is missing answers 501).
+
+  /** A backup of this node's state machine at its applied index, leader or not. */
+  backup?(): Backup;
+  /**
+   * Hands leadership to voter `to` (`""`: the most caught-up voter) and
+   * resolves once another node leads; on the leader only.
+   */
+  handOffLeadership?(to: NodeId): Promise<LeadershipMoved>;
 }
 
 /** This node is not the leader; `leaderHttpAddr` is the leader's HTTP address, or `""` when unknown. */

@@ -46,16 +46,29 @@ Flags of serve:
   --slow-fsync-ms N       log a warning for a WAL sync slower than this (default 1000)
   --tls-cert FILE         PEM certificate: serve HTTPS on --http-addr (with --tls-key)
   --tls-key FILE          PEM private key of --tls-cert
-  --peer-ca FILE          PEM CA the other members' HTTPS certificates are checked against
-                          when this node forwards to the leader (default: the system's roots)
+  --peer-ca FILE          PEM CA the other members' certificates are checked against when
+                          this node calls them: forwarding to the leader, the --join call,
+                          peer TLS (default: the system's roots)
+  --cluster-secret-file FILE
+                          one secret of at least 32 bytes (or two, current then next, one
+                          per line) that members prove to each other on the Raft port and
+                          that /join accepts instead of an admin token; without it peer
+                          traffic is unauthenticated
+  --peer-tls-cert FILE    PEM certificate of the Raft listener: peer links over TLS (with
+                          --peer-tls-key and --cluster-secret-file)
+  --peer-tls-key FILE     PEM private key of --peer-tls-cert
   --auth-file FILE        JSON users with token hashes and permissions; every route then
                           needs credentials (Bearer token or Basic name:token); SIGHUP reloads
   --http-requests-inflight-max N
                           HTTP requests handled at once; past it 503 with Retry-After
                           (default 4096)
+  --metrics on|off        count what the node does and serve GET /metrics (default on);
+                          off also leaves request rates out of the dashboard
   -h, --help              this text
 
 A fresh data directory with neither --bootstrap nor --join bootstraps a one-node cluster.
+SIGINT or SIGTERM stops the node; a leader first hands leadership to the most caught-up voter
+(within an election timeout), so a rolling restart never waits for an election.
 Client commands find the cluster through --endpoints or RAFTER_ENDPOINTS (default
 http://127.0.0.1:8001).
 
@@ -64,6 +77,11 @@ Observing a node (HTTP API address):
   GET /livez              200 while the process serves
   GET /readyz[?noleader]  200 when a leader is known and this node has applied what it knows committed
   GET /ui                 live dashboard of the cluster; GET /status/events is its event stream
+
+Operating a cluster:
+  GET /snapshot           a backup of this node's state at its applied index (rafter snapshot save)
+  POST /transfer-leader?to=ID
+                          leadership to voter ID, or the most caught-up (rafter transfer-leader)
 `;
 
 /** A command line that cannot be run: print the message and exit with status 2. */
@@ -96,6 +114,7 @@ const FLAGS = {
   "log-level": { type: "string" },
   "log-format": { type: "string" },
   "slow-fsync-ms": { type: "string" },
+  metrics: { type: "string" },
   "request-timeout-ms": { type: "string" },
   "quota-bytes": { type: "string" },
   "watch-history-entries": { type: "string" },
@@ -103,10 +122,21 @@ const FLAGS = {
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
   "peer-ca": { type: "string" },
+  "cluster-secret-file": { type: "string" },
+  "peer-tls-cert": { type: "string" },
+  "peer-tls-key": { type: "string" },
   "auth-file": { type: "string" },
   "http-requests-inflight-max": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+function onOff(flag: string, text: string | undefined, fallback: boolean): boolean {
+  if (text === undefined) return fallback;
+  if (text !== "on" && text !== "off") {
+    throw new UsageError(`--${flag} must be on or off, got "${text}"`);
+  }
+  return text === "on";
+}
 
 function integer(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -124,9 +154,19 @@ function hashTokenCommand(args: string[]): Command {
   return { kind: "hash-token" };
 }
 
-/** The flags of HTTPS, auth and the request bound. */
+/** The flags of HTTPS, auth, the cluster secret, peer TLS and the request bound. */
 type SecurityFlags = Partial<
-  Record<"tls-cert" | "tls-key" | "peer-ca" | "auth-file" | "http-requests-inflight-max", string>
+  Record<
+    | "tls-cert"
+    | "tls-key"
+    | "peer-ca"
+    | "cluster-secret-file"
+    | "peer-tls-cert"
+    | "peer-tls-key"
+    | "auth-file"
+    | "http-requests-inflight-max",
+    string
+  >
 >;
 
 function securitySettings(
@@ -134,12 +174,22 @@ function securitySettings(
   defaults: NodeConfig,
 ): Pick<
   NodeConfig,
-  "tlsCertFile" | "tlsKeyFile" | "peerCaFile" | "authFile" | "httpRequestsInflightMax"
+  | "tlsCertFile"
+  | "tlsKeyFile"
+  | "peerCaFile"
+  | "clusterSecretFile"
+  | "peerTlsCertFile"
+  | "peerTlsKeyFile"
+  | "authFile"
+  | "httpRequestsInflightMax"
 > {
   return {
     tlsCertFile: values["tls-cert"] ?? "",
     tlsKeyFile: values["tls-key"] ?? "",
     peerCaFile: values["peer-ca"] ?? "",
+    clusterSecretFile: values["cluster-secret-file"] ?? "",
+    peerTlsCertFile: values["peer-tls-cert"] ?? "",
+    peerTlsKeyFile: values["peer-tls-key"] ?? "",
     authFile: values["auth-file"] ?? "",
     httpRequestsInflightMax: integer(
       "http-requests-inflight-max",
@@ -203,6 +253,7 @@ export function parseCommand(args: string[]): Command {
     logLevel: (values["log-level"] ?? defaults.logLevel) as LogLevel,
     logFormat: (values["log-format"] ?? defaults.logFormat) as LogFormat,
     slowFsyncMs: integer("slow-fsync-ms", values["slow-fsync-ms"], defaults.slowFsyncMs),
+    metrics: onOff("metrics", values.metrics, defaults.metrics),
     requestTimeoutMs: integer(
       "request-timeout-ms",
       values["request-timeout-ms"],

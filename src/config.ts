@@ -54,6 +54,8 @@ export interface NodeConfig {
   logFormat: LogFormat;
   /** A WAL sync slower than this many milliseconds is logged as a warning. */
   slowFsyncMs: number;
+  /** Count what the node does and serve `GET /metrics` (`--metrics on`, the default). */
+  metrics: boolean;
   /**
    * Cap on the bytes of keys plus values; a write past it answers 507. 0
    * means one eighth of the machine's memory, found at start.
@@ -69,6 +71,16 @@ export interface NodeConfig {
   tlsKeyFile: string;
   /** PEM CA that signs the other members' certificates; `""` trusts the system's roots. */
   peerCaFile: string;
+  /**
+   * One or two secrets (current, next), one per line, that members prove to
+   * each other in the Raft handshake and that `/join` accepts; `""` leaves
+   * peer traffic unauthenticated.
+   */
+  clusterSecretFile: string;
+  /** PEM certificate (chain) of the Raft listener: peer links over TLS; needs the secret. */
+  peerTlsCertFile: string;
+  /** PEM private key of `peerTlsCertFile`; given with it or not at all. */
+  peerTlsKeyFile: string;
   /** JSON users, token hashes and permissions; `""` leaves every route open. */
   authFile: string;
   /** HTTP requests handled at once before new ones get 503. */
@@ -103,12 +115,16 @@ export function defaultNodeConfig(): NodeConfig {
     logLevel: "info",
     logFormat: "text",
     slowFsyncMs: 1000,
+    metrics: true,
     quotaBytes: 0,
     watchHistoryEntries: 10_000,
     watchHistoryBytes: 64 * 1024 * 1024,
     tlsCertFile: "",
     tlsKeyFile: "",
     peerCaFile: "",
+    clusterSecretFile: "",
+    peerTlsCertFile: "",
+    peerTlsKeyFile: "",
     authFile: "",
     httpRequestsInflightMax: HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,
   };
@@ -199,6 +215,7 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
       `A TLS certificate and key go together, got certificate "${config.tlsCertFile}" and key "${config.tlsKeyFile}"`,
     );
   }
+  checkPeerTls(config);
   raftConfigFor(config);
   if (!Number.isSafeInteger(config.quotaBytes) || config.quotaBytes < 0) {
     throw new RangeError(
@@ -216,6 +233,24 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
     join: config.join === "" ? "" : normalizeJoinUrl(config.join),
     advertiseHttpAddr: advertised(advertise, "HTTP address"),
   };
+}
+
+/**
+ * Peer TLS takes a certificate and a key, and the cluster secret: Deno's TLS
+ * server cannot ask a dialer for a certificate, so the secret is what
+ * authenticates the dialing side.
+ */
+function checkPeerTls(config: NodeConfig): void {
+  if ((config.peerTlsCertFile === "") !== (config.peerTlsKeyFile === "")) {
+    throw new RangeError(
+      `A peer TLS certificate and key go together, got certificate "${config.peerTlsCertFile}" and key "${config.peerTlsKeyFile}"`,
+    );
+  }
+  if (config.peerTlsCertFile !== "" && config.clusterSecretFile === "") {
+    throw new RangeError(
+      `Cannot use peer TLS certificate "${config.peerTlsCertFile}" without a cluster secret: a TLS listener cannot check who dials it, the secret does`,
+    );
+  }
 }
 
 /** The core's settings for this node: one tick per heartbeat. */

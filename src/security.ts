@@ -1,8 +1,9 @@
 /**
- * A node's client-facing security material, read once at start with clear
- * errors before any data is touched: the HTTPS certificate and key, the CA
- * the other members' certificates are checked against, and the auth file.
- * Also the `fetch` the node uses to call the other members over HTTPS.
+ * A node's security material, read once at start with clear errors before
+ * any data is touched: the HTTPS certificate and key, the CA the other
+ * members' certificates are checked against, the auth file, the cluster
+ * secret and the Raft listener's certificate and key. Also the `fetch` the
+ * node uses to call the other members over HTTPS.
  *
  * @module
  */
@@ -10,6 +11,7 @@
 import { AuthStore } from "./auth/mod.ts";
 import type { NodeConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
+import { ClusterSecret } from "./secret/mod.ts";
 
 /** What `startServer` serves with; every field is null when its flag is absent. */
 export interface Security {
@@ -18,6 +20,10 @@ export interface Security {
   /** PEM of `--peer-ca`. */
   peerCa: string | null;
   auth: AuthStore | null;
+  /** The secrets of `--cluster-secret-file`. */
+  secret: ClusterSecret | null;
+  /** PEM certificate and key of the Raft listener (`--peer-tls-cert`, `--peer-tls-key`). */
+  peerTls: { cert: string; key: string } | null;
 }
 
 /** A `fetch` for calls to other members, and how to release it. */
@@ -63,7 +69,14 @@ export async function loadSecurity(config: NodeConfig, logger: Logger): Promise<
   };
   const peerCa = config.peerCaFile === "" ? null : await readPem(config.peerCaFile, "peer CA");
   const auth = config.authFile === "" ? null : await AuthStore.load(config.authFile, logger);
-  return { tls, peerCa, auth };
+  const secret = config.clusterSecretFile === ""
+    ? null
+    : await ClusterSecret.load(config.clusterSecretFile);
+  const peerTls = config.peerTlsCertFile === "" ? null : {
+    cert: await readPem(config.peerTlsCertFile, "peer TLS certificate"),
+    key: await readPem(config.peerTlsKeyFile, "peer TLS key"),
+  };
+  return { tls, peerCa, auth, secret, peerTls };
 }
 
 /**

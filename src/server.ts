@@ -1,6 +1,7 @@
 /**
  * A whole server: a node plus its HTTP API (HTTPS with a certificate, auth
- * with an auth file reloaded on `SIGHUP`), with graceful shutdown.
+ * with an auth file reloaded on `SIGHUP`), with graceful shutdown (a leader
+ * hands leadership over first).
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { createApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { sampleDataDir } from "./metrics/data_dir_sizes.ts";
 import { createMetrics, type RafterMetrics } from "./metrics/rafter_metrics.ts";
+import { sampleNodeGauges } from "./node/gauges.ts";
 import type { RaftKvNode } from "./node/kv_node.ts";
 import { type NodeOptions, startNode } from "./node/start.ts";
 import { loadSecurity, peerFetch, type Security } from "./security.ts";
@@ -20,9 +22,12 @@ export interface Server {
   node: RaftKvNode;
   /** The bound HTTP address. */
   httpAddr: string;
-  /** What `/metrics` exports. */
+  /** What `/metrics` exports (counting nothing on its own with `--metrics off`). */
   metrics: RafterMetrics;
-  /** Stops accepting requests, finishes the sync in progress, closes files and links. */
+  /**
+   * Hands leadership over if this node leads, stops accepting requests,
+   * finishes the sync in progress, closes files and links.
+   */
   stop(): Promise<void>;
 }
 
@@ -35,9 +40,24 @@ function warnIfOpen(config: NodeConfig, security: Security, logger: Logger): voi
       http: config.httpAddr,
     });
   }
-  if (security.tls !== null && security.peerCa === null) {
-    logger.warn("HTTPS without --peer-ca: calls to other members trust the system's CAs only");
+  if ((security.tls !== null || security.peerTls !== null) && security.peerCa === null) {
+    logger.warn("TLS without --peer-ca: calls to other members trust the system's CAs only");
   }
+  if (security.secret === null) {
+    logger.warn(
+      "peer traffic is unauthenticated: anyone who reaches the Raft port and knows the cluster id can act as a member; set --cluster-secret-file",
+      { raft: config.raftAddr },
+    );
+  }
+}
+
+/** The Raft port's secret and TLS, as the transport takes them. */
+function peerSecurity(security: Security) {
+  const tls = security.peerTls === null ? null : {
+    ...security.peerTls,
+    caCerts: security.peerCa === null ? [] : [security.peerCa],
+  };
+  return { secret: security.secret, tls };
 }
 
 /** Reloads the auth file on SIGHUP; answers how to stop listening. */
@@ -47,6 +67,27 @@ function reloadOnHangup(security: Security): () => void {
   const onHangup = () => void auth.reload();
   Deno.addSignalListener("SIGHUP", onHangup);
   return () => Deno.removeSignalListener("SIGHUP", onHangup);
+}
+
+/**
+ * A leader about to stop hands leadership to the most caught-up voter first
+ * (bounded by an election timeout), so the others need not wait out an
+ * election timeout before one of them leads: a rolling restart never waits
+ * for an election. Requests keep being served meanwhile (writes answer 503
+ * until the new leader is known, then 307 to it).
+ */
+async function handOffBeforeStop(node: RaftKvNode, logger: Logger): Promise<void> {
+  const status = node.status();
+  const others = status.members.some((m) => m.voter && m.id !== status.id);
+  if (status.role !== "leader" || !others) return;
+  try {
+    const moved = await node.handOffLeadership("");
+    logger.info("handed leadership over", { to: moved.leaderId, term: moved.term });
+  } catch (error) {
+    logger.warn("stopping without handing leadership over", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /**
@@ -70,16 +111,31 @@ export async function startServer(
   warnIfOpen(config, security, logger);
   const metrics = createMetrics();
   metrics.registry.onScrape(() => sampleDataDir(metrics, config.dataDir));
-  const node = await startNode(config, { ...options, logger });
-  const { host, port } = parseHostPort(config.httpAddr, "HTTP address");
   const peer = peerFetch(security.peerCa);
+  let node: RaftKvNode;
+  try {
+    node = await startNode(config, {
+      ...options,
+      logger,
+      peer: peerSecurity(security),
+      fetch: peer.fetch,
+      ...(config.metrics ? { metrics } : {}),
+    });
+  } catch (error) {
+    peer.close();
+    throw error;
+  }
+  metrics.registry.onScrape(() => sampleNodeGauges(metrics, node.driver));
+  const { host, port } = parseHostPort(config.httpAddr, "HTTP address");
   const app = createApp(node, {
     logger,
     metrics,
+    counting: config.metrics,
     electionTimeoutMs: config.electionMs,
     fetch: peer.fetch,
     scheme: security.tls === null ? "http" : "https",
     auth: security.auth,
+    clusterSecret: security.secret,
     requestsInflightMax: config.httpRequestsInflightMax,
   });
   let http: Deno.HttpServer<Deno.NetAddr>;
@@ -98,6 +154,9 @@ export async function startServer(
     raft: config.raftAddr,
     data: config.dataDir,
     auth: security.auth === null ? "off" : "on",
+    peers: `${security.peerTls === null ? "tcp" : "tls"}, secret ${
+      security.secret === null ? "off" : "on"
+    }`,
   });
   let stopping: Promise<void> | null = null;
   return {
@@ -107,6 +166,7 @@ export async function startServer(
     stop() {
       stopping ??= (async () => {
         stopReloading();
+        await handOffBeforeStop(node, logger);
         await http.shutdown();
         await node.stop();
         peer.close();

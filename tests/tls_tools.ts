@@ -38,8 +38,14 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-/** Writes a CA and a server certificate for 127.0.0.1 and localhost into `dir`. */
-export async function makeCerts(dir: string): Promise<CertFiles> {
+/**
+ * Writes a CA and a server certificate into `dir`, for 127.0.0.1 and
+ * localhost unless `altNames` (a `subjectAltName` list) says otherwise.
+ */
+export async function makeCerts(
+  dir: string,
+  altNames = "IP:127.0.0.1,DNS:localhost",
+): Promise<CertFiles> {
   const curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   await openssl([
     "req",
@@ -64,7 +70,7 @@ export async function makeCerts(dir: string): Promise<CertFiles> {
   );
   await Deno.writeTextFile(
     `${dir}/node.ext`,
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    `subjectAltName=${altNames}\nextendedKeyUsage=serverAuth\n`,
   );
   await openssl([
     "x509",

@@ -18,4 +18,4 @@ export {
   type Permission,
   type Principal,
 } from "./permissions.ts";
-export { constantTimeEqual, hashToken, tokenDigest } from "./token_hash.ts";
+export { constantTimeEqual, hashToken, toHex, tokenDigest } from "./token_hash.ts";

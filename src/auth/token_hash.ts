@@ -61,7 +61,16 @@ export function digestFromHex(hex: string): Uint8Array | null {
   return digest;
 }
 
-function toHex(bytes: Uint8Array): string {
+/**
+ * `bytes` as lowercase hex digits, two per byte.
+ *
+ * @example
+ * ```ts
+ * import { toHex } from "./token_hash.ts";
+ * if (toHex(Uint8Array.of(0, 171)) !== "00ab") throw new Error();
+ * ```
+ */
+export function toHex(bytes: Uint8Array): string {
   let hex = "";
   for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
   return hex;

@@ -213,7 +213,7 @@ Removes member ID from the cluster.`,
  * // An in-memory stand-in for a cluster, on a free port.
  * const fake = FakeCluster.serve(1);
  * const io = memoryIo({ RAFTER_ENDPOINTS: fake.origins[0]! });
- * // The fake, like the node today, does not serve the route: exit 1.
+ * // The fake does not serve the route (a node does): exit 1.
  * if (await runClientCommand(["transfer-leader", "n2"], io) !== 1) throw new Error();
  * await fake.close();
  * ```
@@ -224,12 +224,15 @@ export const transferLeaderCommand: ClientCommand = {
   help: `Usage: rafter transfer-leader [ID]
 
 Asks the leader to hand leadership to voter ID, or to the most caught-up voter when ID is not
-given (POST /transfer-leader). Needs a server that serves that route.`,
+given (POST /transfer-leader), and prints who leads once the new leader is known. Writes sent
+meanwhile are refused with 503 and retried by the client. Exits 2 when ID is not a voter, 3 when
+the transfer did not finish within an election timeout.`,
   flags: {},
   async run({ io, parsed, json, client }) {
     const [to] = positionals(parsed, ["ID"], 1);
     const result = await (await client()).transferLeader(to, { signal: io.signal });
-    await (json ? printJson(io, result) : io.out("OK\n"));
+    const line = `OK ${result.leaderId} leads in term ${result.term}\n`;
+    await (json ? printJson(io, result) : io.out(line));
     return EXIT.ok;
   },
 };

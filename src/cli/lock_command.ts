@@ -12,7 +12,11 @@ import type { ClientCommand } from "./output.ts";
 /** Exit code when the lock was lost while the command ran. */
 const LOST_EXIT = EXIT.failed;
 
-/** Runs `command` with the lock's key and index in its environment; answers its exit code. */
+/**
+ * Runs `command` with the lock's key and index in its environment; answers its exit code.
+ * When the lock is lost, or this process is asked to stop, the command gets SIGTERM first;
+ * a stop then ends in the stop's error, after the command has exited.
+ */
 async function runHolding(
   io: CliIo,
   command: string[],
@@ -26,11 +30,18 @@ async function runHolding(
     io.err(`rafter lock: Cannot run "${command[0]}": ${(error as Error).message}`);
     return EXIT.failed;
   }
-  const done = await Promise.race([child.status, whenAborted(lost)]);
+  const done = await Promise.race([child.status, whenAborted(lost), whenAborted(io.signal)]);
   if (!(done instanceof AbortSignal)) return done.code;
-  io.err(`rafter lock: ${(lost.reason as Error).message}; stopping "${command[0]}"`);
-  child.kill("SIGTERM");
+  if (done === lost) {
+    io.err(`rafter lock: ${(lost.reason as Error).message}; stopping "${command[0]}"`);
+  }
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // It exited meanwhile.
+  }
   await child.status;
+  if (done === io.signal) throw io.signal.reason;
   return LOST_EXIT;
 }
 
@@ -59,8 +70,9 @@ Takes the lock NAME (waiting while someone else holds it), runs COMMAND with
 RAFTER_LOCK_KEY and RAFTER_LOCK_INDEX (a fencing token that grows with every holder) in its
 environment, releases the lock and exits with COMMAND's exit code. If the lock is lost
 meanwhile (its lease could not be kept alive), COMMAND gets SIGTERM and the exit code is 1.
-Without COMMAND, holds the lock until Ctrl-C. If this process dies, the lock is released
-when its lease expires.
+Stopped by Ctrl-C or SIGTERM, it sends COMMAND SIGTERM, waits for it, releases the lock and
+exits 130. Without COMMAND, holds the lock until Ctrl-C. If this process dies, the lock is
+released when its lease expires.
 
 Flags:
   --ttl-ms N              TTL of the lock's lease (default 10000)`,

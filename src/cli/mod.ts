@@ -20,6 +20,7 @@ import { delCommand, getCommand, listCommand, putCommand, txnCommand } from "./k
 import { leaseCommand } from "./lease_commands.ts";
 import { lockCommand } from "./lock_command.ts";
 import type { ClientCommand } from "./output.ts";
+import { snapshotCommand } from "./snapshot_command.ts";
 import { watchCommand } from "./watch_command.ts";
 
 export { type CliIo, EXIT, processIo } from "./io.ts";
@@ -49,6 +50,7 @@ const COMMANDS: readonly ClientCommand[] = [
   joinCommand,
   removeCommand,
   transferLeaderCommand,
+  snapshotCommand,
 ];
 
 /**

@@ -22,6 +22,7 @@ import type {
   DeleteResult,
   JoinOptions,
   KvRecord,
+  LeaderTransfer,
   LeaseGrant,
   LeaseInfo,
   ListOptions,
@@ -240,8 +241,11 @@ export class RafterClient implements Disposable, RecipeClient {
     return this.#write({ method: "POST", path: "/remove", query: { id } }, options);
   }
 
-  /** Asks the leader to hand leadership to `to` (any caught-up voter when not given). */
-  transferLeader(to?: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
+  /**
+   * Asks the leader to hand leadership to `to` (the most caught-up voter when not given);
+   * answers once the new leader leads.
+   */
+  transferLeader(to?: string, options: CallOptions = {}): Promise<LeaderTransfer> {
     return this.#write({ method: "POST", path: "/transfer-leader", query: { to } }, options);
   }
 

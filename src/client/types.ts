@@ -100,10 +100,17 @@ export interface TxnRequest {
   failure: TxnOp[];
 }
 
+/** What one operation of a transaction did, under the operation's own name. */
+export type TxnOpResult =
+  | { put: { key: string } }
+  | { delete: { key: string; deleted: boolean } }
+  | { get: { key: string; record: KvRecord | null } }
+  | { deletePrefix: { prefix: string; deleted: number } };
+
 /** The answer to a transaction: which branch ran, one result per operation, its index. */
 export interface TxnResult {
   succeeded: boolean;
-  results: unknown[];
+  results: TxnOpResult[];
   index: number;
 }
 
@@ -161,4 +168,10 @@ export interface JoinOptions extends CallOptions {
 export interface MembershipResult {
   id: string;
   index: number;
+}
+
+/** The answer to a leadership transfer: who leads now, and in which term. */
+export interface LeaderTransfer {
+  leaderId: string;
+  term: number;
 }

@@ -32,6 +32,12 @@ export interface Access {
   readonly changes: boolean;
   /** Credentials may also come as `?access_token=` (browsers' `EventSource` sends no headers). */
   readonly queryToken: boolean;
+  /**
+   * A proof of the cluster secret over the body (`Rafter-Join-Proof`) stands
+   * in for credentials: `/join`, so a node started with `--join` and the
+   * secret joins without holding a token.
+   */
+  readonly joinProof?: boolean;
 }
 
 /** A key (or prefix) read from a request; throws a 400 when it is missing. */
@@ -52,6 +58,20 @@ export const OPEN: Access = { need: {}, changes: false, queryToken: false };
  */
 export function adminOnly(options: { changes: boolean }): Access {
   return { need: { admin: true }, changes: options.changes, queryToken: false };
+}
+
+/**
+ * `/join`: the admin, or a caller proving the cluster secret.
+ *
+ * @example
+ * ```ts
+ * import { adminOrJoinProof } from "./access.ts";
+ * const access = adminOrJoinProof();
+ * if (!access.changes || access.joinProof !== true) throw new Error();
+ * ```
+ */
+export function adminOrJoinProof(): Access {
+  return { need: { admin: true }, changes: true, queryToken: false, joinProof: true };
 }
 
 /** `/metrics`: the admin, or a caller with the metrics permission. */

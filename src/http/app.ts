@@ -16,6 +16,7 @@ import type { AuthStore } from "../auth/mod.ts";
 import { HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT } from "../config.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { createMetrics, type RafterMetrics } from "../metrics/rafter_metrics.ts";
+import type { ClusterSecret } from "../secret/mod.ts";
 import type { HttpDeps } from "./deps.ts";
 import { mountProxyDialect } from "./dialect_proxy.ts";
 import { mountPutGetDialect } from "./dialect_putget.ts";
@@ -28,13 +29,14 @@ import { DEFAULT_LIMITS } from "./input.ts";
 import { meterNode } from "./metered_node.ts";
 import { httpMetrics } from "./metrics_middleware.ts";
 import { json } from "./respond.ts";
+import { mountAdminRoutes } from "./routes_admin.ts";
 import { mountClusterRoutes } from "./routes_cluster.ts";
 import { mountHealthRoutes } from "./routes_health.ts";
 import { mountKeyRoutes } from "./routes_key.ts";
 import { mountKeysRoutes } from "./routes_keys.ts";
 import { mountKvRoutes } from "./routes_kv.ts";
 import { mountLeaseRoutes } from "./routes_lease.ts";
-import { mountMetricsRoute } from "./routes_metrics.ts";
+import { mountMetricsOff, mountMetricsRoute } from "./routes_metrics.ts";
 import { mountTxnRoutes } from "./routes_txn.ts";
 import { mountUiRoutes } from "./routes_ui.ts";
 import { mountWatchRoutes } from "./routes_watch.ts";
@@ -62,6 +64,11 @@ export interface AppOptions {
   logger?: Logger;
   /** The node's metrics (a fresh set). */
   metrics?: RafterMetrics;
+  /**
+   * Count every request and serve `/metrics` (true); false (`--metrics off`)
+   * counts nothing per request and answers `/metrics` with 404.
+   */
+  counting?: boolean;
   /** The election timeout `/readyz` judges leader contact by, in milliseconds (500). */
   electionTimeoutMs?: number;
   /** Milliseconds between two events of the status feed `/status/events` (1000). */
@@ -70,6 +77,8 @@ export interface AppOptions {
   scheme?: "http" | "https";
   /** The auth rules every route is checked against (none: auth off). */
   auth?: AuthStore | null;
+  /** The cluster secret: with auth on, `/join` accepts a proof of it instead of an admin token. */
+  clusterSecret?: ClusterSecret | null;
   /** Requests handled at once before new ones get 503 (4096). */
   requestsInflightMax?: number;
 }
@@ -84,7 +93,7 @@ const WATCH_PROGRESS_MS_DEFAULT = 10_000;
 function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
   const metrics = options.metrics ?? createMetrics();
   return {
-    node: meterNode(node, metrics.recent),
+    node: options.counting === false ? node : meterNode(node, metrics.recent),
     limits: {
       keyBytesMax: options.keyBytesMax ?? DEFAULT_LIMITS.keyBytesMax,
       valueBytesMax: options.valueBytesMax ?? DEFAULT_LIMITS.valueBytesMax,
@@ -101,6 +110,7 @@ function resolveDeps(node: KvApi, options: AppOptions): HttpDeps {
     statusIntervalMs: options.statusIntervalMs ?? STATUS_INTERVAL_MS_DEFAULT,
     scheme: options.scheme ?? "http",
     auth: options.auth ?? null,
+    clusterSecret: options.clusterSecret ?? null,
   };
 }
 
@@ -122,7 +132,7 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   app.onError((error, c) => answerError(error, c, deps));
   app.notFound((c) => json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
   app.use(drainUnreadBody(deps.limits));
-  app.use(httpMetrics(deps.metrics));
+  if (options.counting !== false) app.use(httpMetrics(deps.metrics));
   app.use(inflightLimit(
     options.requestsInflightMax ?? HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,
     deps.retryAfterSeconds,
@@ -136,8 +146,10 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   mountWatchRoutes(routes, deps);
   mountKvRoutes(routes, deps);
   mountClusterRoutes(routes, deps);
+  mountAdminRoutes(routes, deps);
   mountHealthRoutes(routes, deps);
-  mountMetricsRoute(routes, deps);
+  if (options.counting !== false) mountMetricsRoute(routes, deps);
+  else mountMetricsOff(routes);
   mountUiRoutes(routes, deps);
   // The compatibility dialects (docs/COMPATIBILITY.md); shared paths are served once.
   mountSetGetDialect(routes, deps);

@@ -1,7 +1,8 @@
 /**
- * The data-model operations of a node, which `KvApi` lists as optional
- * until every driver provides them: a route asks for the one it needs and
- * answers 501 when the node lacks it.
+ * The optional operations of a node: the data model's, which `KvApi` lists
+ * as optional until every driver provides them, and the operator's (backup,
+ * leadership hand-off). A route asks for the one it needs and answers 501
+ * when the node lacks it.
  *
  * @module
  */
@@ -23,6 +24,12 @@ export type DataOp =
   | "leaseRevoke"
   | "watch";
 
+/** The optional operations of `KvApi`: the data model's and the operator's. */
+export type NodeOp = DataOp | "backup" | "handOffLeadership";
+
+/** Operations that are not the data model's, so their absence is not the driver's. */
+const OPERATOR_OPS: ReadonlySet<NodeOp> = new Set(["backup", "handOffLeadership"]);
+
 /**
  * Operation `name` of `node`, bound to it; a 501 when the node lacks it.
  *
@@ -38,12 +45,11 @@ export type DataOp =
  * }
  * ```
  */
-export function dataOp<K extends DataOp>(node: KvApi, name: K): NonNullable<KvApi[K]> {
+export function dataOp<K extends NodeOp>(node: KvApi, name: K): NonNullable<KvApi[K]> {
   const op = node[name] as ((...args: never[]) => unknown) | undefined;
   if (op === undefined) {
-    throw new HTTPException(501, {
-      message: `This node does not serve "${name}": its driver has no data-model operations`,
-    });
+    const why = OPERATOR_OPS.has(name) ? "" : ": its driver has no data-model operations";
+    throw new HTTPException(501, { message: `This node does not serve "${name}"${why}` });
   }
   return op.bind(node) as NonNullable<KvApi[K]>;
 }

@@ -1,6 +1,7 @@
 /**
  * What every route module receives from `createApp`: the node, the input
- * limits, the settings for errors and forwarding, the metrics and the auth rules.
+ * limits, the settings for errors and forwarding, the metrics, the auth rules
+ * and the cluster secret.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import type { KvApi } from "../api.ts";
 import type { AuthStore } from "../auth/mod.ts";
 import type { Logger } from "../log.ts";
 import type { RafterMetrics } from "../metrics/rafter_metrics.ts";
+import type { ClusterSecret } from "../secret/mod.ts";
 import type { Limits } from "./input.ts";
 
 /** The shared dependencies of the route modules. */
@@ -34,4 +36,6 @@ export interface HttpDeps {
   scheme: "http" | "https";
   /** The auth rules every route is checked against; null when auth is off. */
   auth: AuthStore | null;
+  /** The cluster secret a join proof is checked against; null when the node has none. */
+  clusterSecret: ClusterSecret | null;
 }

@@ -1,15 +1,16 @@
 /**
  * Forwarding to the leader: a request that reaches a follower is re-issued
  * to the leader (same method, path, query and body, with the caller's
- * `Authorization`) and the leader's answer relayed. The dialects whose
- * clients cannot follow redirects (proxying, set/get's `/set`,
- * put/get/delete) always forward their writes; with auth on every route
- * does, since redirects lose credentials.
+ * `Authorization` or join proof) and the leader's answer relayed. The
+ * dialects whose clients cannot follow redirects (proxying, set/get's
+ * `/set`, put/get/delete) always forward their writes; with auth on every
+ * route does, since redirects lose credentials.
  *
  * @module
  */
 
 import { NotLeaderError, UnavailableError } from "../api.ts";
+import { JOIN_PROOF_HEADER } from "../secret/mod.ts";
 import type { HttpDeps } from "./deps.ts";
 
 /** Marks a forwarded request, so that a node that is no leader either does not forward it again. */
@@ -111,8 +112,10 @@ function forwardedHeaders(request: Request): Record<string, string> {
     "content-type": request.headers.get("content-type") ?? "application/json",
     [FORWARDED_HEADER]: "1",
   };
-  const authorization = request.headers.get("authorization");
-  if (authorization !== null) headers.authorization = authorization;
+  for (const name of ["authorization", JOIN_PROOF_HEADER]) {
+    const value = request.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
   return headers;
 }
 

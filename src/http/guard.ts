@@ -1,7 +1,8 @@
 /**
  * The guard every route runs behind when auth is on: refuses `GET` on
  * state-changing routes (405) and cross-origin browser requests to them
- * (403), reads and checks credentials (401 with `WWW-Authenticate`), works
+ * (403), reads and checks credentials (401 with `WWW-Authenticate`) or, on
+ * `/join`, a proof of the cluster secret in their place, works
  * out what the request needs from the route's access rule and refuses what
  * the caller lacks (403). A refused request never reaches its handler, so
  * it changes nothing.
@@ -18,9 +19,11 @@ import {
   isOpen,
   missingRight,
   type Need,
+  NOBODY,
   type Principal,
   readCredentials,
 } from "../auth/mod.ts";
+import { checkJoinProof, JOIN_PROOF_HEADER } from "../secret/mod.ts";
 import type { Access, AccessInput } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
 import { type Fields, parseJsonObject, readBody } from "./input.ts";
@@ -98,6 +101,31 @@ function identify(
 }
 
 /**
+ * A request carrying a join proof to a route that takes one: the body is
+ * read and the proof checked against the cluster secret in place of
+ * credentials; 401 when it does not hold.
+ */
+async function withJoinProof(
+  c: Context,
+  deps: HttpDeps,
+  handler: (c: Context) => Response | Promise<Response>,
+): Promise<Response> {
+  const request = c.req.raw;
+  const secret = deps.clusterSecret;
+  if (secret === null) {
+    return unauthorized("Cannot check a join proof: this node has no cluster secret");
+  }
+  const { bodyBytesMax, bodyReadTimeoutMs } = deps.limits;
+  const body = await readBody(request, bodyBytesMax, bodyReadTimeoutMs);
+  const header = request.headers.get(JOIN_PROOF_HEADER) ?? "";
+  const refusal = await checkJoinProof(secret, header, body, Date.now());
+  if (refusal !== null) return unauthorized(refusal);
+  // Kept for forwarding to the leader, which checks the proof again.
+  callers.set(c, { principal: NOBODY, body });
+  return await handler(c);
+}
+
+/**
  * `handler` behind the check of `access`: a refused request answers at once
  * and never reaches it. `allowed` lists the route's methods for the `Allow`
  * header of a 405.
@@ -123,6 +151,9 @@ export function guarded(
     if (access.changes && isCrossOrigin(request)) {
       const origin = request.headers.get("origin");
       return json({ error: `Cross-origin request from "${origin}" cannot change state` }, 403);
+    }
+    if (access.joinProof === true && request.headers.has(JOIN_PROOF_HEADER)) {
+      return await withJoinProof(c, deps, handler);
     }
     const who = identify(request, auth, access.queryToken);
     if (who instanceof Response) return who;

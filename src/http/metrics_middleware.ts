@@ -9,6 +9,8 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
+import type { Counter } from "../metrics/counter.ts";
+import type { Histogram } from "../metrics/histogram.ts";
 import type { RafterMetrics } from "../metrics/rafter_metrics.ts";
 
 /** The route label of a request no route matched. */
@@ -40,16 +42,63 @@ function routeOf(c: Context): string {
  * ```
  */
 export function httpMetrics(metrics: RafterMetrics): MiddlewareHandler {
-  const { requests, requestSeconds } = metrics.http;
+  const children = new RouteChildren(metrics.http);
   return async (c, next) => {
     const start = performance.now();
     try {
       await next();
     } finally {
-      const route = routeOf(c);
       const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
-      requests.labels(method, route, String(c.res.status)).inc();
-      requestSeconds.labels(method, route).observe((performance.now() - start) / MS_PER_SECOND);
+      const child = children.of(method, routeOf(c));
+      child.counter(c.res.status).inc();
+      child.seconds.observe((performance.now() - start) / MS_PER_SECOND);
     }
   };
+}
+
+/** The children of one method and route: its duration histogram and a counter per status. */
+class Children {
+  readonly seconds: Histogram;
+  readonly #byStatus = new Map<number, Counter>();
+  readonly #make: (status: number) => Counter;
+
+  constructor(seconds: Histogram, make: (status: number) => Counter) {
+    this.seconds = seconds;
+    this.#make = make;
+  }
+
+  counter(status: number): Counter {
+    let counter = this.#byStatus.get(status);
+    if (counter === undefined) this.#byStatus.set(status, counter = this.#make(status));
+    return counter;
+  }
+}
+
+/**
+ * The labelled children by method and route, kept so a request builds no
+ * label string. Bounded as the families are: routes are the app's patterns,
+ * methods the few above, statuses three digits.
+ */
+class RouteChildren {
+  readonly #http: RafterMetrics["http"];
+  readonly #byRoute = new Map<string, Map<string, Children>>();
+
+  constructor(http: RafterMetrics["http"]) {
+    this.#http = http;
+  }
+
+  of(method: string, route: string): Children {
+    let byMethod = this.#byRoute.get(route);
+    if (byMethod === undefined) this.#byRoute.set(route, byMethod = new Map());
+    let children = byMethod.get(method);
+    if (children === undefined) {
+      const { requests, requestSeconds } = this.#http;
+      children = new Children(
+        requestSeconds.labels(method, route),
+        (status) => requests.labels(method, route, String(status)),
+      );
+      byMethod.set(method, children);
+    }
+    return children;
+  }
 }

@@ -3,7 +3,8 @@
  * serves three APIs and tells them apart by their parameters: `peerAddress`
  * (proxying dialect: forwarded to the leader), `nodeid`/`nodeaddr`
  * (set/get dialect: 400 on a follower), else rafter's `id`/`addr`/`httpAddr`
- * (307 on a follower). `/join` and `/remove` need the admin permission.
+ * (307 on a follower). `/join` needs the admin permission or a proof of the
+ * cluster secret (`Rafter-Join-Proof`, what `--join` sends); `/remove` the admin.
  * `/status` is open: the admin gets rafter's full status plus the proxying
  * dialect's view of the cluster, everyone else the minimal status.
  *
@@ -11,7 +12,7 @@
  */
 
 import type { JoinRequest } from "../api.ts";
-import { adminOnly, OPEN } from "./access.ts";
+import { adminOnly, adminOrJoinProof, OPEN } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
 import { isProxyJoin, proxyJoinRequest, proxyStatusView } from "./dialect_proxy.ts";
 import { isSetGetJoin, joinOnLeaderOnly, setGetJoinRequest } from "./dialect_setget.ts";
@@ -39,8 +40,7 @@ export async function joinMember(deps: HttpDeps, request: JoinRequest): Promise<
 
 /** Mounts `/join`, `/remove` and `/status`. */
 export function mountClusterRoutes(routes: Routes, deps: HttpDeps): void {
-  const membership = adminOnly({ changes: true });
-  routes.on(["GET", "POST"], "/join", membership, async (c) => {
+  routes.on(["GET", "POST"], "/join", adminOrJoinProof(), async (c) => {
     const { fields, body } = await readFields(c.req.raw, deps.limits);
     if (isProxyJoin(fields)) {
       const request = proxyJoinRequest(fields);
@@ -51,7 +51,7 @@ export function mountClusterRoutes(routes: Routes, deps: HttpDeps): void {
     }
     return await joinMember(deps, rafterJoinRequest(fields));
   });
-  routes.on(["GET", "POST"], "/remove", membership, async (c) => {
+  routes.on(["GET", "POST"], "/remove", adminOnly({ changes: true }), async (c) => {
     const { fields } = await readFields(c.req.raw, deps.limits);
     const id = checkNodeId(optionalString(fields, "id"), "id");
     const { index } = await deps.node.remove(id);

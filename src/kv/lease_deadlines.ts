@@ -104,11 +104,15 @@ export class LeaseDeadlines {
     return deadline.ttlMs;
   }
 
-  /** Time left on lease `id` (0 once expired), or null when it is unknown. */
+  /**
+   * Whole milliseconds left on lease `id` (0 once expired; a fraction counts as a whole
+   * millisecond), or null when it is unknown.
+   */
   remaining(id: number, nowMs: number): number | null {
     const deadline = this.#deadlines.get(id);
     if (deadline === undefined) return null;
-    return deadline.revokingSinceMs >= 0 ? 0 : Math.max(0, deadline.deadlineMs - nowMs);
+    if (deadline.revokingSinceMs >= 0) return 0;
+    return Math.max(0, Math.ceil(deadline.deadlineMs - nowMs));
   }
 
   /**

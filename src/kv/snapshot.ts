@@ -20,6 +20,7 @@
  * @module
  */
 
+import { crc32 } from "node:zlib";
 import type { Membership } from "../raft/types.ts";
 import type { Leaf } from "./btree_nodes.ts";
 import { FIRST_EPOCH, TreeBuilder } from "./btree_nodes.ts";
@@ -66,36 +67,56 @@ interface Writers {
   numbers: ByteWriter;
 }
 
-function startWriters(state: FrozenState): Writers {
-  const count = state.records.size;
-  // Room for every record's bytes, their lengths and the numeric block that
-  // is appended at the end: the buffer then never grows and is not copied.
-  const main = new ByteWriter(SNAPSHOT_HEADER_BYTES + state.records.dataBytes + 16 * count);
-  const numbers = new ByteWriter(16 + 8 * count);
+/** Writes what precedes the records: the preamble, the leases and the record count. */
+function writeHead(main: ByteWriter, state: FrozenState): void {
   writePreamble(main, VERSION, state);
   main.varint(state.leases.length);
   for (const lease of state.leases) {
     main.varint(lease.id);
     main.varint(lease.ttlMs);
   }
-  main.varint(count);
+  main.varint(state.records.size);
+}
+
+function startWriters(state: FrozenState): Writers {
+  const count = state.records.size;
+  // Room for every record's bytes, their lengths and the numeric block that
+  // is appended at the end: the buffer then never grows and is not copied.
+  const main = new ByteWriter(SNAPSHOT_HEADER_BYTES + state.records.dataBytes + 16 * count);
+  const numbers = new ByteWriter(16 + 8 * count);
+  writeHead(main, state);
   return { main, numbers };
 }
 
-function encodeLeaf(leaf: Leaf, source: Uint8Array | null, { main, numbers }: Writers): void {
+/** Appends the key and value of `leaf`'s record `i`. */
+function encodeRecord(leaf: Leaf, i: number, source: Uint8Array | null, main: ByteWriter): void {
+  main.lengthPrefixedText(leaf.keys[i]!);
+  const slot = leaf.values[i]!;
+  if (typeof slot === "string") main.lengthPrefixedText(slot);
+  else {
+    const bytes = typeof slot === "number" ? lazyValue(source!, slot) : slot;
+    main.varint(bytes.length);
+    main.raw(bytes);
+  }
+}
+
+/** Appends the keys and values of `leaf`'s records. */
+function encodeLeafRecords(leaf: Leaf, source: Uint8Array | null, main: ByteWriter): void {
+  for (let i = 0; i < leaf.keys.length; i++) encodeRecord(leaf, i, source, main);
+}
+
+/** Appends the indexes and lease ids of `leaf`'s records. */
+function encodeLeafNumbers(leaf: Leaf, numbers: ByteWriter): void {
   for (let i = 0; i < leaf.keys.length; i++) {
-    main.lengthPrefixedText(leaf.keys[i]!);
-    const slot = leaf.values[i]!;
-    if (typeof slot === "string") main.lengthPrefixedText(slot);
-    else {
-      const bytes = typeof slot === "number" ? lazyValue(source!, slot) : slot;
-      main.varint(bytes.length);
-      main.raw(bytes);
-    }
     numbers.varint(leaf.createIndexes[i]!);
     numbers.varint(leaf.modIndexes[i]!);
     numbers.varint(leaf.leaseAt(i));
   }
+}
+
+function encodeLeaf(leaf: Leaf, source: Uint8Array | null, { main, numbers }: Writers): void {
+  encodeLeafRecords(leaf, source, main);
+  encodeLeafNumbers(leaf, numbers);
 }
 
 /**
@@ -141,6 +162,68 @@ export async function encodeSnapshotInSlices(
   // The last, partial slice is followed by a pause too: one per slice begun.
   if (sinceLastPause > 0) await pause();
   return finishSnapshot(writers.main, writers.numbers);
+}
+
+/**
+ * Encodes a frozen state as chunks of about `chunkBytes` each (a chunk ends
+ * after the record that reaches the size, so one large value makes it
+ * longer; the indexes go a leaf of records at a time), produced one at a
+ * time as they are asked for. Joined, they are
+ * exactly {@link encodeSnapshot}'s bytes: the records in one pass over the
+ * frozen tree, their indexes in a second, the CRC-32 kept running, so no
+ * more than a chunk is held at once.
+ *
+ * @example
+ * ```ts
+ * import { KvStateMachine } from "./state_machine.ts";
+ * import { encodeSnapshot, encodeSnapshotChunks } from "./snapshot.ts";
+ * import { encodePut } from "./command.ts";
+ * const machine = new KvStateMachine();
+ * for (let i = 1; i <= 100; i++) {
+ *   machine.apply({ index: i, term: 1, type: "normal", data: encodePut(`k${i}`, "v") });
+ * }
+ * const chunks = [...encodeSnapshotChunks(machine.freeze(), 256)];
+ * const joined = chunks.flatMap((chunk) => [...chunk]);
+ * if (chunks.length < 2 || joined.join() !== encodeSnapshot(machine.freeze()).join()) {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function* encodeSnapshotChunks(
+  state: FrozenState,
+  chunkBytes: number,
+): Generator<Uint8Array, void, undefined> {
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) {
+    throw new RangeError(`Chunk size "${chunkBytes}" is not a positive integer`);
+  }
+  let crc = 0;
+  let writer = new ByteWriter(chunkBytes + SNAPSHOT_HEADER_BYTES);
+  const take = (): Uint8Array => {
+    const bytes = writer.finish();
+    crc = crc32(bytes, crc);
+    writer = new ByteWriter(chunkBytes + SNAPSHOT_HEADER_BYTES);
+    return bytes;
+  };
+  writeHead(writer, state);
+  const { root, source } = state.records;
+  for (const cursor = TreeCursor.first(root); cursor.valid; cursor.nextLeaf()) {
+    const leaf = cursor.leaf;
+    for (let i = 0; i < leaf.keys.length; i++) {
+      encodeRecord(leaf, i, source, writer);
+      if (writer.length >= chunkBytes) yield take();
+    }
+  }
+  let numbersBytes = 0;
+  for (const cursor = TreeCursor.first(root); cursor.valid; cursor.nextLeaf()) {
+    const before = writer.length;
+    encodeLeafNumbers(cursor.leaf, writer);
+    numbersBytes += writer.length - before;
+    if (writer.length >= chunkBytes) yield take();
+  }
+  writer.u64(numbersBytes);
+  crc = crc32(writer.written(), crc);
+  writer.u32(crc);
+  yield writer.finish();
 }
 
 function readLeases(reader: ByteReader): LeaseEntry[] {

@@ -107,6 +107,11 @@ export class KvStateMachine {
     return this.#state.store.dataBytes;
   }
 
+  /** How many leases exist (granted, not yet revoked). */
+  get leaseCount(): number {
+    return this.#state.leases.size;
+  }
+
   #advance(index: number): void {
     assert(
       index === this.#appliedIndex + 1,

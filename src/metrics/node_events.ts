@@ -1,8 +1,10 @@
 /**
- * What the driver and storage report happening, turned into the operator's
- * log lines and the metrics in one place: each report is one call at its
- * counting point. (Peers lost and regained are logged by the transport.) The messages are the ones docs/OPERATIONS.md
- * explains; change both together.
+ * What the driver, storage and transport report happening, turned into the
+ * operator's log lines and the metrics in one place: each report is one call
+ * at its counting point. (Peers lost and regained are logged by the
+ * transport.) The messages are the ones docs/OPERATIONS.md explains; change
+ * both together. Without metrics (`--metrics off`, the simulator) the log
+ * lines stay and nothing is counted.
  *
  * @module
  */
@@ -14,7 +16,8 @@ const MS_PER_SECOND = 1000;
 
 /** Settings of {@link NodeEvents}. */
 export interface NodeEventsOptions {
-  metrics: RafterMetrics;
+  /** Where the counts go; absent, reports only log. */
+  metrics?: RafterMetrics;
   logger: Logger;
   /** This node's id, to tell "became leader" from "leader is known". */
   nodeId: string;
@@ -43,7 +46,7 @@ export type MemberOp = "added" | "promoted" | "removed";
  * ```
  */
 export class NodeEvents {
-  readonly #metrics: RafterMetrics;
+  readonly #metrics: RafterMetrics | undefined;
   readonly #log: Logger;
   readonly #nodeId: string;
   readonly #slowFsyncSeconds: number;
@@ -56,14 +59,19 @@ export class NodeEvents {
     this.#slowFsyncSeconds = options.slowFsyncMs / MS_PER_SECOND;
   }
 
-  /** A (pre-)campaign began: `reason` is "election timeout", "leadership transfer", ... */
+  /** Whether reports are counted (metrics were given). */
+  get counting(): boolean {
+    return this.#metrics !== undefined;
+  }
+
+  /** A (pre-)campaign for `term` began: `reason` is "election timeout", "leadership transfer", ... */
   electionStarted(term: number, reason: string): void {
     this.#log.info("election started", { term, reason });
   }
 
   /** The known leader changed (`""`: none known) at `nowMs` (Unix ms). */
   leaderChanged(term: number, leaderId: string, nowMs: number): void {
-    this.#metrics.leaders.observe(term, leaderId, nowMs);
+    this.#metrics?.leaders.observe(term, leaderId, nowMs);
     if (leaderId === this.#nodeId) this.#log.info("became leader", { term });
     else if (leaderId === "") this.#log.warn("leader lost", { term });
     else this.#log.info("leader is known", { leader: leaderId, term });
@@ -81,7 +89,7 @@ export class NodeEvents {
 
   /** A proposal failed (leader change, timeout, refused). */
   proposalFailed(count = 1): void {
-    this.#metrics.server.proposalsFailed.inc(count);
+    this.#metrics?.server.proposalsFailed.inc(count);
   }
 
   /** A snapshot at `index` is being written. */
@@ -91,8 +99,8 @@ export class NodeEvents {
 
   /** A snapshot at `index` of `bytes` was saved after `seconds`. */
   snapshotTaken(index: number, bytes: number, seconds: number): void {
-    this.#metrics.snapshot.saveSeconds.observe(seconds);
-    this.#metrics.snapshot.sizeBytes.set(bytes);
+    this.#metrics?.snapshot.saveSeconds.observe(seconds);
+    this.#metrics?.snapshot.sizeBytes.set(bytes);
     this.#log.info("snapshot taken", {
       index,
       bytes,
@@ -105,10 +113,13 @@ export class NodeEvents {
     this.#log.info("installed snapshot", { index, bytes });
   }
 
-  /** One WAL write of `bytes` and its sync took `seconds`. */
+  /** One WAL write of `bytes` was synced in `seconds`. */
   walSynced(seconds: number, bytes: number): void {
-    this.#metrics.disk.walFsyncSeconds.observe(seconds);
-    this.#metrics.disk.walWriteBytes.inc(bytes);
+    const metrics = this.#metrics;
+    if (metrics !== undefined) {
+      metrics.disk.walFsyncSeconds.observe(seconds);
+      metrics.disk.walWriteBytes.inc(bytes);
+    }
     if (seconds > this.#slowFsyncSeconds) {
       this.#log.warn("slow fsync", {
         durationMs: Math.round(seconds * MS_PER_SECOND),
@@ -116,6 +127,26 @@ export class NodeEvents {
         bytes,
       });
     }
+  }
+
+  /** `bytes` were written to peer `to`. */
+  peerSent(to: string, bytes: number): void {
+    this.#metrics?.network.peerSentBytes.labels(to).inc(bytes);
+  }
+
+  /** `bytes` arrived from peer `from`. */
+  peerReceived(from: string, bytes: number): void {
+    this.#metrics?.network.peerReceivedBytes.labels(from).inc(bytes);
+  }
+
+  /** `messages` to peer `to` were dropped unsent. */
+  peerSendFailed(to: string, messages: number): void {
+    this.#metrics?.network.peerSentFailures.labels(to).inc(messages);
+  }
+
+  /** Peer `to` answered a heartbeat `seconds` after it was sent. */
+  heartbeatAnswered(to: string, seconds: number): void {
+    this.#metrics?.network.peerRoundTripSeconds.labels(to).observe(seconds);
   }
 
   /** Storage failed; the node stops. */

@@ -108,6 +108,7 @@ export class Driver {
       snapshotEntries: settings.snapshotEntries,
       storage: options.storage,
       clock: options.clock,
+      onStarted: (meta) => options.listener.snapshotStarted?.(meta),
       onSaved: (meta, bytes, seconds) => {
         options.listener.snapshotSaved?.(meta, bytes, seconds);
         this.kick();
@@ -145,6 +146,7 @@ export class Driver {
   propose(data: Uint8Array, conf: ConfChange | null): Promise<ApplyResult> {
     this.requireLeader();
     const result = this.requests.propose(data, conf);
+    result.catch(() => this.options.listener.proposalFailed?.());
     this.kick();
     return result;
   }
@@ -223,8 +225,14 @@ export class Driver {
       while (!this.stopped) {
         this.again = false;
         this.intake();
-        if (this.core.hasReady()) await this.handleReady(this.core.ready());
-        else if (!this.again) break;
+        if (this.core.hasReady()) {
+          await this.handleReady(this.core.ready());
+        } else {
+          // A turn with nothing to persist or send may still change the role
+          // (CheckQuorum steps a leader down on a tick): answer its waiters now.
+          this.noteState();
+          if (!this.again) break;
+        }
       }
     } catch (error) {
       this.fatal(error instanceof Error ? error : new Error(String(error)));
@@ -324,7 +332,8 @@ export class Driver {
   }
 
   private async install(snapshot: Snapshot): Promise<void> {
-    this.snapshots.cancel();
+    // An older snapshot of our own already being written must not land after this one.
+    await this.snapshots.cancel();
     await this.options.storage.saveSnapshot(snapshot);
     this.applier.restore(snapshot, this.options.decoded(snapshot));
     this.options.listener.snapshotInstalled?.(snapshot.meta, snapshot.data.length);

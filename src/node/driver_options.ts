@@ -28,6 +28,8 @@ export interface DriverListener extends ApplyListener {
   stateChanged?(now: CoreState, before: CoreState): void;
   /** Entries were written and synced. */
   entriesSaved?(entries: Entry[]): void;
+  /** A snapshot of this node's state began (frozen now, encoded and written in the background). */
+  snapshotStarted?(meta: SnapshotMeta): void;
   /** A snapshot of this node's state was written (its log is compacted in the next turn). */
   snapshotSaved?(meta: SnapshotMeta, bytes: number, seconds: number): void;
   /** A snapshot from the leader replaced the state. */
@@ -40,6 +42,8 @@ export interface DriverListener extends ApplyListener {
   messageStepped?(m: Message, dropped: string | null): void;
   /** A peer message never reached the core: its sender cannot be placed, or it is corrupt. */
   messageRefused?(m: Message, reason: string): void;
+  /** A proposal failed: refused, timed out, or lost to a change of leader (it may still apply). */
+  proposalFailed?(): void;
   /** A snapshot goes to a follower (`error` set when it could not be read). */
   snapshotSent?(to: NodeId, index: number, bytes: number, error?: string): void;
 }

@@ -9,16 +9,17 @@
  */
 
 import {
+  type Backup,
   type BytesRecord,
   type JoinRequest,
   type KvApi,
   type KvRecord,
+  type LeadershipMoved,
   type LeaseInfo,
   type NodeStatus,
   type PutOptions,
   type PutResult,
   type ReadLevel,
-  RejectedError,
   type ScanRequest,
   type ScanResult,
   type TxnRequest,
@@ -32,13 +33,16 @@ import { COMMAND_VERSION } from "../kv/command_types.ts";
 import type { KvService } from "../kv/service.ts";
 import { KvStateMachine } from "../kv/state_machine.ts";
 import type { Logger } from "../log.ts";
+import { NodeEvents } from "../metrics/node_events.ts";
 import type { RaftConfig } from "../raft/config.ts";
 import type { NodeId } from "../raft/types.ts";
 import type { RecoveredState } from "../storage/types.ts";
 import type { PeerInfo } from "../transport/types.ts";
 import { Adoption } from "./adoption.ts";
+import { openBackup } from "./backup.ts";
 import { dataModel } from "./data_model.ts";
 import { Driver, type DriverBreaks, type DriverListener } from "./driver.ts";
+import { handOff, startTransfer } from "./handoff.ts";
 import { nodeListener } from "./listener.ts";
 import { Members } from "./membership.ts";
 import { KnownMembers, PeerBook } from "./peers.ts";
@@ -58,6 +62,10 @@ export interface NodeParts {
   onFatal(error: Error): void;
   /** How the `--join` loop reaches a member (the global `fetch` by default). */
   fetch?: typeof fetch;
+  /** Log lines and metrics of what happens (log lines only, counting nothing, when absent). */
+  events?: NodeEvents;
+  /** The `Rafter-Join-Proof` header value for a join body (a node with the cluster secret). */
+  joinProof?: (body: Uint8Array) => Promise<string>;
   /** Told what the driver does, after the node itself (the simulator's checks). */
   listener?: DriverListener;
   /** Core settings beyond those the config derives (the simulator varies message sizes). */
@@ -86,12 +94,15 @@ export class RaftKvNode implements KvApi {
   private readonly adoption: Adoption;
   private readonly service: KvService;
   private readonly known = new KnownMembers();
+  private readonly events: NodeEvents;
   private clusterId: string;
   private stopped = false;
 
   private constructor(config: NodeConfig, parts: NodeParts) {
     this.config = config;
     this.parts = parts;
+    this.events = parts.events ??
+      new NodeEvents({ logger: parts.logger, nodeId: config.id, slowFsyncMs: config.slowFsyncMs });
     this.clusterId = parts.storage.identity().clusterId;
     this.transport = parts.transport({
       onMessage: (m) => {
@@ -112,6 +123,7 @@ export class RaftKvNode implements KvApi {
       clock: parts.clock,
       log: parts.logger,
       fetch: parts.fetch ?? ((input, init) => fetch(input, init)),
+      joinProof: parts.joinProof ?? null,
       stopped: () => this.stopped,
     });
     this.adoption = new Adoption({
@@ -255,17 +267,18 @@ export class RaftKvNode implements KvApi {
    * (or is abandoned) within an election timeout.
    */
   transferLeader(to: NodeId = ""): NodeId {
-    const driver = this.current;
-    driver.requireLeader();
-    const target = to !== "" ? to : mostCaughtUpVoter(driver, this.config.id);
-    if (target === undefined) {
-      throw new RejectedError("Cannot transfer leadership: there is no other voter");
-    }
-    const error = driver.transferLeader(target);
-    if (error !== null) {
-      throw new RejectedError(`Cannot transfer leadership to "${target}": ${error}`);
-    }
-    return target;
+    return startTransfer(this.current, { to, self: this.config.id });
+  }
+
+  /** Like {@link transferLeader}, resolving once another node leads (within an election timeout). */
+  handOffLeadership(to: NodeId): Promise<LeadershipMoved> {
+    const options = { to, self: this.config.id, clock: this.parts.clock };
+    return handOff(this.current, { ...options, timeoutMs: this.config.electionMs });
+  }
+
+  /** A backup of the state machine at its applied index, taken without stopping writes. */
+  backup(): Backup {
+    return openBackup(this.current);
   }
 
   /** This node's view of itself and the cluster. */
@@ -321,6 +334,7 @@ export class RaftKvNode implements KvApi {
       listener: nodeListener({
         id: config.id,
         log: parts.logger,
+        events: this.events,
         peers: () => this.peers,
         members: () => this.members,
         expireLeases: () => this.service.expireLeases(),
@@ -371,17 +385,4 @@ export class RaftKvNode implements KvApi {
     this.current.requests.failAll(`Node stopped: ${error.message}`);
     this.parts.onFatal(error);
   }
-}
-
-/** The voter other than `self` whose log matches the leader's furthest. */
-function mostCaughtUpVoter(driver: Driver, self: NodeId): NodeId | undefined {
-  const voters = new Set(
-    driver.core.currentMembership().filter((m) => m.voter && m.id !== self).map((m) => m.id),
-  );
-  let best: { id: NodeId; match: number } | undefined;
-  for (const p of driver.core.progress()) {
-    if (!voters.has(p.id)) continue;
-    if (best === undefined || p.match > best.match) best = { id: p.id, match: p.match };
-  }
-  return best?.id;
 }

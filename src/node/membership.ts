@@ -10,6 +10,7 @@
 import { type JoinRequest, RejectedError, UnavailableError } from "../api.ts";
 import type { Logger } from "../log.ts";
 import { findMember } from "../raft/membership.ts";
+import { JOIN_PROOF_HEADER } from "../secret/join_proof.ts";
 import type { ConfChange, NodeId } from "../raft/types.ts";
 import type { PeerInfo } from "../transport/types.ts";
 import type { Driver } from "./driver.ts";
@@ -37,6 +38,8 @@ export interface MembersDeps {
   log: Logger;
   /** How the `--join` loop reaches a member's HTTP API. */
   fetch: typeof fetch;
+  /** With the cluster secret: the proof a join call carries, for its body. */
+  joinProof: ((body: Uint8Array) => Promise<string>) | null;
   stopped(): boolean;
 }
 
@@ -121,17 +124,24 @@ export class Members {
     for (const wake of list ?? []) wake();
   }
 
-  /** Asks `url` to add this node, with backoff, until it answers 200 or the node stops. */
+  /**
+   * Asks `url` to add this node, with backoff, until it answers 200 or the
+   * node stops. With the cluster secret, each call carries a fresh proof.
+   */
   async joinLoop(url: string): Promise<void> {
     const { deps } = this;
-    const body = JSON.stringify({ id: deps.id, addr: deps.raftAddr, httpAddr: deps.httpAddr });
+    const body = new TextEncoder().encode(
+      JSON.stringify({ id: deps.id, addr: deps.raftAddr, httpAddr: deps.httpAddr }),
+    );
     let delay = JOIN_RETRY_MS_MIN;
     while (!deps.stopped() && deps.driver().core.currentMembership().length === 0) {
       try {
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (deps.joinProof !== null) headers[JOIN_PROOF_HEADER] = await deps.joinProof(body);
         const response = await deps.fetch(`${url}/join`, {
           method: "POST",
           body,
-          headers: { "content-type": "application/json" },
+          headers,
           signal: AbortSignal.timeout(deps.requestTimeoutMs * 3),
         });
         const text = await response.text();

@@ -30,6 +30,8 @@ export interface SnapshotterOptions {
   snapshotEntries: number;
   storage: Storage;
   clock: Clock;
+  /** A snapshot began: the state is frozen at `meta.index` and encodes in the background. */
+  onStarted?(meta: SnapshotMeta): void;
   /** A snapshot was written: the loop should take it in (`takeSaved`). */
   onSaved(meta: SnapshotMeta, bytes: number, seconds: number): void;
   /** Writing failed: storage is broken. */
@@ -61,6 +63,8 @@ export class Snapshotter {
   private job: { cancelled: boolean } | null = null;
   private saved: SnapshotMeta[] = [];
   private write: Promise<void> = Promise.resolve();
+  /** Settles once the snapshot storage is writing now is written (or refused); null if none. */
+  private writing: Promise<unknown> | null = null;
 
   /** @param options when, where and how to report */
   constructor(options: SnapshotterOptions) {
@@ -91,13 +95,20 @@ export class Snapshotter {
     this.job = job;
     const started = this.options.clock.nowMs();
     const frozen = machine.freeze();
+    this.options.onStarted?.(meta);
     this.write = encodeSnapshotInSlices(frozen, SNAPSHOT_SLICE_RECORDS, this.options.clock.pause)
       .then(async (data) => {
         if (job.cancelled) {
           this.job = null;
           return;
         }
-        await this.options.storage.saveSnapshot({ meta, data });
+        const written = this.options.storage.saveSnapshot({ meta, data });
+        this.writing = written.catch(() => undefined);
+        try {
+          await written;
+        } finally {
+          this.writing = null;
+        }
         this.saved.push(meta);
         const seconds = (this.options.clock.nowMs() - started) / 1000;
         this.options.onSaved(meta, data.length, seconds);
@@ -107,10 +118,13 @@ export class Snapshotter {
 
   /**
    * A snapshot from the leader is about to replace the state: the one being
-   * encoded (older) is not written after it, where storage would refuse it.
+   * encoded (older) is not written after it, where storage would refuse it,
+   * and one storage is already writing is let finish first; resolves when
+   * the leader's snapshot may be written.
    */
-  cancel(): void {
+  cancel(): Promise<void> {
     if (this.job !== null) this.job.cancelled = true;
+    return this.writing === null ? Promise.resolve() : this.writing.then(() => undefined);
   }
 
   /** Snapshots written since the last call; a new one may start once they are taken. */

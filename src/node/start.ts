@@ -12,18 +12,37 @@ import { createLogger, type Logger } from "../log.ts";
 import { COMMAND_VERSION } from "../kv/command_types.ts";
 import { TERM_MAX } from "../raft/limits.ts";
 import { bootstrapState } from "../raft/raft.ts";
+import { NodeEvents } from "../metrics/node_events.ts";
+import type { RafterMetrics } from "../metrics/rafter_metrics.ts";
+import { type ClusterSecret, joinProof } from "../secret/mod.ts";
+import { StorageError } from "../storage/errors.ts";
 import { FileStorage } from "../storage/file_storage.ts";
 import type { RecoveredState } from "../storage/types.ts";
 import { TcpTransport } from "../transport/tcp_transport.ts";
+import type { PeerMeter, PeerTls } from "../transport/types.ts";
 import type { DriverBreaks } from "./driver_options.ts";
 import { RaftKvNode } from "./kv_node.ts";
+import type { TransportFactory } from "./ports.ts";
+import { RoundTrips, timeRoundTrips } from "./round_trips.ts";
 import { systemClock } from "./system_clock.ts";
+
+/** The Raft port's security: the cluster secret and peer TLS, each null when off. */
+export interface PeerSecurity {
+  secret: ClusterSecret | null;
+  tls: PeerTls | null;
+}
 
 /** Options beyond the config. */
 export interface NodeOptions {
   logger?: Logger;
   /** Called on a storage failure; the default exits the process with status 1. */
   onFatal?: (error: Error) => void;
+  /** Where the node counts (none: it only logs, as with `--metrics off`). */
+  metrics?: RafterMetrics;
+  /** The Raft port's cluster secret and TLS; absent or null: unauthenticated TCP. */
+  peer?: PeerSecurity;
+  /** How the `--join` loop calls a member (`peerFetch`, trusting `--peer-ca`; default `fetch`). */
+  fetch?: typeof fetch;
 }
 
 /**
@@ -45,10 +64,17 @@ export async function startNode(
   const config = { ...configured, quotaBytes: await quotaFor(configured) };
   const logger = options.logger ??
     createLogger(config.logLevel, { prefix: config.id, format: config.logFormat });
+  const events = new NodeEvents({
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    logger,
+    nodeId: config.id,
+    slowFsyncMs: config.slowFsyncMs,
+  });
   const storage = await FileStorage.open(config.dataDir, {
     nodeId: config.id,
     segmentBytesMax: config.segmentBytesMax,
     logger,
+    onSynced: (seconds, bytes) => events.walSynced(seconds, bytes),
   });
   let fresh: boolean;
   try {
@@ -58,29 +84,28 @@ export async function startNode(
     throw error;
   }
   const onFatal = options.onFatal ?? ((error: Error) => {
-    logger.error("node stopped on an error it cannot recover from; exiting", {
-      error: error.message,
-    });
+    if (error instanceof StorageError) events.storageFailed(error.message);
+    else {
+      logger.error("node stopped on an error it cannot recover from; exiting", {
+        error: error.message,
+      });
+    }
     Deno.exit(1);
   });
+  const secret = options.peer?.secret ?? null;
   let node: RaftKvNode;
   try {
     node = await RaftKvNode.create(config, {
       storage,
-      transport: (handlers, clusterId) =>
-        new TcpTransport({
-          nodeId: config.id,
-          raftAddr: config.raftAddr,
-          httpAddr: config.advertiseHttpAddr,
-          clusterId,
-          commandVersion: COMMAND_VERSION,
-          logger,
-        }, handlers),
+      transport: tcpTransport(config, { logger, events, peer: options.peer }),
+      events,
       clock: systemClock,
       seed: crypto.getRandomValues(new Uint32Array(1))[0]!,
       logger,
       onFatal,
       breaks: testBreaks(),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(secret === null ? {} : { joinProof: (body) => joinProof(secret, body, Date.now()) }),
     });
   } catch (error) {
     await storage.close();
@@ -88,6 +113,36 @@ export async function startNode(
   }
   if (fresh && config.join !== "") node.joinLoop(config.join);
   return node;
+}
+
+/**
+ * Peer links over TCP; when the node counts, with bytes and drops per peer
+ * and heartbeat round trips reported to `events`.
+ */
+function tcpTransport(
+  config: NodeConfig,
+  { logger, events, peer }: { logger: Logger; events: NodeEvents; peer?: PeerSecurity | undefined },
+): TransportFactory {
+  const meter: PeerMeter = {
+    sent: (to, bytes) => events.peerSent(to, bytes),
+    received: (from, bytes) => events.peerReceived(from, bytes),
+    sendFailed: (to, messages) => events.peerSendFailed(to, messages),
+  };
+  const tcp: TransportFactory = (handlers, clusterId) =>
+    new TcpTransport({
+      nodeId: config.id,
+      raftAddr: config.raftAddr,
+      httpAddr: config.advertiseHttpAddr,
+      clusterId,
+      commandVersion: COMMAND_VERSION,
+      logger,
+      secret: peer?.secret ?? null,
+      tls: peer?.tls ?? null,
+      ...(events.counting ? { meter } : {}),
+    }, handlers);
+  if (!events.counting) return tcp;
+  const trips = new RoundTrips(systemClock, (to, seconds) => events.heartbeatAnswered(to, seconds));
+  return timeRoundTrips(tcp, trips);
 }
 
 /** Refuses absurd state; bootstraps a fresh directory. Answers whether it was fresh. */

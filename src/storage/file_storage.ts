@@ -20,7 +20,7 @@ import {
   NUMBER_RECORD_BYTES,
   RecordEncoder,
 } from "./wal_encoder.ts";
-import { WalSegments } from "./wal_segments.ts";
+import { WalSegments, type WalSyncObserver } from "./wal_segments.ts";
 import { reconcile, WalReplay } from "./wal_replay.ts";
 import { type DiskState, finishPendingReset, readWal, RESET_FILE } from "./file_recovery.ts";
 import { SnapshotStore } from "./snapshot_store.ts";
@@ -33,6 +33,8 @@ export interface FileStorageOptions {
   segmentBytesMax?: number;
   /** Where recovery reports what it cut or skipped; info-level stderr lines by default. */
   logger?: Logger;
+  /** Told the seconds and bytes of every WAL append's sync (metrics, slow-sync warnings). */
+  onSynced?: WalSyncObserver;
 }
 
 /** The default size at which a WAL segment rolls over. */
@@ -133,6 +135,7 @@ export class FileStorage implements Storage {
       firstIndex: snapshotIndex + 1,
       segmentBytesMax,
       cutTail: tail !== null,
+      onSynced: options.onSynced,
     });
     const hardState = disk.replay.hardState;
     const terms = new LogTerms(snapshotIndex, disk.snapshot?.meta.term ?? 0);
@@ -213,6 +216,7 @@ export class FileStorage implements Storage {
         firstIndex: 1,
         segmentBytesMax: this.#segmentBytesMax,
         cutTail: false,
+        onSynced: this.#wal.onSynced,
       });
       this.#terms = new LogTerms(0, 0);
       this.#hardState = { term: 0, vote: "", commit: 0 };

@@ -46,12 +46,19 @@ async function openForAppend(path: string, createNew: boolean): Promise<Deno.FsF
   }
 }
 
+/** Told the seconds of each append's `syncData()` and the bytes it made durable. */
+export type WalSyncObserver = (seconds: number, bytes: number) => void;
+
+const MS_PER_SECOND = 1000;
+
 /** The segment files of one WAL directory, the last one open for appends. */
 export class WalSegments {
   readonly #dir: string;
   readonly #segmentBytesMax: number;
   readonly #segments: SegmentInfo[];
   #file: Deno.FsFile | null;
+  /** Told about every append's sync (metrics, slow-sync warnings). */
+  onSynced: WalSyncObserver | undefined;
 
   private constructor(
     dir: string,
@@ -71,6 +78,21 @@ export class WalSegments {
    * named `firstIndex`.
    */
   static async open(
+    dir: string,
+    segments: SegmentInfo[],
+    options: {
+      firstIndex: number;
+      segmentBytesMax: number;
+      cutTail: boolean;
+      onSynced?: WalSyncObserver | undefined;
+    },
+  ): Promise<WalSegments> {
+    const wal = await WalSegments.#open(dir, segments, options);
+    wal.onSynced = options.onSynced;
+    return wal;
+  }
+
+  static async #open(
     dir: string,
     segments: SegmentInfo[],
     options: { firstIndex: number; segmentBytesMax: number; cutTail: boolean },
@@ -137,11 +159,13 @@ export class WalSegments {
     const file = this.#file;
     if (file === null) throw ioError("append to", active.path, new Error("the WAL is closed"));
     await writeAll(file, bytes, active.path);
+    const syncStartMs = performance.now();
     try {
       await file.syncData();
     } catch (error) {
       throw ioError("sync", active.path, error);
     }
+    this.onSynced?.((performance.now() - syncStartMs) / MS_PER_SECOND, bytes.length);
     active.bytes += bytes.length;
     if (maxEntryIndex > active.maxEntryIndex) active.maxEntryIndex = maxEntryIndex;
   }

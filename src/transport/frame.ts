@@ -21,6 +21,10 @@ export const FrameKind = {
   snapChunk: 4,
   /** The accepting side refuses the handshake: `[str16 reason]`, then closes. */
   refusal: 5,
+  /** With a cluster secret, the accepting side's nonce and id: see `challenge.ts`. */
+  challenge: 6,
+  /** With a cluster secret, an HMAC-SHA256 proving it: see `challenge.ts`. */
+  proof: 7,
 } as const;
 
 /** Bytes of the length prefix. */

@@ -13,6 +13,27 @@ export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void
   }
 }
 
+/**
+ * No delay and keepalive on a plain TCP connection (a TLS one has no such
+ * setters: the dialer sets them before TLS starts).
+ *
+ * @example
+ * ```ts
+ * import { tuneTcp } from "./io.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * tuneTcp(conn);
+ * conn.close();
+ * listener.close();
+ * ```
+ */
+export function tuneTcp(conn: Deno.Conn): void {
+  if (!("setNoDelay" in conn)) return;
+  const tcp = conn as Deno.TcpConn;
+  tcp.setNoDelay(true);
+  tcp.setKeepAlive(true);
+}
+
 /** Closes `conn`, ignoring "already closed": several paths may race to close one connection. */
 export function closeQuietly(conn: Deno.Conn): void {
   try {

@@ -11,24 +11,33 @@ import type { Logger } from "../log.ts";
 import type { Message } from "../raft/types.ts";
 import { ByteWriter } from "../bytes/writer.ts";
 import { messageBytesEstimate } from "./codec.ts";
+import { PeerProofError } from "./challenge.ts";
 import { dial, type Dialed } from "./dial.ts";
 import { FrameReader } from "./frame.ts";
 import { HANDSHAKE_BYTES_MAX } from "./handshake.ts";
 import { closeQuietly, errorText, writeAll } from "./io.ts";
 import type { TransportLimits } from "./limits.ts";
 import { writeMessageFrames } from "./snapshot_chunks.ts";
-import type { PeerInfo, PeerStats } from "./types.ts";
+import type { PeerInfo, PeerMeter, PeerSecret, PeerStats, PeerTls } from "./types.ts";
 
 /** What a link needs from its transport. */
 export interface LinkEnv {
   limits: TransportLimits;
   logger: Logger;
+  /** The cluster secret links prove and ask for; null: none. */
+  secret: PeerSecret | null;
+  /** Links over TLS when set. */
+  tls: PeerTls | null;
   /** Our handshake as of now (the cluster id may change). */
   ours(): PeerInfo;
   /** Why the peer that answered our handshake must be refused, or null to accept. */
   check(info: PeerInfo): string | null;
+  /** A peer failed the cluster secret proof: count it and log it, rate-limited. */
+  dropped(what: "handshake", remote: string, peer: string, reason: string): void;
   /** Tells the node about a peer whose handshake was accepted. */
   announce(info: PeerInfo): void;
+  /** Counts what is sent and dropped, if anything does. */
+  meter: PeerMeter | undefined;
 }
 
 /**
@@ -52,7 +61,7 @@ export class PeerLink {
   private outage = false;
   private overflowLogged = false;
   private delayMs: number;
-  private conn: Deno.TcpConn | null = null;
+  private conn: Deno.Conn | null = null;
   private dialAbort: AbortController | null = null;
   private wakeup: (() => void) | null = null;
   private cutSleep: (() => void) | null = null;
@@ -116,7 +125,7 @@ export class PeerLink {
     try {
       writeMessageFrames(this.pending, m, this.env.limits);
     } catch (error) {
-      this.dropped++;
+      this.drop(1);
       this.env.logger.warn("dropping a message that cannot be sent", {
         peer: this.id,
         type: m.type,
@@ -132,7 +141,7 @@ export class PeerLink {
   }
 
   private overflow(m: Message): void {
-    this.dropped++;
+    this.drop(1);
     if (this.overflowLogged) return;
     this.overflowLogged = true;
     this.env.logger.warn("peer queue full, dropping messages", {
@@ -164,8 +173,13 @@ export class PeerLink {
         timeoutMs: this.env.limits.handshakeTimeoutMs,
         frameBytesMax: HANDSHAKE_BYTES_MAX,
         signal: this.dialAbort.signal,
+        secret: this.env.secret,
+        tls: this.env.tls,
       });
     } catch (error) {
+      if (error instanceof PeerProofError) {
+        this.env.dropped("handshake", addr, this.id, error.message);
+      }
       this.failed(addr, errorText(error));
       return false;
     } finally {
@@ -258,17 +272,19 @@ export class PeerLink {
   }
 
   /** Sends everything queued in one write; while it runs, new frames queue in the other buffer. */
-  private async flush(conn: Deno.TcpConn): Promise<void> {
+  private async flush(conn: Deno.Conn): Promise<void> {
     const out = this.pending;
     this.pending = this.writing;
     this.writing = out;
     this.writingCount = this.pendingCount;
     this.pendingCount = 0;
     try {
-      await writeAll(conn, out.written());
+      const bytes = out.written();
+      await writeAll(conn, bytes);
+      this.env.meter?.sent(this.id, bytes.length);
       this.overflowLogged = false;
     } catch (error) {
-      this.dropped += this.writingCount;
+      this.drop(this.writingCount);
       throw error;
     } finally {
       this.writingCount = 0;
@@ -277,9 +293,15 @@ export class PeerLink {
   }
 
   private dropQueued(): void {
-    this.dropped += this.pendingCount;
+    this.drop(this.pendingCount);
     this.pendingCount = 0;
     this.pending.reset();
+  }
+
+  private drop(messages: number): void {
+    if (messages === 0) return;
+    this.dropped += messages;
+    this.env.meter?.sendFailed(this.id, messages);
   }
 
   private wake(): void {

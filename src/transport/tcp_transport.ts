@@ -1,8 +1,9 @@
 /**
- * Peer links over TCP: a listener that serves inbound connections, and one
- * outbound link per peer. Messages are one-way, as in the Raft core: we send
- * on our outbound link to a peer and receive on the connections peers open
- * to us.
+ * Peer links over TCP, or TLS: a listener that serves inbound connections,
+ * and one outbound link per peer. Messages are one-way, as in the Raft core:
+ * we send on our outbound link to a peer and receive on the connections
+ * peers open to us. With a cluster secret every link opens with a mutual
+ * proof (`challenge.ts`).
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { silentLogger } from "../log.ts";
 import { RateLimitedLog } from "../log_rate.ts";
 import type { Message } from "../raft/types.ts";
 import { formatAddr, parseAddr, remoteOf } from "./address.ts";
+import { PeerProofError } from "./challenge.ts";
 import { dial } from "./dial.ts";
 import { clustersConflict } from "./handshake.ts";
 import { type InboundEnv, serveInbound } from "./inbound.ts";
@@ -54,9 +56,9 @@ export class TcpTransport {
   private readonly handlers: TransportHandlers;
   private readonly limits: TransportLimits;
   private readonly logger: Logger;
-  private listener: Deno.TcpListener | null = null;
+  private listener: Deno.Listener<Deno.Conn, Deno.NetAddr> | null = null;
   private readonly links = new Map<string, PeerLink>();
-  private readonly inbound = new Set<Deno.TcpConn>();
+  private readonly inbound = new Set<Deno.Conn>();
   private readonly tasks = new Set<Promise<void>>();
   private readonly dials = new Set<AbortController>();
   private closed = false;
@@ -79,6 +81,8 @@ export class TcpTransport {
     this.env = {
       limits: this.limits,
       logger: this.logger,
+      secret: options.secret ?? null,
+      tls: options.tls ?? null,
       ours: () => this.ours(),
       admit: (info) => this.admit(info, true),
       check: (info) => this.admit(info, false),
@@ -86,6 +90,7 @@ export class TcpTransport {
       announce: (info) => this.announce(info),
       deliver: (message) => this.deliver(message),
       closing: () => this.closed,
+      meter: options.meter,
     };
   }
 
@@ -103,8 +108,11 @@ export class TcpTransport {
       throw new Error(`Transport already listens on "${this.listenAddr}"`);
     }
     const { hostname, port } = parseAddr(this.options.raftAddr);
+    const tls = this.options.tls ?? null;
     try {
-      this.listener = Deno.listen({ hostname, port, transport: "tcp" });
+      this.listener = tls === null
+        ? Deno.listen({ hostname, port, transport: "tcp" })
+        : Deno.listenTls({ hostname, port, transport: "tcp", cert: tls.cert, key: tls.key });
     } catch (error) {
       const reason = error instanceof Deno.errors.AddrInUse ? "address in use" : errorText(error);
       throw new Error(`Cannot listen on raft address "${this.options.raftAddr}": ${reason}`);
@@ -161,9 +169,14 @@ export class TcpTransport {
         timeoutMs,
         frameBytesMax: this.limits.frameBytesMax,
         signal: abort.signal,
+        secret: this.env.secret,
+        tls: this.env.tls,
       });
       closeQuietly(conn);
       return info;
+    } catch (error) {
+      if (error instanceof PeerProofError) this.dropped("handshake", raftAddr, "", error.message);
+      throw error;
     } finally {
       this.dials.delete(abort);
     }
@@ -198,6 +211,7 @@ export class TcpTransport {
   private sendTo(to: string, messages: Message[]): void {
     const link = this.links.get(to);
     if (link !== undefined) return link.enqueue(messages);
+    this.options.meter?.sendFailed(to, messages.length);
     this.logger.debug("dropping messages to an unknown peer", {
       peer: to,
       count: messages.length,
@@ -267,7 +281,7 @@ export class TcpTransport {
     }
   }
 
-  private async accept(listener: Deno.TcpListener): Promise<void> {
+  private async accept(listener: Deno.Listener<Deno.Conn, Deno.NetAddr>): Promise<void> {
     try {
       for await (const conn of listener) this.admitConn(conn);
     } catch (error) {
@@ -275,7 +289,7 @@ export class TcpTransport {
     }
   }
 
-  private admitConn(conn: Deno.TcpConn): void {
+  private admitConn(conn: Deno.Conn): void {
     if (this.closed || this.inbound.size >= this.limits.inboundConnsMax) {
       if (!this.closed) {
         this.logger.warn("too many peer connections, refusing one", { remote: remoteOf(conn) });

@@ -21,6 +21,26 @@ export interface PeerInfo {
   commandVersion?: number;
 }
 
+/**
+ * Proves and checks knowledge of the cluster secret (`ClusterSecret` in
+ * `src/secret/`): an HMAC of a label and some parts.
+ */
+export interface PeerSecret {
+  prove(label: string, parts: readonly Uint8Array[]): Promise<Uint8Array>;
+  /** True when `proof` was made with any secret this node accepts; constant time. */
+  verify(label: string, parts: readonly Uint8Array[], proof: Uint8Array): Promise<boolean>;
+}
+
+/** What peer links over TLS need: this node's certificate and key, and whom to trust. */
+export interface PeerTls {
+  /** PEM certificate (chain) the listener presents; it must name the Raft address's host. */
+  cert: string;
+  /** PEM private key of `cert`. */
+  key: string;
+  /** PEM CA certificates a dialer checks listeners against; empty: the system's roots. */
+  caCerts: string[];
+}
+
 /** Settings of a {@link TcpTransport}; only the first four are required. */
 export interface TransportOptions {
   nodeId: string;
@@ -48,7 +68,30 @@ export interface TransportOptions {
   reconnectMsMax?: number;
   /** Most inbound connections served at once (default 256). */
   inboundConnsMax?: number;
+  /**
+   * The cluster secret: every link then opens with the mutual challenge of
+   * `challenge.ts`, and a peer that cannot prove it is refused. Null or
+   * absent: handshakes as before secrets existed.
+   */
+  secret?: PeerSecret | null;
+  /** Links over TLS: the listener serves `cert`, dialers check it and its name. */
+  tls?: PeerTls | null;
   logger?: Logger;
+  /** Counts the bytes and messages that go to and come from each peer (none by default). */
+  meter?: PeerMeter;
+}
+
+/**
+ * Counters of peer traffic, called on the hot path (once per write, per
+ * frame read, per batch dropped): keep them to a few additions.
+ */
+export interface PeerMeter {
+  /** `bytes` were written to peer `to` (one write of one or more frames). */
+  sent(to: string, bytes: number): void;
+  /** A frame of `bytes` (header included) arrived from peer `from`. */
+  received(from: string, bytes: number): void;
+  /** `messages` to peer `to` were dropped unsent (queue full, link down, write failed). */
+  sendFailed(to: string, messages: number): void;
 }
 
 /** What the transport calls back into. */
@@ -68,7 +111,10 @@ export interface TransportHandlers {
 
 /** What the listener refused or dropped from peers since it started. */
 export interface InboundStats {
-  /** Handshakes refused (bad version or cluster, a peer we cannot place, our own id). */
+  /**
+   * Handshakes refused (bad version or cluster, a peer we cannot place, our
+   * own id, a failed cluster secret proof either way).
+   */
   handshakesRefused: number;
   /** Frames that failed to decode or broke the protocol; each closed its connection. */
   framesDropped: number;

@@ -42,7 +42,12 @@ Deno.test("bad options are refused with the value quoted", () => {
 });
 
 Deno.test("scenario names carry the operation and the connection count", () => {
-  assertEquals(parseScenario("write-c16"), { name: "write-c16", op: "write", connections: 16 });
+  assertEquals(parseScenario("write-c16"), {
+    name: "write-c16",
+    op: "write",
+    connections: 16,
+    kind: "load",
+  });
   assertEquals(parseScenario("read-consistent-c3").op, "read-consistent");
   assertThrows(() => parseScenario("read-c64"), /Unknown scenario "read-c64"/);
   assertThrows(() => parseScenario("write-c2000", 1024), /more than 1024 connections/);
@@ -76,4 +81,20 @@ Deno.test("the table shows percentiles and explains errors", () => {
     lines[1],
   );
   assertTrue(lines[1]!.endsWith("non-2xx=2 (503:2) misses=1; first: HTTP status 503"), lines[1]);
+});
+
+Deno.test("--metrics and --scrape-ms: on with a scrape a second by default, off scrapes nothing", () => {
+  const defaults = parseBenchOptions([]);
+  assertEquals([defaults.metrics, defaults.scrapeMs], [true, 1000]);
+  const off = parseBenchOptions(["--metrics", "off"]);
+  assertEquals([off.metrics, off.scrapeMs], [false, 0]);
+  assertEquals(parseBenchOptions(["--scrape-ms", "0"]).scrapeMs, 0);
+  assertEquals(parseBenchOptions(["--target", "etcd"]).scrapeMs, 0);
+  const bad: [string[], RegExp][] = [
+    [["--metrics", "maybe"], /--metrics must be one of on, off, got "maybe"/],
+    [["--metrics", "off", "--scrape-ms", "500"], /--scrape-ms needs --metrics on, got "500"/],
+    [["--scrape-ms", "70000"], /--scrape-ms must be an integer in 0\.\.60000, got "70000"/],
+    [["--url", "http://127.0.0.1:8001", "--metrics", "off"], /apply to the rafter cluster/],
+  ];
+  for (const [args, pattern] of bad) assertThrows(() => parseBenchOptions(args), pattern);
 });

@@ -174,3 +174,11 @@ Deno.test("parseCommand: --log-format and --slow-fsync-ms", () => {
   assertTrue(HELP.includes("--log-format") && HELP.includes("--slow-fsync-ms"));
   assertTrue(HELP.includes("/readyz") && HELP.includes("/ui"));
 });
+
+Deno.test("parseCommand: --metrics on|off", () => {
+  assertEquals(serve([]).metrics, true);
+  assertEquals(serve(["--metrics", "off"]).metrics, false);
+  assertEquals(serve(["--metrics", "on"]).metrics, true);
+  usageError(["--metrics", "no"], /--metrics must be on or off, got "no"/);
+  assertTrue(HELP.includes("--metrics on|off"));
+});

@@ -84,7 +84,11 @@ Deno.test("rafter CLI on three processes: put, get, del, status, members, join, 
       runRafter(["status", ...unreachable]),
     ]);
     assertEquals(down.code, 3);
-    assertTrue(down.stderr.startsWith("rafter get: No node could serve the call"), down.stderr);
+    // A refused connection, or (on a busy machine) the 300 ms deadline first: unavailable either way.
+    assertTrue(
+      /^rafter get: (No node could serve the call|No answer within)/.test(down.stderr),
+      down.stderr,
+    );
     assertEquals(downStatus.code, 3);
     assertTrue(downStatus.stdout.includes("unreachable"), downStatus.stdout);
   });

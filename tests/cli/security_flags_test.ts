@@ -78,3 +78,64 @@ Deno.test("a node with an unusable auth file or certificate exits 1 before touch
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("parseCommand: the cluster secret and peer TLS flags; peer TLS needs the secret", () => {
+  const command = parseCommand([
+    "--cluster-secret-file",
+    "secret.txt",
+    "--peer-tls-cert",
+    "n1.pem",
+    "--peer-tls-key",
+    "n1.key",
+    "--peer-ca",
+    "ca.pem",
+  ]);
+  if (command.kind !== "serve") throw new Error(command.kind);
+  const { clusterSecretFile, peerTlsCertFile, peerTlsKeyFile } = command.config;
+  assertEquals(
+    [clusterSecretFile, peerTlsCertFile, peerTlsKeyFile],
+    ["secret.txt", "n1.pem", "n1.key"],
+  );
+  assertThrows(
+    () => parseCommand(["--peer-tls-cert", "n1.pem", "--peer-tls-key", "n1.key"]),
+    /Cannot use peer TLS certificate "n1.pem" without a cluster secret/,
+  );
+  assertThrows(
+    () => parseCommand(["--cluster-secret-file", "s", "--peer-tls-cert", "n1.pem"]),
+    /peer TLS certificate and key go together/,
+  );
+  for (const flag of ["--cluster-secret-file", "--peer-tls-cert", "--peer-tls-key"]) {
+    assertTrue(HELP.includes(flag), flag);
+  }
+});
+
+Deno.test("a node with an unusable cluster secret file exits 1 before touching its data", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rafter_secret_flags_" });
+  try {
+    const data = `${dir}/data`;
+    const common = ["--data-dir", data, "--raft-addr", "127.0.0.1:7998"];
+    const start = (path: string) =>
+      runRafter([...common, "--http-addr", "127.0.0.1:8998", "--cluster-secret-file", path]);
+    const cases: [string, string, string][] = [
+      ["short", "too-short\n", "line 1 holds 9 bytes, at least 32 are needed"],
+      [
+        "three",
+        `${"a".repeat(32)}\n${"b".repeat(32)}\n${"c".repeat(32)}\n`,
+        "it holds 3 lines, at most 2",
+      ],
+      ["empty", "\n\n", "it holds no secret"],
+    ];
+    for (const [name, text, error] of cases) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+      const run = await start(`${dir}/${name}`);
+      assertEquals(run.code, 1, name);
+      const expected = `rafter: Cannot use cluster secret file "${dir}/${name}": ${error}`;
+      assertTrue(run.stderr.includes(expected), run.stderr);
+    }
+    const missing = await start(`${dir}/none`);
+    assertTrue(missing.stderr.includes(`Cannot read cluster secret file "${dir}/none"`));
+    assertEquals(await Deno.stat(data).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,7 +7,14 @@
  */
 
 import type { KvRecord } from "../../src/api.ts";
-import type { Change, Compare, Page, TxnOp, TxnResult } from "../../src/client/types.ts";
+import type {
+  Change,
+  Compare,
+  Page,
+  TxnOp,
+  TxnOpResult,
+  TxnResult,
+} from "../../src/client/types.ts";
 
 /** A refused operation: the HTTP status and body the fake answers. */
 export class FakeRefusal extends Error {
@@ -165,20 +172,20 @@ export class FakeStore {
     return (current !== null) === (c.exists ?? true);
   }
 
-  #op(index: number, op: TxnOp, changes: Change[]): unknown {
+  #op(index: number, op: TxnOp, changes: Change[]): TxnOpResult {
     if ("put" in op) {
       changes.push(this.#put(index, op.put.key, op.put.value, op.put.lease));
-      return { put: { key: op.put.key, index } };
+      return { put: { key: op.put.key } };
     }
     if ("delete" in op) {
       const change = this.#delete(index, op.delete.key);
       if (change !== null) changes.push(change);
       return { delete: { key: op.delete.key, deleted: change !== null } };
     }
-    if ("get" in op) return { get: this.get(op.get.key) };
+    if ("get" in op) return { get: { key: op.get.key, record: this.get(op.get.key) } };
     const deleted = this.#deletePrefix(index, op.deletePrefix.prefix);
     changes.push(...deleted);
-    return { deletePrefix: { deleted: deleted.length } };
+    return { deletePrefix: { prefix: op.deletePrefix.prefix, deleted: deleted.length } };
   }
 
   #put(index: number, key: string, value: string, lease: number | undefined): Change {

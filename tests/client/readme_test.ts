@@ -2,19 +2,10 @@
 // addresses (ports chosen at run time) and the import path (the repository's) change.
 import { assertEquals } from "../assert.ts";
 import { withCluster } from "../cluster/harness.ts";
+import { readmeBlocks } from "../readme_blocks.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const README_PORTS = ["8001", "8002", "8003"];
-
-/** The `ts` code blocks of the README section headed `heading`. */
-async function snippets(heading: string): Promise<string[]> {
-  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  if (start === -1) throw new Error(`README has no section "${heading}"`);
-  const end = readme.indexOf("\n## ", start + 1);
-  const section = readme.slice(start, end === -1 ? undefined : end);
-  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
-}
 
 async function runSnippet(code: string, httpAddrs: string[]): Promise<string> {
   let program = code.replaceAll("./src/client/mod.ts", new URL("src/client/mod.ts", ROOT).href);
@@ -42,9 +33,9 @@ Deno.test("README: the quick start and the client examples run against three pro
   await withCluster({}, async (cluster) => {
     await cluster.form(3);
     const addrs = cluster.nodes.map((n) => n.httpAddr);
-    const [quickStart] = await snippets("Quick start");
+    const [quickStart] = await readmeBlocks("Quick start", "ts");
     assertEquals(await runSnippet(quickStart!, addrs), "hello\n");
-    const [useFromCode] = await snippets("Use from code");
+    const [useFromCode] = await readmeBlocks("Use from code", "ts");
     assertEquals(await runSnippet(useFromCode!, addrs), "blue true\n");
   });
 });

@@ -194,14 +194,34 @@ function loopbackPlacement(id: string, dir: string): NodePlacement {
   };
 }
 
-/** Binds `count` distinct free ports on 127.0.0.1, then releases them. */
+/** Ports this process has handed out: a node may not have bound its own yet. */
+const portsIssued = new Set<number>();
+/** Listens tried per port wanted before giving up. */
+const PORT_TRIES_MAX = 64;
+
+/**
+ * Binds `count` distinct free ports on 127.0.0.1, then releases them. A port handed out
+ * before in this process is never handed out again: a node started on it may not be
+ * listening yet, and another node must not take it meanwhile.
+ */
 export function freePorts(count: number): number[] {
-  const listeners = Array.from(
-    { length: count },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
-  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of listeners) l.close();
+  const listeners: Deno.Listener[] = [];
+  const ports: number[] = [];
+  try {
+    for (let tries = 0; ports.length < count; tries++) {
+      if (tries >= count * PORT_TRIES_MAX) {
+        throw new Error(`Cannot find ${count} free ports not handed out before`);
+      }
+      // Held open until the end, so the next listen gets another port.
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      listeners.push(listener);
+      const port = (listener.addr as Deno.NetAddr).port;
+      if (!portsIssued.has(port)) ports.push(port);
+    }
+  } finally {
+    for (const listener of listeners) listener.close();
+  }
+  for (const port of ports) portsIssued.add(port);
   return ports;
 }
 
@@ -285,8 +305,21 @@ export class Cluster {
     return this.nodes.filter((n) => n.child !== null);
   }
 
-  /** Adds node `id` where the placement puts it (free loopback ports by default) and starts it. */
-  add(id: string, mode: StartMode = {}): NodeProcess {
+  /**
+   * Adds node `id` where the placement puts it (free loopback ports by
+   * default) and starts it, with `extraArgs` after the cluster's own.
+   */
+  add(id: string, mode: StartMode = {}, extraArgs: string[] = []): NodeProcess {
+    const node = this.reserve(id, mode, extraArgs);
+    this.spawn(node);
+    return node;
+  }
+
+  /**
+   * Adds node `id` where the placement puts it without starting it, so its
+   * data directory can be prepared first; {@link restart} starts it.
+   */
+  reserve(id: string, mode: StartMode = {}, extraArgs: string[] = []): NodeProcess {
     const { raftAddr, httpAddr, dataDir, wrapper } = this.placement(id, this.dir);
     const o = this.options;
     const args = [
@@ -310,6 +343,7 @@ export class Cluster {
       "--log-level",
       o.logLevel,
       ...o.extraArgs,
+      ...extraArgs,
     ];
     if ("bootstrap" in mode) args.push("--bootstrap");
     if ("join" in mode) args.push("--join", mode.join);
@@ -326,7 +360,6 @@ export class Cluster {
       exited: null,
     };
     this.nodes.push(node);
-    this.spawn(node);
     return node;
   }
 
@@ -364,7 +397,7 @@ export class Cluster {
     })();
   }
 
-  /** Starts `node` again with the same arguments, ports and data directory. */
+  /** Starts `node` (again) with the same arguments, ports and data directory. */
   restart(node: NodeProcess): void {
     this.spawn(node);
   }
@@ -420,21 +453,25 @@ export class Cluster {
     return status;
   }
 
-  /** Freezes `node` with SIGSTOP: it keeps its sockets but answers nothing. */
+  /** Kills `node` with SIGKILL: no shutdown, no final sync. */
+  kill9(node: NodeProcess): Promise<Deno.CommandStatus> {
+    return this.signal(node, "SIGKILL");
+  }
+
+  /**
+   * Freezes `node` with SIGSTOP: it keeps its sockets but answers nothing,
+   * as a node cut off from the others would. {@link resume} undoes it;
+   * cleanup's SIGKILL ends a frozen node too.
+   */
   pause(node: NodeProcess): void {
     if (node.child === null) throw new Error(`Node "${node.id}" is not running`);
     node.child.kill("SIGSTOP");
   }
 
-  /** Lets a paused `node` run again (SIGCONT). */
+  /** Lets a node frozen by {@link pause} run again (SIGCONT). */
   resume(node: NodeProcess): void {
     if (node.child === null) throw new Error(`Node "${node.id}" is not running`);
     node.child.kill("SIGCONT");
-  }
-
-  /** Kills `node` with SIGKILL: no shutdown, no final sync. */
-  kill9(node: NodeProcess): Promise<Deno.CommandStatus> {
-    return this.signal(node, "SIGKILL");
   }
 
   /** Stops `node` gracefully (SIGTERM unless told) and answers its exit status. */
@@ -485,12 +522,14 @@ export class Cluster {
 
   /**
    * Starts `size` nodes `n1`..: `n1` bootstraps, the others join through it;
-   * answers once one leader has `size` voters.
+   * answers once one leader has `size` voters. `argsOf` gives each node's
+   * own extra flags.
    */
-  async form(size: number): Promise<NodeProcess> {
-    const first = this.add("n1", { bootstrap: true });
+  async form(size: number, argsOf: (id: string) => string[] = () => []): Promise<NodeProcess> {
+    const first = this.add("n1", { bootstrap: true }, argsOf("n1"));
     await this.leader({ voters: 1 });
-    for (let i = 2; i <= size; i++) this.add(`n${i}`, { join: `http://${first.httpAddr}` });
+    const join = `${this.access.scheme}://${first.httpAddr}`;
+    for (let i = 2; i <= size; i++) this.add(`n${i}`, { join }, argsOf(`n${i}`));
     return await this.leader({ voters: size });
   }
 

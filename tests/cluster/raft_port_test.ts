@@ -1,5 +1,4 @@
 import { assertEquals, assertTrue } from "../assert.ts";
-import type { NodeStatus } from "../../src/api.ts";
 import { silentLogger } from "../../src/log.ts";
 import { FileStorage } from "../../src/storage/file_storage.ts";
 import {
@@ -8,21 +7,18 @@ import {
   getConsistent,
   type NodeProcess,
   putKey,
-  sleep,
-  waitFor,
   withCluster,
 } from "./harness.ts";
-import { forge, hello, messageFrame, sendAndClose } from "./stranger.ts";
-
-async function statuses(cluster: Cluster): Promise<Map<string, NodeStatus>> {
-  const out = new Map<string, NodeStatus>();
-  for (const node of cluster.running()) {
-    const status = await cluster.status(node);
-    if (status === null) throw new Error(`"${node.id}" does not answer`);
-    out.set(node.id, status);
-  }
-  return out;
-}
+import {
+  caughtUpFollower,
+  expectDropped,
+  forge,
+  forgedAppend,
+  hello,
+  messageFrame,
+  sendAndClose,
+  statuses,
+} from "./stranger.ts";
 
 /**
  * Every node still runs and has the same term; a write succeeds and every
@@ -71,19 +67,8 @@ Deno.test("a stranger's hello and absurd vote are refused and counted; the term 
     assertTrue(raw !== null, "a hello with a member's id is accepted");
     const vote = forge("vote", member.id, victim.id, { index: 1e12, logTerm: 2 ** 47, ctx: 1 });
     await sendAndClose(raw!, [messageFrame(vote, 2 ** 53 - 1)]);
-    const sent = 4;
-    await waitFor(async () => {
-      const count = (await cluster.status(victim))?.droppedPeerMessages ?? -1;
-      return count - before.get(victim.id)!.droppedPeerMessages >= sent;
-    }, "the stranger's frames to be counted");
     // Give the cluster election timeouts' worth of time to go wrong, then look.
-    await sleep(1500);
-    const after = await statuses(cluster);
-    assertEquals(
-      after.get(victim.id)!.droppedPeerMessages - before.get(victim.id)!.droppedPeerMessages,
-      sent,
-      "every frame the stranger sent was dropped, and nothing else",
-    );
+    await expectDropped(cluster, victim, before, 4, 1500);
     await expectServing(cluster, leader, term, "after-stranger");
   });
 });
@@ -92,23 +77,10 @@ Deno.test("an append forged in the leader's name does not stop the leader that h
   await withCluster({ heartbeatMs: 50, electionMs: 500 }, async (cluster) => {
     const leader = await cluster.form(3);
     assertEquals((await putKey(leader.httpAddr, "before", "x")).status, 200);
-    const victim = cluster.nodes.find((n) => n !== leader)!;
-    const mine = await waitFor(async () => {
-      const s = await cluster.status(victim);
-      const l = await cluster.status(leader);
-      return s !== null && l !== null && s.appliedIndex === l.commitIndex ? s : null;
-    }, "the victim to catch up");
+    const { victim, status: mine } = await caughtUpFollower(cluster, leader);
     const before = await statuses(cluster);
     const { term } = mine;
-    const last = mine.lastLogIndex;
-    const data = new Uint8Array([1, 6, 0, 0, 0, ...new TextEncoder().encode("forgedvalue")]);
-    const app = forge("app", leader.id, victim.id, {
-      term,
-      index: last,
-      logTerm: term,
-      entries: [{ index: last + 1, term, type: "normal", data }],
-      commit: last + 1,
-    });
+    const app = forgedAppend(leader.id, victim.id, mine);
     const raw = await hello(victim.raftAddr, {
       id: leader.id,
       clusterId: mine.clusterId,
@@ -118,19 +90,10 @@ Deno.test("an append forged in the leader's name does not stop the leader that h
     assertTrue(raw !== null, "a hello with the leader's id is accepted");
     await sendAndClose(raw!, [messageFrame(app)]);
     // The victim acknowledges an index the leader never had: the leader drops that, and lives.
-    await waitFor(async () => {
-      const count = (await cluster.status(leader))?.droppedPeerMessages ?? -1;
-      return count > before.get(leader.id)!.droppedPeerMessages;
-    }, "the leader to drop the impossible acknowledgement");
-    await sleep(1000);
-    const after = await statuses(cluster);
+    const after = await expectDropped(cluster, leader, before, 1);
     assertEquals(after.get(leader.id)!.role, "leader");
-    assertEquals(
-      after.get(leader.id)!.droppedPeerMessages - before.get(leader.id)!.droppedPeerMessages,
-      1,
-    );
     // The victim believed a liar with the leader's id: only the cluster secret keeps
-    // those out. Everyone else is untouched.
+    // those out (tests/cluster/peer_secret_test.ts). Everyone else is untouched.
     const honest = cluster.nodes.filter((n) => n !== victim);
     await expectServing(cluster, leader, term, "after-forgery", honest);
   });

@@ -1,10 +1,12 @@
 /**
- * A real three-node cluster with HTTPS and auth on: it forms (members added
- * by an admin), `curl --cacert` reaches it with a token and is refused
- * without one, a follower forwards a write to the leader over HTTPS, the
- * client and the command line work against it, and after the leader is
- * killed and restarted the cluster heals and keeps every acknowledged write.
- * Also: `SIGHUP` reloads the auth file of a running node.
+ * A real three-node cluster with everything on: HTTPS, auth, the cluster
+ * secret and peer TLS. It forms (n2 with `--join`, proving the secret
+ * instead of holding a token; n3 added by an admin), its Raft ports speak
+ * only TLS, `curl --cacert` reaches it with a token and is refused without
+ * one, a follower forwards a write to the leader over HTTPS, the client and
+ * the command line work against it, and after the leader is killed and
+ * restarted the cluster heals and keeps every acknowledged write. Also:
+ * `SIGHUP` reloads the auth file of a running node.
  */
 
 import { assertEquals, assertTrue } from "../assert.ts";
@@ -13,6 +15,7 @@ import { RafterClient } from "../../src/client/mod.ts";
 import { runRafter } from "../cli/run.ts";
 import { CURL, curl, type CurlAnswer, makeCerts, OPENSSL } from "../tls_tools.ts";
 import { skipWithout } from "../tools.ts";
+import { RawPeer } from "../transport/harness.ts";
 import { type Cluster, type NodeProcess, waitFor, withCluster } from "./harness.ts";
 
 /** Test tokens, made up here. */
@@ -48,18 +51,42 @@ function put(node: NodeProcess, key: string, value: string, auth: string[]): Pro
   return curl([...auth, "-d", JSON.stringify({ key, value }), url(node, "/key")]);
 }
 
-/** n1 bootstraps, n2 and n3 start on their own, and the admin adds them: the leader. */
+/**
+ * n1 bootstraps; n2 joins on its own with `--join` (its call carries a proof
+ * of the cluster secret, no token); n3 starts alone and the admin adds it.
+ * Answers the leader.
+ */
 async function form(cluster: Cluster, ca: string): Promise<NodeProcess> {
   const n1 = cluster.add("n1", { bootstrap: true });
   await cluster.leader({ among: [n1], voters: 1 });
-  const others = [cluster.add("n2"), cluster.add("n3")];
-  for (const node of others) await cluster.leader({ among: [node], voters: 1 });
-  for (const node of others) {
-    const body = JSON.stringify({ id: node.id, addr: node.raftAddr, httpAddr: node.httpAddr });
-    const join = await curl([...as(ca, "ops"), "-d", body, url(n1, "/join")]);
-    assertEquals(join.status, 200, join.body);
-  }
+  const n2 = cluster.add("n2", { join: `https://${n1.httpAddr}` });
+  await cluster.leader({ among: [n1, n2], voters: 2 });
+  const n3 = cluster.add("n3");
+  await cluster.leader({ among: [n3], voters: 1 });
+  const body = JSON.stringify({ id: n3.id, addr: n3.raftAddr, httpAddr: n3.httpAddr });
+  const refused = await curl([...as(ca, "app"), "-d", body, url(n1, "/join")]);
+  assertEquals(refused.status, 403, "a user's token is no admin's, nor a proof");
+  const join = await curl([...as(ca, "ops"), "-d", body, url(n1, "/join")]);
+  assertEquals(join.status, 200, join.body);
   return await cluster.leader({ voters: 3 });
+}
+
+/** The Raft ports speak TLS with the secret only: a plain hello is closed and counted. */
+async function raftPortsAreSealed(cluster: Cluster, leader: NodeProcess): Promise<void> {
+  for (const node of cluster.running()) {
+    assertTrue(node.lines.some((line) => line.includes('peers="tls, secret on"')), node.id);
+    assertTrue(!node.lines.some((line) => line.includes("peer traffic is unauthenticated")));
+  }
+  const before = (await cluster.status(leader))!.droppedPeerMessages;
+  const plain = await RawPeer.connect(leader.raftAddr);
+  const hello = { id: "n2", clusterId: "", raftAddr: "127.0.0.1:1", httpAddr: "" };
+  await plain.handshake(hello).catch(() => null);
+  assertTrue(await plain.closedByRemote(), "a plain TCP hello is closed");
+  plain.close();
+  await waitFor(
+    async () => (await cluster.status(leader))!.droppedPeerMessages === before + 1,
+    "the plain hello to be counted",
+  );
 }
 
 /** Writes with and without credentials and trust, on the leader and through a follower. */
@@ -144,19 +171,26 @@ async function healsAfterLeaderKill(
 }
 
 Deno.test({
-  name: "cluster with HTTPS and auth: forms, serves curl --cacert, heals after a leader kill",
+  name: "cluster with HTTPS, auth, the secret and peer TLS: forms, serves curl --cacert, heals",
   ignore: skipWithout("openssl", OPENSSL) || skipWithout("curl", CURL),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "rafter_secure_" });
     try {
       const files = await makeCerts(dir);
       await Deno.writeTextFile(`${dir}/auth.json`, authFile());
+      await Deno.writeTextFile(
+        `${dir}/cluster.secret`,
+        `${crypto.randomUUID()}${crypto.randomUUID()}`,
+      );
       const extraArgs = ["--tls-cert", files.cert, "--tls-key", files.key, "--peer-ca", files.ca];
       extraArgs.push("--auth-file", `${dir}/auth.json`);
+      extraArgs.push("--cluster-secret-file", `${dir}/cluster.secret`);
+      extraArgs.push("--peer-tls-cert", files.cert, "--peer-tls-key", files.key);
       const caCert = await Deno.readTextFile(files.ca);
       const access = { scheme: "https" as const, caCert, authorization: `Bearer ${OPS_TOKEN}` };
       await withCluster({ extraArgs, access }, async (cluster) => {
         const leader = await form(cluster, files.ca);
+        await raftPortsAreSealed(cluster, leader);
         await curlWorks(cluster, leader, files.ca);
         await watchWithQueryToken(leader, files.ca);
         await clientsWork(cluster.running().find((n) => n !== leader)!, files.ca);

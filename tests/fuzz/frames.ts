@@ -11,7 +11,7 @@
  */
 
 import { newMessage } from "../../src/raft/message.ts";
-import type { Rng } from "../../src/raft/rng.ts";
+import { createRng, type Rng } from "../../src/raft/rng.ts";
 import { type Message, MESSAGE_TYPES } from "../../src/raft/types.ts";
 import { ByteWriter } from "../../src/bytes/writer.ts";
 import { encodeMessage } from "../../src/transport/codec.ts";
@@ -42,18 +42,25 @@ export interface FuzzCase {
 const FRAME_BYTES_LIMIT = 16 * 1024 * 1024;
 const NUMBER_FIELDS = ["term", "index", "logTerm", "commit", "hint", "seq", "ctx"] as const;
 
-function bytes(rng: Rng, count: number): Uint8Array {
+/** A generator for case `index` of the run seeded `seed`: any case replays alone. */
+export function caseRng(seed: number, index: number): Rng {
+  return createRng(Math.imul(seed, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b));
+}
+
+/** `count` random bytes. */
+export function bytes(rng: Rng, count: number): Uint8Array {
   const out = new Uint8Array(count);
   for (let i = 0; i < count; i++) out[i] = rng.int(256);
   return out;
 }
 
-function pick<T>(rng: Rng, items: readonly T[]): T {
+/** One of `items`, at random. */
+export function pick<T>(rng: Rng, items: readonly T[]): T {
   return items[rng.int(items.length)]!;
 }
 
 /** A frame of `kind` around `body`, with an honest length prefix. */
-function frame(kind: number, body: Uint8Array): Uint8Array {
+export function frame(kind: number, body: Uint8Array): Uint8Array {
   const w = new ByteWriter(body.length + 8);
   const start = beginFrame(w, kind);
   w.raw(body);
@@ -90,7 +97,7 @@ export function rawMessage(m: Message): Uint8Array {
 }
 
 /** A message a member could send, before it is corrupted. */
-function plausible(rng: Rng, from: string, to: string, term: number): Message {
+export function plausible(rng: Rng, from: string, to: string, term: number): Message {
   const m = newMessage(pick(rng, MESSAGE_TYPES), from, to, term);
   m.index = rng.int(50);
   m.logTerm = Math.min(term, rng.int(term + 1));
@@ -113,7 +120,7 @@ function plausible(rng: Rng, from: string, to: string, term: number): Message {
 }
 
 /** One frame a member's connection may carry: each one must be refused. */
-function refusedFrame(rng: Rng, from: string, target: Target): Uint8Array {
+export function refusedFrame(rng: Rng, from: string, target: Target): Uint8Array {
   const roll = rng.int(10);
   if (roll === 0) return frame(rng.int(250) + 6, bytes(rng, rng.int(40))); // unknown kind
   if (roll === 1) return frame(FrameKind.message, bytes(rng, rng.int(80))); // garbage message

@@ -118,6 +118,8 @@ const CASES: Record<string, RouteCase | typeof REFUSED_GET | typeof OPEN> = {
   "GET /kv/*": { path: "/kv/app/k", right: "reader", wrong: "other" },
   "PUT /kv/*": { path: "/kv/app/k", body: "v1", right: "app", wrong: "reader" },
   "DELETE /kv/*": { path: "/kv/app/k", right: "app", wrong: "reader" },
+  "GET /snapshot": { path: "/snapshot", right: "ops", wrong: "app" },
+  "POST /transfer-leader": { path: "/transfer-leader?to=n2", right: "ops", wrong: "app" },
 };
 
 /** Calls that change a node: a refused request must make none. */
@@ -133,6 +135,7 @@ const WRITES = new Set([
   "leaseGrant",
   "leaseKeepAlive",
   "leaseRevoke",
+  "handOffLeadership",
 ]);
 
 /** What a node holds and every write it was asked for, to compare around a refused call. */

@@ -9,10 +9,12 @@
  */
 
 import {
+  type Backup,
   type BytesRecord,
   type JoinRequest,
   type KvApi,
   type KvRecord,
+  type LeadershipMoved,
   type LeaseInfo,
   type MemberStatus,
   type NodeStatus,
@@ -27,14 +29,15 @@ import {
   type WatchRequest,
   type WatchStream,
 } from "../../src/api.ts";
-import type { DataOp } from "../../src/http/data_ops.ts";
+import type { NodeOp } from "../../src/http/data_ops.ts";
 import { type AppOptions, createApp } from "../../src/http/mod.ts";
 import { KvService } from "../../src/kv/service.ts";
+import { backupOf } from "../../src/node/backup.ts";
 import { LocalPort } from "../kv/local_port.ts";
 
 /** One recorded call: the operation and its arguments. */
 export interface Call {
-  op: "get" | "put" | "delete" | "join" | "remove" | DataOp;
+  op: "get" | "put" | "delete" | "join" | "remove" | NodeOp;
   args: unknown[];
 }
 
@@ -153,6 +156,21 @@ export class FakeNode implements KvApi {
   watch(request: WatchRequest): Promise<WatchStream> {
     this.#enter("watch", [request], false);
     return this.data.watch(request);
+  }
+  /** A backup of the data port's state machine (term 2); 503 before anything is applied. */
+  backup(): Backup {
+    this.#enter("backup", [], false);
+    return backupOf(this.port.machine().freeze(), 2);
+  }
+
+  /** Leadership "moves" to `to` (to n2 when not named) at once; a follower throws NotLeaderError. */
+  handOffLeadership(to: string): Promise<LeadershipMoved> {
+    try {
+      this.#enter("handOffLeadership", [to], true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve({ leaderId: to === "" ? "n2" : to, term: 3 });
   }
 
   status(): NodeStatus {

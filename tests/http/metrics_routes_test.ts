@@ -1,5 +1,7 @@
 import { assertEquals, assertTrue } from "../assert.ts";
-import { UnavailableError } from "../../src/api.ts";
+import { type KvApi, UnavailableError } from "../../src/api.ts";
+import { meterNode } from "../../src/http/metered_node.ts";
+import { RecentOps } from "../../src/metrics/recent_ops.ts";
 import { createMetrics } from "../../src/metrics/rafter_metrics.ts";
 import { fakeApp } from "./fake_node.ts";
 import { post, send } from "./send.ts";
@@ -105,4 +107,39 @@ Deno.test("reads and writes through any route are recorded for the dashboard, fa
   assertEquals(series.writes.reduce((a, b) => a + b), 2);
   assertEquals(series.reads.reduce((a, b) => a + b), 2);
   assertEquals(node.calls.map((c) => c.op), ["put", "delete", "get", "get", "put"]);
+});
+
+Deno.test("with counting off, requests are not counted and /metrics answers 404", async () => {
+  const metrics = createMetrics();
+  const { app } = fakeApp({ metrics, counting: false });
+  for (let i = 0; i < 3; i++) {
+    assertEquals((await post(app, "/key", { key: `k${i}`, value: "v" })).status, 200);
+  }
+  const response = await app.request("/metrics");
+  assertEquals(response.status, 404);
+  assertEquals(await response.json(), { error: "Metrics are off on this node (--metrics off)" });
+  assertEquals([...metrics.http.requests.entries()].length, 0);
+  assertEquals(metrics.recent.series(Date.now() + 1000, 3).writes.reduce((a, b) => a + b), 0);
+  assertEquals((await send(app, "GET", "/status")).status, 200, "the rest is served as before");
+});
+
+Deno.test("the metered node keeps the node's methods, its classes' too, and none it shadows", async () => {
+  class Base {
+    status() {
+      return "base";
+    }
+    get(_key: string) {
+      return Promise.resolve({ value: "v", createIndex: 1, modIndex: 1 });
+    }
+    scan() {
+      return Promise.resolve({ items: [], more: false, next: "", index: 1 });
+    }
+  }
+  const node = Object.assign(new Base(), { scan: undefined }) as unknown as KvApi;
+  const recent = new RecentOps();
+  const metered = meterNode(node, recent, () => 10_500);
+  assertEquals(metered.status() as unknown, "base");
+  assertEquals((await metered.get("k", "stale"))?.value, "v");
+  assertEquals(metered.scan, undefined, "a method the node shadows with undefined stays absent");
+  assertEquals(recent.series(11_000, 1).reads, [1]);
 });

@@ -12,6 +12,15 @@ Deno.test("a keep-alive restarts the full TTL; without one the lease expires at 
   assertEquals(deadlines.expired(6500, 10), [7]);
 });
 
+Deno.test("the time left is whole milliseconds on a clock with fractions", () => {
+  const deadlines = new LeaseDeadlines();
+  deadlines.becomeLeader([], 0);
+  deadlines.granted(7, 3000, 0.25);
+  assertEquals(deadlines.remaining(7, 1000.5), 2000);
+  assertEquals(deadlines.remaining(7, 3000.2), 1);
+  assertEquals(deadlines.remaining(7, 3000.25), 0);
+});
+
 Deno.test("an expiring lease is proposed once, again only after the retry interval", () => {
   const deadlines = new LeaseDeadlines({ revokeRetryMs: 500 });
   deadlines.becomeLeader([{ id: 1, ttlMs: 100 }, { id: 2, ttlMs: 100 }, { id: 3, ttlMs: 100 }], 0);

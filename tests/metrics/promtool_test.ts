@@ -2,24 +2,10 @@ import { assertEquals, assertTrue } from "../assert.ts";
 import { createMetrics } from "../../src/metrics/rafter_metrics.ts";
 import type { NodeStatus } from "../../src/api.ts";
 import { member } from "../http/fake_node.ts";
-import { findTool, requireTool, skipWithout } from "../tools.ts";
+import { findTool, skipWithout } from "../tools.ts";
+import { promtoolCheck } from "./scrape.ts";
 
 const PROMTOOL = findTool("promtool");
-
-async function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
-  const child = new Deno.Command(requireTool("promtool", PROMTOOL), {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
-}
 
 function leaderStatus(): NodeStatus {
   return {
@@ -60,7 +46,7 @@ Deno.test({
     assertTrue(text.includes('rafter_raft_follower_match_index{peer="n2"} 40'), text);
     assertTrue(text.includes("process_cpu_seconds_total "), text);
     assertTrue(text.includes("rafter_network_peer_dropped_messages_total 4\n"), text);
-    const { code, output } = await promtoolCheck(text);
+    const { code, output } = await promtoolCheck(PROMTOOL, text);
     assertEquals({ code, output }, { code: 0, output: "" });
   },
 });
@@ -70,10 +56,10 @@ Deno.test({
   ignore: skipWithout("promtool", PROMTOOL),
   async fn() {
     const broken = "# TYPE demo_total counter\ndemo_total{le=1} 3\n";
-    assertTrue((await promtoolCheck(broken)).code !== 0);
+    assertTrue((await promtoolCheck(PROMTOOL, broken)).code !== 0);
     const unlinted =
       "# HELP demo_requests Requests.\n# TYPE demo_requests counter\ndemo_requests 1\n";
-    const { output } = await promtoolCheck(unlinted);
+    const { output } = await promtoolCheck(PROMTOOL, unlinted);
     assertTrue(output.includes("_total"), output);
   },
 });

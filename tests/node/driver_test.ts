@@ -1,17 +1,7 @@
 import { assertEquals, assertMatch, assertTrue } from "../assert.ts";
 import { NotLeaderError, UnavailableError } from "../../src/api.ts";
 import { encodePut } from "../../src/kv/command.ts";
-import { TestNode } from "./harness.ts";
-
-/** Settles `promise` into a value or an error, for asserting on either. */
-function outcome<T>(promise: Promise<T>): { value?: T; error?: unknown; done: boolean } {
-  const box: { value?: T; error?: unknown; done: boolean } = { done: false };
-  promise.then(
-    (value) => Object.assign(box, { value, done: true }),
-    (error) => Object.assign(box, { error, done: true }),
-  );
-  return box;
-}
+import { outcome, TestNode } from "./harness.ts";
 
 Deno.test("node: a write on a leader deposed before it commits fails, saying it may still apply", async () => {
   const t = await TestNode.start(["n1", "n2", "n3"]);
@@ -61,7 +51,7 @@ Deno.test("node: writes commit while a large snapshot is still being encoded", a
   const t = await TestNode.start(
     ["n1"],
     { snapshotEntries: 4, snapshotCatchUpEntries: 2 },
-    prelude,
+    { prelude },
   );
   try {
     await t.sync();
@@ -168,6 +158,23 @@ Deno.test("node: a leader resumed after a long pause steps down at once and answ
     t.clock.advanceTo(t.clock.nowMs + 2000);
     await t.sync();
     assertTrue(t.node.driver.core.state().role !== "leader", "CheckQuorum on resume");
+    assertTrue(write.error instanceof UnavailableError, String(write.error));
+    assertEquals((write.error as UnavailableError).indeterminate, true);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: a leader that loses its quorum steps down on that tick and answers its writes", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const term = await t.elect(["n2", "n3"]);
+    await t.receive("hbResp", "n2", term, { seq: 1 });
+    const write = outcome(t.node.put("k", "v"));
+    await t.sync();
+    // No follower answers any more: CheckQuorum fails within two election timeouts.
+    for (let i = 0; i < 25 && t.node.driver.core.state().role === "leader"; i++) await t.tick();
+    assertEquals(t.node.driver.core.state().role, "follower", "stepped down, not campaigning yet");
     assertTrue(write.error instanceof UnavailableError, String(write.error));
     assertEquals((write.error as UnavailableError).indeterminate, true);
   } finally {

@@ -9,6 +9,7 @@
 
 import { defaultNodeConfig, type NodeConfig, validateNodeConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
+import type { NodeEvents } from "../../src/metrics/node_events.ts";
 import { RaftKvNode } from "../../src/node/kv_node.ts";
 import { encodeConfChange } from "../../src/raft/membership.ts";
 import { newMessage } from "../../src/raft/message.ts";
@@ -22,6 +23,23 @@ import { simAddr, SimTransport, type SimWire } from "../sim/sim_transport.ts";
 const SETTLE_DRAINS = 5;
 /** Milliseconds per tick in these tests. */
 export const HEARTBEAT_MS = 10;
+
+/** A promise's outcome, filled in when it settles: for asserting on a value or an error. */
+export interface Outcome<T> {
+  value?: T;
+  error?: unknown;
+  done: boolean;
+}
+
+/** Settles `promise` into an {@link Outcome}, for asserting on either. */
+export function outcome<T>(promise: Promise<T>): Outcome<T> {
+  const box: Outcome<T> = { done: false };
+  promise.then(
+    (value) => Object.assign(box, { value, done: true }),
+    (error) => Object.assign(box, { error, done: true }),
+  );
+  return box;
+}
 
 /** A node under test and the handles that drive it. */
 export class TestNode {
@@ -51,14 +69,15 @@ export class TestNode {
 
   /**
    * Node "n1" of a cluster whose voters are `voters` (n1 first), started from
-   * a disk holding `prelude` (committed entries from index 1) and then their
-   * membership entries.
+   * a disk holding `options.prelude` (committed entries from index 1) and
+   * then their membership entries, reporting to `options.events` if given.
    */
   static async start(
     voters: string[],
     config: Partial<NodeConfig> = {},
-    prelude: Entry[] = [],
+    options: { prelude?: Entry[]; events?: NodeEvents } = {},
   ): Promise<TestNode> {
+    const prelude = options.prelude ?? [];
     const disk = new SimDisk("n1", "test");
     const entries: Entry[] = [
       ...prelude,
@@ -88,6 +107,7 @@ export class TestNode {
       clock: clock.forOwner("n1"),
       seed: 7,
       logger: silentLogger,
+      ...(options.events === undefined ? {} : { events: options.events }),
       onFatal: (error) => {
         throw error;
       },

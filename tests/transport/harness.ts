@@ -10,8 +10,14 @@ import { createLogger } from "../../src/log.ts";
 import type { Message } from "../../src/raft/types.ts";
 import { TcpTransport } from "../../src/transport/tcp_transport.ts";
 import type { PeerInfo, TransportHandlers, TransportOptions } from "../../src/transport/types.ts";
-import { FrameReader } from "../../src/transport/frame.ts";
-import { decodeHandshake, encodeHandshake } from "../../src/transport/handshake.ts";
+import { encodeProof, freshNonce, proveDialer } from "../../src/transport/challenge.ts";
+import { FrameKind, FrameReader } from "../../src/transport/frame.ts";
+import {
+  decodeHandshake,
+  encodeHandshake,
+  PROTOCOL_VERSION,
+} from "../../src/transport/handshake.ts";
+import type { PeerSecret } from "../../src/transport/types.ts";
 
 /** A transport with everything it received and logged. */
 export interface TestNode {
@@ -76,26 +82,67 @@ export async function repeatUntil(
   }
 }
 
+/** What a dialer holding the secret sent, and the listener's answer. */
+export interface Proven {
+  /** The hello frame and the proof frame, as written: what a replay sends again. */
+  sent: Uint8Array[];
+  /** The listener's answer after the proof: its handshake, or a refusal; null when it hung up. */
+  answer: Uint8Array | null;
+}
+
 /** A hand-driven connection to a transport. */
 export class RawPeer {
-  readonly conn: Deno.TcpConn;
+  readonly conn: Deno.Conn;
   readonly reader: FrameReader;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.Conn) {
     this.conn = conn;
     this.reader = new FrameReader(conn, 64 * 1024 * 1024);
   }
 
-  /** Connects to `addr`. */
-  static async connect(addr: string): Promise<RawPeer> {
+  /** Drives a connection opened elsewhere (the accepting end of a fake peer). */
+  static of(conn: Deno.Conn): RawPeer {
+    return new RawPeer(conn);
+  }
+
+  /** Connects to `addr`, over TLS trusting `caCert` when given. */
+  static async connect(addr: string, caCert?: string): Promise<RawPeer> {
     const port = Number(addr.slice(addr.lastIndexOf(":") + 1));
-    return new RawPeer(await Deno.connect({ hostname: "127.0.0.1", port }));
+    if (caCert === undefined) {
+      return new RawPeer(await Deno.connect({ hostname: "127.0.0.1", port }));
+    }
+    return new RawPeer(await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [caCert] }));
   }
 
   /** Sends a handshake as `info` (version overridable) and returns the answer's payload. */
   async handshake(info: PeerInfo, version?: number): Promise<Uint8Array | null> {
     await this.write(encodeHandshake(info, version));
     return await this.reader.next();
+  }
+
+  /**
+   * The dialer's side of the cluster-secret handshake as `info`: hello with a
+   * nonce, the proof of `secret` for the listener's challenge (or `proof`
+   * as given: a replay), then the listener's answer.
+   */
+  async proveHandshake(
+    info: PeerInfo,
+    secret: PeerSecret,
+    proof?: Uint8Array,
+  ): Promise<Proven> {
+    const hello = encodeHandshake(info, PROTOCOL_VERSION, freshNonce());
+    await this.write(hello);
+    const challenge = (await this.reader.next())?.slice() ?? null;
+    if (challenge === null || challenge[0] !== FrameKind.challenge) {
+      return { sent: [hello], answer: challenge };
+    }
+    const proofFrame = proof ??
+      encodeProof(await proveDialer(secret, hello.subarray(4), challenge));
+    await this.write(proofFrame);
+    const answer = (await this.reader.next())?.slice() ?? null;
+    // The listener's own proof follows its handshake; a dialer reads it before sending.
+    if (answer?.[0] === FrameKind.handshake) await this.reader.next();
+    return { sent: [hello, proofFrame], answer };
   }
 
   /** Sends a handshake and decodes the accepted answer. */

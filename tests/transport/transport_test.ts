@@ -120,7 +120,7 @@ Deno.test("a handshake with another protocol version is refused with a reason", 
   await expectOnlyThatConnectionClosed(async (raw) => {
     const answer = await raw.handshake(rawInfo, 99);
     assertEquals(answer?.[0], FrameKind.refusal);
-    assertTrue(/protocol version "99" is not 1..2/.test(decodeRefusal(answer!)));
+    assertTrue(/protocol version "99" is not 1..3/.test(decodeRefusal(answer!)));
   }, /refused a peer .*protocol version "99"/);
 });
 

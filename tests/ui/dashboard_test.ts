@@ -1,6 +1,7 @@
 /**
  * The dashboard in a real browser against a real three-node cluster: the
- * page lists three members with one leader; after `kill -9` of the leader
+ * page lists three members with one leader; a key written through the API
+ * appears in its key browser; after `kill -9` of the leader
  * it shows the new leader and the old one unreachable, and a page open on
  * the killed node shows it down; a screenshot is written. The same runs
  * against the bundled `rafter.js`.
@@ -8,7 +9,13 @@
 
 import type { Page } from "playwright-core";
 import { assertEquals, assertTrue } from "../assert.ts";
-import { type Cluster, type NodeProcess, putRetrying, withCluster } from "../cluster/harness.ts";
+import {
+  type Cluster,
+  type NodeProcess,
+  putRetrying,
+  waitFor,
+  withCluster,
+} from "../cluster/harness.ts";
 import { skipWithout } from "../tools.ts";
 import { CHROMIUM, launchBrowser } from "./browser.ts";
 
@@ -61,6 +68,25 @@ async function waitForLeader(page: Page, leaderId: string, ids: string[], down: 
   );
 }
 
+/** The key browser lists `ui/`; a key then written through the API shows up in it. */
+async function keyWrittenAppears(page: Page, addrs: string[]): Promise<void> {
+  const keys = () =>
+    page.evaluate(() =>
+      [...(globalThis as Dom).document.querySelectorAll("#keys-rows tr")].map((r: Dom) =>
+        r.dataset.key
+      )
+    );
+  await page.fill("#prefix", "ui/");
+  await page.click("#keys-form button[type=submit]");
+  await waitFor(async () => (await keys()).length === 20, "the ui/ keys listed", PAGE_WAIT_MS);
+  assertTrue(await putRetrying(addrs, "ui/through-the-api", "written by the test"));
+  await waitFor(
+    async () => (await keys()).includes("ui/through-the-api"),
+    "the key written through the API in the browser",
+    PAGE_WAIT_MS,
+  );
+}
+
 async function scenario(cluster: Cluster, shotsDir: string): Promise<void> {
   const leader = await cluster.form(3);
   const ids = cluster.nodes.map((n) => n.id);
@@ -78,6 +104,7 @@ async function scenario(cluster: Cluster, shotsDir: string): Promise<void> {
     await waitForLeader(onFollower, leader.id, ids);
     await waitForLeader(onLeader, leader.id, ids);
     assertEquals((await shown(onFollower)).members.length, 3);
+    await keyWrittenAppears(onFollower, addrs);
     await onFollower.screenshot({ path: `${shotsDir}/before.png`, fullPage: true });
 
     const killedAt = performance.now();
