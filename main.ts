@@ -12,7 +12,17 @@ import { HELP, parseCommand, UsageError } from "./src/cli.ts";
 import { isClientCommand, processIo, runClientCommand } from "./src/cli/mod.ts";
 import { startServer } from "./src/server.ts";
 
-async function main(args: string[]): Promise<number> {
+/**
+ * Runs rafter with command-line `args` (a client command, a node until SIGINT or
+ * SIGTERM, or `--help`); resolves to the exit status.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * Deno.exit(await main(["--help"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
   if (isClientCommand(args[0])) {
     using io = processIo();
     return await runClientCommand(args, io);

@@ -145,6 +145,37 @@ export class RafterCluster {
     return this.#nodes.map((node) => node.httpUrl);
   }
 
+  /** Each node's id, process id, HTTP base URL, data directory and stderr log, in order. */
+  nodes(): {
+    id: string;
+    pid: number;
+    httpUrl: string;
+    dataDir: string;
+    stderrPath: string;
+    exited: boolean;
+    exitCode: number;
+  }[] {
+    return this.#nodes.map((node) => ({
+      id: node.id,
+      pid: node.child.pid,
+      httpUrl: node.httpUrl,
+      dataDir: `${this.dir}/${node.id}`,
+      stderrPath: node.stderrPath,
+      exited: node.exited,
+      exitCode: node.exitCode,
+    }));
+  }
+
+  /** The HTTP base URL of the node every node that answers names as leader, or null. */
+  async currentLeaderUrl(): Promise<string | null> {
+    const statuses = await Promise.all(
+      this.#nodes.map((node) => readStatus(node.httpUrl, this.#fetch)),
+    );
+    const ids = statuses.map((s) => (s as { leaderId?: unknown } | null)?.leaderId);
+    const lead = this.#nodes.find((node) => ids.includes(node.id));
+    return lead?.httpUrl ?? null;
+  }
+
   /** Base URL of node 1, the leader the load goes to. */
   get leaderUrl(): string {
     const scheme = this.#options.secure === null ? "http" : "https";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { type ClientKind, connectionsMax } from "./load.ts";
 import { workersMax } from "./load_workers.ts";
 import { DEFAULT_SCENARIOS, parseScenario, type Scenario } from "./scenarios.ts";
@@ -116,7 +116,35 @@ Options:
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared
 scripts: ../shared/bench/etcd-cluster.sh start DIR (and stop DIR afterwards).`;
 
-function integer(name: string, text: string, min: number, max: number): number {
+/**
+ * Parses `args` against `options` strictly (no positionals, no unknown
+ * flags); a bad command line throws a {@link UsageError}.
+ *
+ * @example
+ * ```ts
+ * import { parseFlags } from "./options.ts";
+ * const flags = parseFlags(["--runs", "3"], { runs: { type: "string", default: "1" } });
+ * if (flags.runs !== "3") throw new Error();
+ * ```
+ */
+export function parseFlags<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * Parses option `--name`'s `text` as an integer in `min..max`.
+ *
+ * @example
+ * ```ts
+ * import { integer } from "./options.ts";
+ * if (integer("runs", "12", 1, 100) !== 12) throw new Error();
+ * ```
+ */
+export function integer(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
   if (!/^[0-9]+$/.test(text) || value < min || value > max) {
     throw new UsageError(`Option --${name} must be an integer in ${min}..${max}, got "${text}"`);
@@ -124,7 +152,16 @@ function integer(name: string, text: string, min: number, max: number): number {
   return value;
 }
 
-function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+/**
+ * Checks that option `--name`'s `text` is one of `allowed`.
+ *
+ * @example
+ * ```ts
+ * import { oneOf } from "./options.ts";
+ * if (oneOf("nodes", "5", ["3", "5"]) !== "5") throw new Error();
+ * ```
+ */
+export function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(text)) {
     throw new UsageError(`Option --${name} must be one of ${allowed.join(", ")}, got "${text}"`);
   }
@@ -177,42 +214,32 @@ function scenariosOf(text: string): Scenario[] {
  * ```
  */
 export function parseBenchOptions(args: string[]): BenchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenarios: { type: "string", default: DEFAULT_SCENARIOS.join(",") },
-        duration: { type: "string", default: "10" },
-        keys: { type: "string", default: "10000" },
-        "value-bytes": { type: "string", default: "100" },
-        target: { type: "string", default: "rafter" },
-        url: { type: "string" },
-        json: { type: "string" },
-        timeout: { type: "string", default: "2" },
-        client: { type: "string", default: "raw" },
-        threads: { type: "string", default: "1" },
-        "no-preload": { type: "boolean", default: false },
-        "keep-dir": { type: "boolean", default: false },
-        "serve-only": { type: "boolean", default: false },
-        metrics: { type: "string", default: "on" },
-        "scrape-ms": { type: "string" },
-        "raft-port": { type: "string", default: "17001" },
-        "http-port": { type: "string", default: "18001" },
-        watchers: { type: "string", default: "1000" },
-        "prefix-watchers": { type: "string", default: "10" },
-        "watch-url": { type: "string" },
-        leases: { type: "string", default: "10000" },
-        "lease-ttl-ms": { type: "string", default: "10000" },
-        tls: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseFlags(args, {
+    scenarios: { type: "string", default: DEFAULT_SCENARIOS.join(",") },
+    duration: { type: "string", default: "10" },
+    keys: { type: "string", default: "10000" },
+    "value-bytes": { type: "string", default: "100" },
+    target: { type: "string", default: "rafter" },
+    url: { type: "string" },
+    json: { type: "string" },
+    timeout: { type: "string", default: "2" },
+    client: { type: "string", default: "raw" },
+    threads: { type: "string", default: "1" },
+    "no-preload": { type: "boolean", default: false },
+    "keep-dir": { type: "boolean", default: false },
+    "serve-only": { type: "boolean", default: false },
+    metrics: { type: "string", default: "on" },
+    "scrape-ms": { type: "string" },
+    "raft-port": { type: "string", default: "17001" },
+    "http-port": { type: "string", default: "18001" },
+    watchers: { type: "string", default: "1000" },
+    "prefix-watchers": { type: "string", default: "10" },
+    "watch-url": { type: "string" },
+    leases: { type: "string", default: "10000" },
+    "lease-ttl-ms": { type: "string", default: "10000" },
+    tls: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  });
   const target = oneOf("target", parsed.target, TARGETS);
   if (parsed["serve-only"] && (target !== "rafter" || parsed.url !== undefined)) {
     throw new UsageError(

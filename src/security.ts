@@ -81,7 +81,12 @@ export async function loadSecurity(config: NodeConfig, logger: Logger): Promise<
 
 /**
  * The `fetch` for calls to other members: with a CA, only certificates it
- * signed are trusted (one private CA per cluster); without, the global one.
+ * signed are trusted (one private CA per cluster); without, the system's.
+ * Connections are never reused: when a pooled connection closes after a
+ * request went out on it, fetch sends the request again on a new connection
+ * and reports only that attempt's error, so a forwarded write the leader
+ * received could look refused (never sent). On a fresh connection a refused
+ * connect proves nothing was sent.
  *
  * @example
  * ```ts
@@ -92,8 +97,10 @@ export async function loadSecurity(config: NodeConfig, logger: Logger): Promise<
  * ```
  */
 export function peerFetch(caPem: string | null): PeerFetch {
-  if (caPem === null) return { fetch: (input, init) => fetch(input, init), close: () => {} };
-  const client = Deno.createHttpClient({ caCerts: [caPem] });
+  const client = Deno.createHttpClient({
+    poolMaxIdlePerHost: 0,
+    ...(caPem === null ? {} : { caCerts: [caPem] }),
+  });
   return {
     fetch: (input, init) => fetch(input, { ...init, client }),
     close: () => client.close(),

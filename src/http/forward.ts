@@ -1,9 +1,10 @@
 /**
  * Forwarding to the leader: a request that reaches a follower is re-issued
  * to the leader (same method, path, query and body, with the caller's
- * `Authorization` or join proof) and the leader's answer relayed. The proxying dialects
- * always forward their writes (their clients cannot follow redirects); with
- * auth on every route does, since redirects lose credentials.
+ * `Authorization` or join proof) and the leader's answer relayed. The
+ * dialects whose clients cannot follow redirects (proxying, set/get's
+ * `/set`, put/get/delete) always forward their writes; with auth on every
+ * route does, since redirects lose credentials.
  *
  * @module
  */
@@ -86,8 +87,10 @@ export async function forwardToLeader(
     const reason = controller.signal.aborted
       ? `no answer within ${deps.forwardTimeoutMs} ms`
       : (error as Error).message;
-    // Only a refused connection certainly carried nothing to the leader.
-    const refused = !controller.signal.aborted && /refused/i.test(reason);
+    // Only a refused connection certainly carried nothing to the leader, and
+    // only when requests go out on fresh connections (see `peerFetch`); fetch
+    // names the reason in the error's cause.
+    const refused = !controller.signal.aborted && /refused/i.test(causes(error));
     throw new UnavailableError(
       `Cannot forward to the leader at "${leaderHttpAddr}": ${reason}`,
       !refused,
@@ -95,6 +98,13 @@ export async function forwardToLeader(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** An error's message and those of its causes, on one line. */
+function causes(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.join(": ");
 }
 
 function forwardedHeaders(request: Request): Record<string, string> {

@@ -154,8 +154,7 @@ export class FileStorage implements Storage {
 
   /** Records what recovery found but the WAL does not say yet, before new appends. */
   async #repairAfterOpen(disk: DiskState): Promise<void> {
-    const encoder = this.#encoder;
-    encoder.reset();
+    const encoder = this.#beginWrite();
     const segments = this.#wal.segments;
     // Every segment but the first starts with the hard state, so deleting old
     // segments never loses term or vote; a segment left empty by a crash right
@@ -164,7 +163,7 @@ export class FileStorage implements Storage {
       encoder.hardState(this.#hardState);
     }
     if (disk.needsRestart) encoder.restart(this.#terms.snapshotIndex + 1);
-    if (encoder.length === 0) return;
+    if (encoder.length === NUMBER_RECORD_BYTES) return;
     try {
       await this.#wal.append(encoder.bytes(), 0);
     } catch (error) {
@@ -276,30 +275,36 @@ export class FileStorage implements Storage {
     });
     const entries = batch.entries;
     const first = entries[0];
-    const encoder = this.#encoder;
-    encoder.reset();
+    const rolled = first !== undefined && this.#wal.shouldRoll(first.index);
+    if (rolled) await this.#wal.roll(first.index);
+    const encoder = this.#beginWrite();
     let bytes = 0;
     for (let i = 0; i < entries.length; i++) bytes += entryRecordBytes(entries[i]!);
     encoder.reserve(
       bytes + NUMBER_RECORD_BYTES + hardStateRecordBytesMax(batch.hardState ?? this.#hardState) * 2,
     );
-    if (first !== undefined && this.#wal.shouldRoll(first.index)) {
-      await this.#wal.roll(first.index);
-      encoder.hardState(this.#hardState);
-    }
+    if (rolled) encoder.hardState(this.#hardState);
     if (first !== undefined && first.index <= terms.lastIndex) encoder.truncate(first.index);
     for (let i = 0; i < entries.length; i++) encoder.entry(entries[i]!);
     // The hard state goes last: a torn batch then never records a commit
     // index beyond the entries that made it to disk.
     const hardState = batch.hardState;
     if (hardState !== null) this.#encodeHardState(hardState);
-    if (encoder.length === 0) return;
+    if (encoder.length === NUMBER_RECORD_BYTES) return;
     await this.#wal.append(encoder.bytes(), entries[entries.length - 1]?.index ?? 0);
     terms.append(entries);
     if (hardState !== null) {
       this.#hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
     }
     this.#cache = null;
+  }
+
+  /** Empties the encoder and starts the write with its batch record (see `wal_record.ts`). */
+  #beginWrite(): RecordEncoder {
+    const encoder = this.#encoder;
+    encoder.reset();
+    encoder.batch(this.#wal.nextOffset);
+    return encoder;
   }
 
   #encodeHardState(next: HardState): void {
@@ -312,13 +317,11 @@ export class FileStorage implements Storage {
   }
 
   /**
-   * Persists `snapshot` (temporary file, sync, rename, directory sync). When
-   * the log does not hold the snapshot's index with its term, a truncate
-   * record then restarts the log after the snapshot. Deletes nothing.
-   *
-   * The snapshot file is written (and synced) outside the queue of log
-   * writes, so a large snapshot does not hold up the batches saved meanwhile;
-   * only adopting it waits its turn.
+   * Persists `snapshot` (temporary file, sync, rename, directory sync, read
+   * back and verified) outside the queue of log writes, so a large snapshot
+   * does not hold up the batches saved meanwhile; only adopting it waits its
+   * turn. When the log does not hold the snapshot's index with its term, a
+   * truncate record then restarts the log after it. Deletes nothing.
    */
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
     const { index, term } = snapshot.meta;
@@ -343,9 +346,9 @@ export class FileStorage implements Storage {
       this.#snapshots.register(term, index);
       this.#cache = null;
       if (!matches) {
-        this.#encoder.reset();
-        this.#encoder.restart(index + 1);
-        await this.#wal.append(this.#encoder.bytes(), 0);
+        const encoder = this.#beginWrite();
+        encoder.restart(index + 1);
+        await this.#wal.append(encoder.bytes(), 0);
         this.#terms = new LogTerms(index, term);
       } else {
         terms.compactTo(index, term);
@@ -360,12 +363,15 @@ export class FileStorage implements Storage {
 
   /**
    * Deletes the oldest segments whose entries are all at or below both
-   * `index` and the newest snapshot's index (never the segment being
-   * written), and snapshots older than the previous one.
+   * `index` and the previous snapshot's index (never the segment being
+   * written), and snapshots older than the previous one. The log keeps
+   * covering the previous snapshot, read back and verified, so a newest
+   * snapshot found damaged on open always has one to fall back to.
    */
   compact(index: number): Promise<void> {
     return this.#run(async () => {
-      await this.#wal.deleteThrough(Math.min(index, this.#terms.snapshotIndex));
+      const fallback = await this.#snapshots.fallbackIndex();
+      await this.#wal.deleteThrough(Math.min(index, this.#terms.snapshotIndex, fallback));
       await this.#snapshots.deleteOld();
     });
   }

@@ -17,7 +17,9 @@ import { StorageError } from "./errors.ts";
 
 const MAGIC = [0x52, 0x53, 0x4e, 0x50]; // "RSNP"
 const VERSION = 1;
-const HEADER_BYTES = 29;
+/** Bytes before the membership JSON: magic, checksum, version, index, term, membership length. */
+export const SNAPSHOT_HEADER_BYTES = 29;
+const HEADER_BYTES = SNAPSHOT_HEADER_BYTES;
 const NAME_PATTERN = /^(\d{16})-(\d{16})\.snap$/;
 
 /** A snapshot file found in `snap/`. */
@@ -84,6 +86,32 @@ function parseMembership(bytes: Uint8Array): Membership | null {
     members.push({ id, voter, raftAddr, httpAddr });
   }
   return members;
+}
+
+/**
+ * Checks the fixed header of snapshot file `name` (its first
+ * {@link SNAPSHOT_HEADER_BYTES} bytes). Returns the stored checksum of every
+ * byte after the first eight, or a reason string when the header is damaged.
+ *
+ * @example
+ * ```ts
+ * import { checkSnapshotHeader, encodeSnapshot, parseSnapshotName } from "./snapshot_file.ts";
+ * const [header] = encodeSnapshot({ meta: { index: 7, term: 2, membership: [] }, data: new Uint8Array() });
+ * const wrong = parseSnapshotName("0000000000000002-0000000000000008.snap")!;
+ * if (typeof checkSnapshotHeader(header, wrong) !== "string") throw new Error("name not checked");
+ * ```
+ */
+export function checkSnapshotHeader(header: Uint8Array, name: SnapshotName): number | string {
+  if (header.length < HEADER_BYTES) return `file of ${header.length} bytes is too short`;
+  if (MAGIC.some((byte, i) => header[i] !== byte)) return "bad magic";
+  if (header[8] !== VERSION) return `unknown version "${header[8]}"`;
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const index = getU64(view, 9);
+  const term = getU64(view, 17);
+  if (index !== name.index || term !== name.term) {
+    return `holds term "${term}" and index "${index}", not those of its name`;
+  }
+  return view.getUint32(4, true);
 }
 
 /**

@@ -1,37 +1,47 @@
 /**
- * The snapshot files of one data directory: atomic writes, the newest valid
- * one on open (a damaged newest one is set aside and the previous one used),
- * and deletion of all but the two newest.
+ * The snapshot files of one data directory: atomic writes read back and
+ * verified before they count, the newest valid one on open (a damaged newest
+ * one is set aside and the previous one used), the fallback the log must
+ * still cover, and deletion of all but the two newest.
  *
  * @module
  */
 
 import type { Snapshot } from "../raft/types.ts";
 import type { Logger } from "../log.ts";
+import { crc32cUpdate } from "./crc32c.ts";
 import { ioError, StorageError } from "./errors.ts";
 import { listFiles, readFileOrNull, removeFile, writeFileAtomic } from "./fs_util.ts";
 import {
+  checkSnapshotHeader,
   decodeSnapshot,
   decodeSnapshotOrThrow,
   encodeSnapshot,
   newestFirst,
   parseSnapshotName,
+  SNAPSHOT_HEADER_BYTES,
   snapshotFileName,
   type SnapshotName,
 } from "./snapshot_file.ts";
 
 /** How many snapshots `deleteOld` keeps: the newest and the one before it. */
 export const SNAPSHOTS_KEPT = 2;
+/** Bytes read at a time when a snapshot file is verified. */
+const VERIFY_CHUNK_BYTES = 1024 * 1024;
 
 /** The snapshots under `snap/`, newest first. */
 export class SnapshotStore {
   readonly #dir: string;
+  readonly #logger: Logger;
   /** Valid snapshots, newest first. */
   #names: SnapshotName[];
+  /** Names of the files read back and verified since the directory was opened. */
+  readonly #verified = new Set<string>();
 
-  private constructor(dir: string, names: SnapshotName[]) {
+  private constructor(dir: string, names: SnapshotName[], logger: Logger) {
     this.#dir = dir;
     this.#names = names;
+    this.#logger = logger;
   }
 
   /**
@@ -53,7 +63,9 @@ export class SnapshotStore {
       const bytes = await readFileOrNull(path);
       const snapshot = bytes === null ? "file vanished" : decodeSnapshot(bytes, name);
       if (typeof snapshot !== "string") {
-        return { store: new SnapshotStore(dir, names), newest: snapshot };
+        const store = new SnapshotStore(dir, names, logger);
+        store.#verified.add(name.name);
+        return { store, newest: snapshot };
       }
       logger.warn("skipped a damaged snapshot, falling back to the previous one", {
         file: path,
@@ -62,7 +74,7 @@ export class SnapshotStore {
       await setAside(path);
       names.shift();
     }
-    return { store: new SnapshotStore(dir, []), newest: null };
+    return { store: new SnapshotStore(dir, [], logger), newest: null };
   }
 
   /** The newest snapshot's index, or 0. */
@@ -77,13 +89,23 @@ export class SnapshotStore {
   }
 
   /**
-   * Writes `snapshot`'s file atomically without making it the newest yet, so
-   * the write can overlap other work; {@link register} then adopts it. A
-   * crash in between leaves a valid file that the next open finds.
+   * Writes `snapshot`'s file atomically, then reads it back and verifies it,
+   * without making it the newest yet, so the write can overlap other work;
+   * {@link register} then adopts it. A crash in between leaves a valid file
+   * that the next open finds. A file that does not read back as written is
+   * set aside and rejects with a {@link StorageError}.
    */
   async write(snapshot: Snapshot): Promise<void> {
     const { term, index } = snapshot.meta;
-    await writeFileAtomic(this.#dir, snapshotFileName(term, index), encodeSnapshot(snapshot));
+    const name = { name: snapshotFileName(term, index), term, index };
+    await writeFileAtomic(this.#dir, name.name, encodeSnapshot(snapshot));
+    const path = `${this.#dir}/${name.name}`;
+    const reason = await verifySnapshotFile(path, name);
+    if (reason !== null) {
+      await setAside(path);
+      throw new StorageError(`Snapshot "${path}" does not read back as written: ${reason}`);
+    }
+    this.#verified.add(name.name);
   }
 
   /** Makes the written snapshot at (`term`, `index`) the newest. */
@@ -121,6 +143,29 @@ export class SnapshotStore {
     return decodeSnapshotOrThrow(bytes, name, path);
   }
 
+  /**
+   * The index of the snapshot recovery falls back to when the newest one is
+   * damaged: the newest but one that reads back intact (verified now if it
+   * was not yet), or 0 when there is none and the log must cover everything.
+   * Damaged ones met on the way are set aside and logged.
+   */
+  async fallbackIndex(): Promise<number> {
+    while (this.#names.length > 1) {
+      const name = this.#names[1]!;
+      if (this.#verified.has(name.name)) return name.index;
+      const path = `${this.#dir}/${name.name}`;
+      const reason = await verifySnapshotFile(path, name);
+      if (reason === null) {
+        this.#verified.add(name.name);
+        return name.index;
+      }
+      this.#logger.warn("set aside a damaged older snapshot", { file: path, reason });
+      await setAside(path);
+      this.#names.splice(1, 1);
+    }
+    return 0;
+  }
+
   /** Deletes every snapshot older than the {@link SNAPSHOTS_KEPT} newest. */
   async deleteOld(): Promise<void> {
     const old = this.#names.slice(SNAPSHOTS_KEPT);
@@ -130,6 +175,65 @@ export class SnapshotStore {
     // snapshot behind, which the next open ignores and the next call deletes;
     // a sync here would stall the log's syncs behind a journal commit.
     for (const name of old) await removeFile(`${this.#dir}/${name.name}`);
+  }
+}
+
+/**
+ * Reads snapshot file `path` back in chunks and checks its header and
+ * checksum; answers null when intact, else the reason. Memory stays at one
+ * chunk whatever the snapshot's size.
+ *
+ * @example
+ * ```ts
+ * import { verifySnapshotFile } from "./snapshot_store.ts";
+ * import { encodeSnapshot, parseSnapshotName, snapshotFileName } from "./snapshot_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * const name = parseSnapshotName(snapshotFileName(1, 5))!;
+ * const [header, data] = encodeSnapshot({
+ *   meta: { index: 5, term: 1, membership: [] },
+ *   data: new Uint8Array([1, 2, 3]),
+ * });
+ * await Deno.writeFile(`${dir}/${name.name}`, new Uint8Array([...header, ...data]));
+ * if (await verifySnapshotFile(`${dir}/${name.name}`, name) !== null) throw new Error("damaged");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function verifySnapshotFile(
+  path: string,
+  name: SnapshotName,
+): Promise<string | null> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw ioError("open", path, error);
+  }
+  try {
+    const chunk = new Uint8Array(VERIFY_CHUNK_BYTES);
+    let filled = 0;
+    let crc = 0;
+    let stored: number | string | null = null;
+    for (;;) {
+      const read = await file.read(chunk.subarray(filled));
+      if (read === null) break;
+      filled += read;
+      if (stored === null && filled >= SNAPSHOT_HEADER_BYTES) {
+        stored = checkSnapshotHeader(chunk.subarray(0, SNAPSHOT_HEADER_BYTES), name);
+        if (typeof stored === "string") return stored;
+        crc = crc32cUpdate(crc, chunk, 8, filled);
+        filled = 0;
+      } else if (stored !== null && filled === chunk.length) {
+        crc = crc32cUpdate(crc, chunk, 0, filled);
+        filled = 0;
+      }
+    }
+    if (stored === null) return `file of ${filled} bytes is too short`;
+    crc = crc32cUpdate(crc, chunk, 0, filled);
+    return crc === stored ? null : "checksum mismatch";
+  } catch (error) {
+    throw ioError("read", path, error);
+  } finally {
+    file.close();
   }
 }
 

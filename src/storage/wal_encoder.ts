@@ -28,7 +28,7 @@ export function entryRecordBytes(entry: Entry): number {
   return ENTRY_OVERHEAD_BYTES + entry.data.length;
 }
 
-/** Bytes of a commit or truncate record. */
+/** Bytes of a commit, truncate or batch record. */
 export const NUMBER_RECORD_BYTES = RECORD_HEADER_BYTES + 8;
 
 /**
@@ -114,6 +114,14 @@ export class RecordEncoder {
   /** Appends a commit record (a hard state whose term and vote are unchanged). */
   commit(commit: number): void {
     this.#number(RecordType.commit, commit);
+  }
+
+  /**
+   * Appends the batch record that starts every write; `offset` is where the
+   * write will begin in its segment.
+   */
+  batch(offset: number): void {
+    this.#number(RecordType.batch, offset);
   }
 
   /** Appends a truncate record: entries at or after `nextIndex` are discarded. */

@@ -15,6 +15,13 @@
  * | 3 | hard state | term u64, commit u64, vote length u8, vote UTF-8 |
  * | 4 | commit | commit u64 (hard state with only the commit index changed) |
  * | 5 | truncate | next index u64: entries at or after it are discarded |
+ * | 6 | batch | its own offset in the segment u64 |
+ *
+ * Every write (one batch, synced before the next is written) starts with a
+ * batch record. An intact batch record after a damaged one proves that the
+ * damaged batch was synced, and so possibly acknowledged, before the later
+ * batch was written: that is corruption, never a torn write. The offset in
+ * the payload keeps a batch record copied into entry data from counting.
  *
  * A truncate record also sets the index the next entry must have; when that
  * leaves a gap after the remaining entries, they are discarded too. Two
@@ -48,6 +55,7 @@ export const RecordType = {
   hardState: 3,
   commit: 4,
   truncate: 5,
+  batch: 6,
 } as const;
 
 /** {@link recordAt}: the record runs past the end of the bytes (a torn write, or a bad length). */
@@ -62,7 +70,8 @@ export type WalRecord =
   | { kind: "entry"; entry: Entry }
   | { kind: "hardState"; hardState: HardState }
   | { kind: "commit"; commit: number }
-  | { kind: "truncate"; nextIndex: number };
+  | { kind: "truncate"; nextIndex: number }
+  | { kind: "batch"; offset: number };
 
 function checksum(bytes: Uint8Array, offset: number, payloadBytes: number): number {
   const crc = crc32cUpdate(0, bytes, offset, offset + 4);
@@ -143,12 +152,40 @@ function decodeNumber(
   view: DataView,
   at: number,
   payloadBytes: number,
-  kind: "commit" | "truncate",
+  kind: "commit" | "truncate" | "batch",
 ): WalRecord | string {
   if (payloadBytes !== 8) return `${kind} payload of ${payloadBytes} bytes is not 8`;
   const value = getU64(view, at);
   if (value < 0) return `${kind} value is out of range`;
+  if (kind === "batch") return { kind, offset: value };
   return kind === "commit" ? { kind, commit: value } : { kind, nextIndex: value };
+}
+
+/**
+ * Whether an intact batch record sits at `offset`: its stored length is 8,
+ * its type is batch, its checksum holds and its payload names `offset`.
+ *
+ * @example
+ * ```ts
+ * import { batchRecordAt } from "./wal_record.ts";
+ * import { RecordEncoder } from "./wal_encoder.ts";
+ * const encoder = new RecordEncoder();
+ * encoder.batch(0);
+ * const bytes = encoder.bytes();
+ * const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+ * if (!batchRecordAt(bytes, view, 0, bytes.length)) throw new Error("not found");
+ * ```
+ */
+export function batchRecordAt(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  end: number,
+): boolean {
+  if (end - offset < RECORD_HEADER_BYTES + 8) return false;
+  if (view.getUint32(offset, true) !== 8 || bytes[offset + 8] !== RecordType.batch) return false;
+  if (recordAt(bytes, view, offset, end) !== 8) return false;
+  return getU64(view, offset + RECORD_HEADER_BYTES) === offset;
 }
 
 /**
@@ -175,6 +212,8 @@ export function decodeRecord(
       return decodeNumber(view, at, payloadBytes, "commit");
     case RecordType.truncate:
       return decodeNumber(view, at, payloadBytes, "truncate");
+    case RecordType.batch:
+      return decodeNumber(view, at, payloadBytes, "batch");
     default:
       return `unknown record type "${type}"`;
   }

@@ -75,6 +75,10 @@ class LogReplay {
         return;
       case "truncate":
         this.truncate(record.nextIndex);
+        return;
+      case "batch":
+        // Marks where a write began; only the scan needs it.
+        return;
     }
   }
 

@@ -1,15 +1,20 @@
 /**
  * Reads the records of one WAL segment and decides what a damaged record
- * means. A crash mid-write can only leave damage after the last intact
- * record of the last segment: that tail is reported for cutting. Damage with
- * an intact record after it, or in an older segment, is corruption of data
- * that was once synced, and stops recovery.
+ * means. A crash mid-write can only damage the last write of the last
+ * segment, and every write starts with a batch record: damage with no intact
+ * batch record after it lies in that last, unacknowledged write and is
+ * reported for cutting, even when the disk kept some later records of the
+ * same write (sectors persisted out of order). Damage followed by an intact
+ * batch record, or in an older segment, is corruption of data that was once
+ * synced, and stops recovery. A segment written before batch records existed
+ * falls back to the older rule: any intact record after the damage refuses.
  *
  * @module
  */
 
 import { StorageError } from "./errors.ts";
 import {
+  batchRecordAt,
   decodeRecord,
   RECORD_BAD,
   RECORD_HEADER_BYTES,
@@ -62,15 +67,43 @@ export function intactRecordAfter(
   return -1;
 }
 
+/**
+ * The offset of the first intact batch record after `offset`, or -1.
+ *
+ * @example
+ * ```ts
+ * import { batchRecordAfter } from "./wal_scan.ts";
+ * import { RecordEncoder } from "./wal_encoder.ts";
+ * const encoder = new RecordEncoder();
+ * encoder.batch(0);
+ * encoder.commit(1);
+ * encoder.batch(34);
+ * const bytes = encoder.bytes();
+ * const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+ * if (batchRecordAfter(bytes, view, 0, bytes.length) !== 34) throw new Error("missed it");
+ * ```
+ */
+export function batchRecordAfter(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  end: number,
+): number {
+  for (let at = offset + 1; at < end; at++) {
+    if (batchRecordAt(bytes, view, at, end)) return at;
+  }
+  return -1;
+}
+
 function describe(status: number): string {
   return status === RECORD_SHORT ? "record runs past the end of the file" : "checksum mismatch";
 }
 
 /**
  * Scans `bytes` (the segment `name`), visiting every intact record. When
- * `last` is false, any damage throws; when true, damage with no intact record
- * after it is returned as the tail to cut. Never visits a record that fails
- * its checksum.
+ * `last` is false, any damage throws; when true, damage in the last write is
+ * returned as the tail to cut (see the module documentation). Never visits a
+ * record that fails its checksum.
  */
 export function scanSegment(
   bytes: Uint8Array,
@@ -80,27 +113,36 @@ export function scanSegment(
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
   let offset = 0;
+  /** A batch record was seen: the segment is written batch by batch. */
+  let batched = false;
   while (offset < end) {
     const payloadBytes = recordAt(bytes, view, offset, end);
     if (payloadBytes === RECORD_SHORT || payloadBytes === RECORD_BAD) {
       const reason = describe(payloadBytes);
-      const evidence = options.last ? intactRecordAfter(bytes, view, offset, end) : offset;
+      if (!options.last) throw corrupt(options.name, offset, reason);
+      const evidence = batched
+        ? batchRecordAfter(bytes, view, offset, end)
+        : intactRecordAfter(bytes, view, offset, end);
       if (evidence >= 0) {
-        const after = options.last ? ` (an intact record follows at offset ${evidence})` : "";
-        throw new StorageError(
-          `Corrupt WAL record in "${options.name}" at offset ${offset}: ${reason}${after}`,
-        );
+        const follows = `an intact ${batched ? "batch " : ""}record follows at offset ${evidence}`;
+        throw corrupt(options.name, offset, `${reason} (${follows})`);
       }
       return { validBytes: offset, tailReason: reason };
     }
     const record = decodeRecord(bytes, view, offset, payloadBytes);
-    if (typeof record === "string") {
-      throw new StorageError(
-        `Corrupt WAL record in "${options.name}" at offset ${offset}: ${record}`,
-      );
+    if (typeof record === "string") throw corrupt(options.name, offset, record);
+    if (record.kind === "batch") {
+      if (record.offset !== offset) {
+        throw corrupt(options.name, offset, `batch record names offset "${record.offset}"`);
+      }
+      batched = true;
     }
     visit(record, offset);
     offset += RECORD_HEADER_BYTES + payloadBytes;
   }
   return { validBytes: end, tailReason: null };
+}
+
+function corrupt(name: string, offset: number, reason: string): StorageError {
+  return new StorageError(`Corrupt WAL record in "${name}" at offset ${offset}: ${reason}`);
 }

@@ -123,6 +123,11 @@ export class WalSegments {
     return this.#segments;
   }
 
+  /** Where the next append begins in the last segment. */
+  get nextOffset(): number {
+    return this.#active.bytes;
+  }
+
   get #active(): SegmentInfo {
     return this.#segments[this.#segments.length - 1]!;
   }

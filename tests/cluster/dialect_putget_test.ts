@@ -20,8 +20,8 @@ import {
 } from "./dialect_helpers.ts";
 import { type NodeProcess, withCluster } from "./harness.ts";
 
-function put(node: NodeProcess, body: unknown, follow = false) {
-  return call(node.httpAddr, "PUT", "/put", { body, follow });
+function put(node: NodeProcess, body: unknown) {
+  return call(node.httpAddr, "PUT", "/put", { body });
 }
 
 function join(leader: NodeProcess, node: NodeProcess) {
@@ -41,7 +41,7 @@ async function expectWritten(what: string, answer: ReturnType<typeof put>, key: 
   assertEquals(typeof body.index, "number", what);
 }
 
-Deno.test("put/get/delete dialect: put, set by path, get, redirects, delete and errors on three nodes", async () => {
+Deno.test("put/get/delete dialect: put, set by path, get, forwarding, delete and errors on three nodes", async () => {
   await withCluster({ heartbeatMs: 20, electionMs: 200 }, async (cluster) => {
     const [n1, n2, n3, n4] = await startAlone(cluster, ["n1", "n2", "n3", "n4"]);
     assertTrue(n1 !== undefined && n2 !== undefined && n3 !== undefined && n4 !== undefined);
@@ -62,15 +62,19 @@ Deno.test("put/get/delete dialect: put, set by path, get, redirects, delete and 
     await expectValue(n3, "color", "blue");
     await expectValue(n2, "a b", "c/dé");
 
-    // Writes on a follower are redirected; following keeps the method and body.
+    // Writes on a follower are forwarded to the leader, whose answer comes back.
     const body = { key: "a", value: "1" };
-    expectRedirect("put on a follower", await put(n2, body), n1, "/put");
-    await expectWritten("put, redirect followed", put(n2, body, true), "a");
+    await expectWritten("put on a follower", put(n2, body), "a");
     await expectValue(n3, "a", "1");
-    const setOnFollower = await call(n3.httpAddr, "POST", "/set/x/y");
-    expectRedirect("set by path on a follower", setOnFollower, n1, "/set/x/y");
-    const deleteOnFollower = await call(n2.httpAddr, "DELETE", "/delete?key=a");
-    expectRedirect("delete on a follower", deleteOnFollower, n1, "/delete?key=a");
+    await expectWritten("set by path on a follower", call(n3.httpAddr, "POST", "/set/x/y"), "x");
+    await expectValue(n2, "x", "y");
+    const deleteOnFollower = await expectAnswer(
+      "delete on a follower",
+      call(n2.httpAddr, "DELETE", "/delete?key=x"),
+      200,
+    );
+    assertEquals([bodyOf(deleteOnFollower).key, bodyOf(deleteOnFollower).deleted], ["x", true]);
+    await pollStatus(n3.httpAddr, "/get?key=x", 404);
     const joinOnFollower = await call(n3.httpAddr, "GET", "/join?id=n9&addr=127.0.0.1:7999");
     expectRedirect("join on a follower", joinOnFollower, n1, "/join?id=n9&addr=127.0.0.1:7999");
 
@@ -112,15 +116,15 @@ Deno.test("put/get/delete dialect: put, set by path, get, redirects, delete and 
       read: (loner) => call(loner.httpAddr, "GET", "/get?key=kept"),
     });
 
-    // The new leader's HTTP address came from its handshake: redirects point at it.
+    // The new leader's HTTP address came from its handshake: forwarding reaches it.
     const next = await failOver(cluster, n1, [n2, n3]);
     const other = next === n2 ? n3 : n2;
-    expectRedirect("put on a follower after failover", await put(other, body), next, "/put");
     await expectWritten(
-      "put after failover, followed",
-      put(other, { key: "b", value: "2" }, true),
+      "put on a follower after failover",
+      put(other, { key: "b", value: "2" }),
       "b",
     );
+    await expectValue(next, "b", "2");
     await expectValue(other, "b", "2");
 
     // Remove the stopped node with rafter's route; two members keep serving.

@@ -24,7 +24,7 @@ const REQUEST_TIMEOUT_MS = 5_000;
 /** Time a stopped or killed node may take to exit. */
 const EXIT_TIMEOUT_MS = 10_000;
 
-/** Timing and snapshot flags passed to every node. */
+/** Timing and snapshot flags passed to every node, and where nodes run. */
 export interface ClusterOptions {
   heartbeatMs?: number;
   electionMs?: number;
@@ -34,10 +34,12 @@ export interface ClusterOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** The script nodes run (default: the repository's `main.ts`; a bundle works too). */
   entry?: string;
-  /** Flags every node gets after the harness's own (TLS, auth). */
+  /** Flags every node gets after the harness's own (TLS, auth, a test-only switch). */
   extraArgs?: string[];
   /** How the harness's own status calls reach nodes that serve HTTPS or want credentials. */
   access?: ClusterAccess;
+  /** Where node `id` runs; by default on 127.0.0.1, free ports, `DIR/id`, no wrapper. */
+  placement?: (id: string, dir: string) => NodePlacement;
 }
 
 /** The scheme, CA and credentials of the harness's own calls. */
@@ -47,6 +49,24 @@ export interface ClusterAccess {
   caCert?: string;
   /** `Authorization` header value of an admin, so `/status` shows everything. */
   authorization?: string;
+}
+
+/** Addresses, data directory and command wrapper of one node. */
+export interface NodePlacement {
+  raftAddr: string;
+  httpAddr: string;
+  dataDir: string;
+  /** A command that runs the node inside it (`["nsenter", "-t", "42", "-n"]`), or `[]`. */
+  wrapper: string[];
+}
+
+/** How one run of a node's process ended. */
+export interface NodeExit {
+  pid: number;
+  code: number;
+  signal: Deno.Signal | null;
+  /** The harness sent the signal that ended it (kill, stop, cleanup). */
+  byHarness: boolean;
 }
 
 /** How a node starts on a fresh data directory. */
@@ -64,6 +84,10 @@ export interface NodeProcess {
   readonly args: string[];
   /** Stdout and stderr lines of every run, oldest first (bounded). */
   readonly lines: string[];
+  /** The command wrapper of every run (see {@link NodePlacement}). */
+  readonly wrapper: string[];
+  /** How every earlier run ended, oldest first. */
+  readonly exits: NodeExit[];
   child: Deno.ChildProcess | null;
   /** Resolves when the current process has exited and its output is drained. */
   exited: Promise<Deno.CommandStatus> | null;
@@ -159,6 +183,17 @@ export function getKey(
   return request(`http://${httpAddr}/key?${query}`, { redirect: follow ? "follow" : "manual" });
 }
 
+/** The default placement: free ports on 127.0.0.1, data under the cluster's temp dir. */
+function loopbackPlacement(id: string, dir: string): NodePlacement {
+  const [raftPort, httpPort] = freePorts(2);
+  return {
+    raftAddr: `127.0.0.1:${raftPort}`,
+    httpAddr: `127.0.0.1:${httpPort}`,
+    dataDir: `${dir}/${id}`,
+    wrapper: [],
+  };
+}
+
 /** Ports this process has handed out: a node may not have bound its own yet. */
 const portsIssued = new Set<number>();
 /** Listens tried per port wanted before giving up. */
@@ -220,12 +255,15 @@ export class Cluster {
   readonly nodes: NodeProcess[] = [];
   /** The temp dir holding every data directory. */
   readonly dir: string;
-  private readonly options: Required<Omit<ClusterOptions, "access">>;
+  private readonly options: Required<Omit<ClusterOptions, "access" | "placement">>;
   private readonly access: {
     scheme: string;
     init: RequestInit & { client?: Deno.HttpClient };
     client: Deno.HttpClient | null;
   };
+  private readonly placement: (id: string, dir: string) => NodePlacement;
+  /** Pids the harness is signalling, so their exit counts as its doing. */
+  private readonly signalled = new Set<number>();
 
   private constructor(dir: string, options: ClusterOptions) {
     this.dir = dir;
@@ -247,6 +285,7 @@ export class Cluster {
       : { authorization: access.authorization };
     const init = client === null ? { headers } : { client, headers };
     this.access = { scheme: access.scheme, init, client };
+    this.placement = options.placement ?? loopbackPlacement;
   }
 
   /** Makes the temp dir; no node runs yet. */
@@ -266,7 +305,10 @@ export class Cluster {
     return this.nodes.filter((n) => n.child !== null);
   }
 
-  /** Adds node `id` on free ports and starts it, with `extraArgs` after the cluster's own. */
+  /**
+   * Adds node `id` where the placement puts it (free loopback ports by
+   * default) and starts it, with `extraArgs` after the cluster's own.
+   */
   add(id: string, mode: StartMode = {}, extraArgs: string[] = []): NodeProcess {
     const node = this.reserve(id, mode, extraArgs);
     this.spawn(node);
@@ -274,14 +316,11 @@ export class Cluster {
   }
 
   /**
-   * Adds node `id` on free ports without starting it, so its data directory
-   * can be prepared first; {@link restart} starts it.
+   * Adds node `id` where the placement puts it without starting it, so its
+   * data directory can be prepared first; {@link restart} starts it.
    */
   reserve(id: string, mode: StartMode = {}, extraArgs: string[] = []): NodeProcess {
-    const [raftPort, httpPort] = freePorts(2);
-    const raftAddr = `127.0.0.1:${raftPort}`;
-    const httpAddr = `127.0.0.1:${httpPort}`;
-    const dataDir = `${this.dir}/${id}`;
+    const { raftAddr, httpAddr, dataDir, wrapper } = this.placement(id, this.dir);
     const o = this.options;
     const args = [
       "serve",
@@ -315,6 +354,8 @@ export class Cluster {
       dataDir,
       args,
       lines: [],
+      wrapper,
+      exits: [],
       child: null,
       exited: null,
     };
@@ -324,8 +365,10 @@ export class Cluster {
 
   private spawn(node: NodeProcess): void {
     if (node.child !== null) throw new Error(`Node "${node.id}" is already running`);
-    const command = new Deno.Command(Deno.execPath(), {
+    const [program, ...wrapperArgs] = [...node.wrapper, Deno.execPath()];
+    const command = new Deno.Command(program!, {
       args: [
+        ...wrapperArgs,
         "run",
         "--allow-net",
         "--allow-read",
@@ -348,6 +391,8 @@ export class Cluster {
       const status = await child.status;
       await drained;
       node.lines.push(`--- ${node.id} exited (code ${status.code}, signal ${status.signal}) ---`);
+      const byHarness = this.signalled.delete(child.pid);
+      node.exits.push({ pid: child.pid, code: status.code, signal: status.signal, byHarness });
       return status;
     })();
   }
@@ -357,16 +402,51 @@ export class Cluster {
     this.spawn(node);
   }
 
+  /**
+   * Starts a stopped `node` again on an emptied data directory, as `mode`
+   * says (a node removed from the cluster coming back as a new member).
+   */
+  async startFresh(node: NodeProcess, mode: StartMode): Promise<void> {
+    if (node.child !== null) throw new Error(`Node "${node.id}" is still running`);
+    await Deno.remove(node.dataDir, { recursive: true }).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    const args = node.args;
+    const bootstrap = args.indexOf("--bootstrap");
+    if (bootstrap >= 0) args.splice(bootstrap, 1);
+    const join = args.indexOf("--join");
+    if (join >= 0) args.splice(join, 2);
+    if ("bootstrap" in mode) args.push("--bootstrap");
+    if ("join" in mode) args.push("--join", mode.join);
+    this.spawn(node);
+  }
+
   /** Sends `signal` and waits for the process to exit; answers its status. */
   private async signal(node: NodeProcess, signal: Deno.Signal): Promise<Deno.CommandStatus> {
     const child = node.child;
     const exited = node.exited;
     if (child === null || exited === null) throw new Error(`Node "${node.id}" is not running`);
+    this.signalled.add(child.pid);
     try {
       child.kill(signal);
+      // A paused process acts on nothing but SIGKILL until it runs again.
+      if (signal !== "SIGKILL") child.kill("SIGCONT");
     } catch {
       // Already exited on its own: its status tells.
     }
+    const status = await within(exited, EXIT_TIMEOUT_MS, `node "${node.id}" to exit`);
+    node.child = null;
+    node.exited = null;
+    return status;
+  }
+
+  /**
+   * Forgets a process that exited on its own (a crash, or a storage failure
+   * it was made to have), so the node can be restarted; answers its status.
+   */
+  async reap(node: NodeProcess): Promise<Deno.CommandStatus> {
+    const exited = node.exited;
+    if (exited === null) throw new Error(`Node "${node.id}" is not running`);
     const status = await within(exited, EXIT_TIMEOUT_MS, `node "${node.id}" to exit`);
     node.child = null;
     node.exited = null;

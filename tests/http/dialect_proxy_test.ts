@@ -1,26 +1,10 @@
 import { assertEquals } from "../assert.ts";
 import { createApp } from "../../src/http/mod.ts";
-import { FakeNode, member } from "./fake_node.ts";
+import { FakeNode, forwardingPair, member, PAIR_LEADER } from "./fake_node.ts";
 import { post, send } from "./send.ts";
 
-const LEADER = "127.0.0.1:8001";
-
-/** A leader app and a follower app whose forwarded requests reach the leader app. */
-function cluster(forwardTimeoutMs = 5000) {
-  const leader = new FakeNode();
-  const leaderApp = createApp(leader);
-  const follower = new FakeNode();
-  follower.id = "n2";
-  follower.leaderHttpAddr = LEADER;
-  const forwarded: Request[] = [];
-  const fetch = (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    forwarded.push(request.clone());
-    return Promise.resolve(leaderApp.request(request));
-  };
-  const app = createApp(follower, { fetch, forwardTimeoutMs });
-  return { leader, follower, app, forwarded };
-}
+const LEADER = PAIR_LEADER;
+const cluster = forwardingPair;
 
 Deno.test("proxy: POST /set on the leader writes without forwarding", async () => {
   const { leader, forwarded } = cluster();

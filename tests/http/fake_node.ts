@@ -205,3 +205,31 @@ export function fakeApp(
   const node = new FakeNode();
   return { node, app: createApp(node, options) };
 }
+
+/** The leader's HTTP address in {@link forwardingPair}. */
+export const PAIR_LEADER = "127.0.0.1:8001";
+
+/**
+ * A leader node and a follower app whose forwarded requests reach the
+ * leader's app; `forwarded` records each forwarded request.
+ */
+export function forwardingPair(forwardTimeoutMs = 5000): {
+  leader: FakeNode;
+  follower: FakeNode;
+  app: ReturnType<typeof createApp>;
+  forwarded: Request[];
+} {
+  const leader = new FakeNode();
+  const leaderApp = createApp(leader);
+  const follower = new FakeNode();
+  follower.id = "n2";
+  follower.leaderHttpAddr = PAIR_LEADER;
+  const forwarded: Request[] = [];
+  const fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    forwarded.push(request.clone());
+    return Promise.resolve(leaderApp.request(request));
+  };
+  const app = createApp(follower, { fetch, forwardTimeoutMs });
+  return { leader, follower, app, forwarded };
+}

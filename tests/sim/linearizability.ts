@@ -61,6 +61,12 @@ export interface CheckResult {
   key?: string;
   /** For failures: that key's operations and the longest linearization found. */
   explanation?: string;
+  /**
+   * For failures: the answered operation that no linearization found could
+   * place (the earliest to return outside the longest one), to show the
+   * history around it.
+   */
+  stuck?: Operation;
   /** Search steps taken over all keys checked. */
   steps: number;
 }
@@ -104,7 +110,9 @@ export function checkLinearizable(history: Operation[], options: CheckOptions = 
     steps += search.steps;
     if (search.verdict === "ok") continue;
     const explanation = explain(key, ops, search);
-    if (search.verdict === "fail") return { ok: false, key, explanation, steps };
+    if (search.verdict === "fail") {
+      return { ok: false, key, explanation, steps, ...stuckOf(ops, search.longest) };
+    }
     // Keep looking: a definite failure on another key is the better report.
     undecided ??= { ok: false, unknown: true, key, explanation, steps: 0 };
   }
@@ -469,6 +477,17 @@ class KeySearcher {
 
 function searchKey(ops: Operation[], stepsMax: number): KeySearch {
   return new KeySearcher(ops).run(stepsMax);
+}
+
+/** The earliest-returning answered operation outside `longest`, if any. */
+function stuckOf(ops: Operation[], longest: number[]): { stuck?: Operation } {
+  const placed = new Set(longest);
+  let stuck: Operation | undefined;
+  ops.forEach((op, index) => {
+    if (placed.has(index) || op.ret === null) return;
+    if (stuck === undefined || op.ret < stuck.ret!) stuck = op;
+  });
+  return stuck === undefined ? {} : { stuck };
 }
 
 function explain(key: string, ops: Operation[], search: KeySearch): string {

@@ -445,3 +445,11 @@ Deno.test("small random histories get the verdict of a naive search", () => {
   }
   assertTrue(verdicts.ok > 200 && verdicts.violation > 200, JSON.stringify(verdicts));
 });
+
+Deno.test("a violation names the answered operation no linearization could place", () => {
+  const stale = get(2, "k", "a", 11, 12);
+  const result = checkLinearizable([put(1, "k", "a", 0, 5), put(1, "k", "b", 6, 10), stale]);
+  assertEquals(result.ok, false);
+  assertEquals(result.stuck, stale);
+  assertEquals(checkLinearizable([put(1, "k", "a", 0, 5)]).stuck, undefined);
+});

@@ -1,7 +1,8 @@
 /**
- * A flipped bit must never go unnoticed: in the last record it reads as a
- * torn write and is cut off; anywhere before, recovery stops with an error
- * naming the file and the damaged record's offset.
+ * A flipped bit must never go unnoticed: in the last write (batch) it reads
+ * as a torn write and is cut off from the damaged record on; anywhere
+ * before, recovery stops with an error naming the file and the damaged
+ * record's offset.
  */
 
 import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
@@ -10,11 +11,14 @@ import { replayWal } from "../../src/storage/wal_replay.ts";
 import { entry, openStorage, segmentPaths, withTempDir } from "./helpers.ts";
 import type { FileStorage } from "../../src/storage/file_storage.ts";
 
-/** Writes a small log of several batches and returns its bytes and record start offsets. */
+/**
+ * Writes a small log of several batches and returns its bytes, record start
+ * offsets and where the last batch starts.
+ */
 async function smallLog(
   storage: FileStorage,
   path: () => Promise<string>,
-): Promise<{ bytes: Uint8Array; starts: number[] }> {
+): Promise<{ bytes: Uint8Array; starts: number[]; lastBatch: number }> {
   await storage.save({
     hardState: { term: 1, vote: "n1", commit: 0 },
     entries: [entry(1, 1, 4), entry(2, 1, 0)],
@@ -32,8 +36,10 @@ async function smallLog(
   for (let offset = 0; offset < bytes.length; offset += 9 + view.getUint32(offset, true)) {
     starts.push(offset);
   }
-  assertEquals(starts.length, 9, "entries, hard states, a commit and a truncate");
-  return { bytes, starts };
+  assertEquals(starts.length, 13, "four batch records, entries, hard states, a commit, a truncate");
+  const batches = starts.filter((start) => bytes[start + 8] === 6);
+  assertEquals(batches.length, 4, "every write starts with a batch record");
+  return { bytes, starts, lastBatch: batches[batches.length - 1]! };
 }
 
 function recordStart(starts: number[], position: number): number {
@@ -43,20 +49,22 @@ function recordStart(starts: number[], position: number): number {
 Deno.test("every single-bit flip in a small log is detected by replay", async () => {
   await withTempDir(async (dir) => {
     const storage = await openStorage(dir);
-    const { bytes, starts } = await smallLog(storage, async () => (await segmentPaths(dir))[0]!);
-    const lastStart = starts[starts.length - 1]!;
-    const intact = replayWal([{ name: "seg", firstIndex: 1, bytes: bytes.subarray(0, lastStart) }]);
+    const { bytes, starts, lastBatch } = await smallLog(
+      storage,
+      async () => (await segmentPaths(dir))[0]!,
+    );
+    const intact = replayWal([{ name: "seg", firstIndex: 1, bytes: bytes.subarray(0, lastBatch) }]);
     for (let position = 0; position < bytes.length; position++) {
       for (let bit = 0; bit < 8; bit++) {
         const damaged = bytes.slice();
         damaged[position] = damaged[position]! ^ (1 << bit);
         const segments = [{ name: "seg", firstIndex: 1, bytes: damaged }];
-        if (position >= lastStart) {
+        if (position >= lastBatch) {
           const replay = replayWal(segments);
           assertEquals(
             replay.tail?.offset,
-            lastStart,
-            `flip at ${position}.${bit} cuts the last record`,
+            recordStart(starts, position),
+            `flip at ${position}.${bit} cuts the last batch from the damaged record on`,
           );
           assertEquals(replay.entries, intact.entries);
           assertEquals(replay.hardState, intact.hardState);
@@ -69,17 +77,16 @@ Deno.test("every single-bit flip in a small log is detected by replay", async ()
   });
 });
 
-Deno.test("a flipped bit on disk: the last record is cut, earlier ones refuse to open", async () => {
+Deno.test("a flipped bit on disk: the last batch is cut, earlier ones refuse to open", async () => {
   await withTempDir(async (dir) => {
     const storage = await openStorage(dir);
     const path = (await segmentPaths(dir))[0]!;
-    const { bytes, starts } = await smallLog(storage, () => Promise.resolve(path));
-    const lastStart = starts[starts.length - 1]!;
+    const { bytes, starts, lastBatch } = await smallLog(storage, () => Promise.resolve(path));
     for (let position = 0; position < bytes.length; position++) {
       const damaged = bytes.slice();
       damaged[position] = damaged[position]! ^ (1 << (position % 8));
       await Deno.writeFile(path, damaged);
-      if (position >= lastStart) {
+      if (position >= lastBatch) {
         const reopened = await openStorage(dir);
         assertEquals(reopened.recovered().entries, [
           entry(1, 1, 4),
@@ -115,7 +122,7 @@ Deno.test("damage in a segment that is not the last is refused even at its end",
     const error = await openStorage(dir).catch((caught) => caught);
     assertTrue(error instanceof StorageError, String(error));
     assertTrue(
-      error.message.includes(`"${first}" at offset 33: record runs past the end`),
+      error.message.includes(`"${first}" at offset 50: record runs past the end`),
       error.message,
     );
   });

@@ -46,17 +46,17 @@ Deno.test("entries and hard state survive a reopen", async () => {
   });
 });
 
-Deno.test("a commit-only change appends one 17-byte record; an unchanged batch writes nothing", async () => {
+Deno.test("a commit-only change appends one 17-byte record after its batch record; an unchanged batch writes nothing", async () => {
   await withTempDir(async (dir) => {
     const storage = await openStorage(dir);
     await storage.save({ hardState: hs(1, "n1", 0), entries: [entry(1, 1)] });
     const [path] = await segmentPaths(dir);
     const before = (await Deno.stat(path!)).size;
     await storage.save({ hardState: hs(1, "n1", 1), entries: [] });
-    assertEquals((await Deno.stat(path!)).size, before + 17);
+    assertEquals((await Deno.stat(path!)).size, before + 17 + 17);
     await storage.save({ hardState: hs(1, "n1", 1), entries: [] });
     await storage.save({ hardState: null, entries: [] });
-    assertEquals((await Deno.stat(path!)).size, before + 17);
+    assertEquals((await Deno.stat(path!)).size, before + 17 + 17);
     await storage.close();
   });
 });
@@ -134,9 +134,10 @@ Deno.test("a reset interrupted by a crash is finished on the next open", async (
 
 Deno.test("segments roll over at the size bound, named by their first index", async () => {
   await withTempDir(async (dir) => {
-    const storage = await openStorage(dir, { segmentBytesMax: 100 });
-    await storage.save({ hardState: null, entries: entries(1, 3, 1) }); // 99 bytes
-    await storage.save({ hardState: null, entries: entries(4, 4, 1) }); // 132: full now
+    const storage = await openStorage(dir, { segmentBytesMax: 150 });
+    // Each write is a 17-byte batch record and its records.
+    await storage.save({ hardState: null, entries: entries(1, 3, 1) }); // 116 bytes
+    await storage.save({ hardState: null, entries: entries(4, 4, 1) }); // 166: full now
     await storage.save({ hardState: hs(1, "n1", 4), entries: entries(5, 9, 1) });
     await storage.save({ hardState: null, entries: entries(10, 10, 1) });
     await storage.close();
@@ -145,7 +146,7 @@ Deno.test("segments roll over at the size bound, named by their first index", as
       "0000000000000005.wal",
       "0000000000000010.wal",
     ]);
-    const reopened = await openStorage(dir, { segmentBytesMax: 100 });
+    const reopened = await openStorage(dir, { segmentBytesMax: 150 });
     assertEquals(reopened.recovered().entries, entries(1, 10, 1));
     assertEquals(reopened.recovered().hardState, hs(1, "n1", 4));
     await reopened.close();
@@ -290,9 +291,15 @@ Deno.test("the hard state survives compaction of the segments that wrote it", as
     for (let index = 2; index <= 6; index++) {
       await storage.save({ hardState: null, entries: [entry(index, 4)] });
     }
+    await storage.saveSnapshot(snapshot(3, 4));
     await storage.saveSnapshot(snapshot(5, 4));
     await storage.compact(5);
-    assertEquals((await fileNames(dir, "wal")).length, 1);
+    // One segment per write; the log keeps covering the previous snapshot (3).
+    assertEquals(await fileNames(dir, "wal"), [
+      "0000000000000004.wal",
+      "0000000000000005.wal",
+      "0000000000000006.wal",
+    ]);
     await storage.close();
     const reopened = await openStorage(dir, { segmentBytesMax: 40 });
     assertEquals(reopened.recovered().hardState, hs(4, "n3", 0));

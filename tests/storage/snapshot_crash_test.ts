@@ -3,13 +3,14 @@
  * opens to the last synced state.
  */
 
-import { assertEquals, assertRejects, assertTrue } from "../assert.ts";
+import { assertEquals, assertTrue } from "../assert.ts";
 import {
   decodeSnapshot,
   encodeSnapshot,
   parseSnapshotName,
   snapshotFileName,
 } from "../../src/storage/snapshot_file.ts";
+import { verifySnapshotFile } from "../../src/storage/snapshot_store.ts";
 import {
   entries,
   entry,
@@ -21,6 +22,17 @@ import {
 } from "./helpers.ts";
 
 const hs = (term: number, vote: string, commit: number) => ({ term, vote, commit });
+
+/** Entries 1..8 one per segment (40-byte bound), then snapshots at 3 and at 6. */
+async function twoSnapshots(dir: string): Promise<Awaited<ReturnType<typeof openStorage>>> {
+  const storage = await openStorage(dir, { segmentBytesMax: 40 });
+  for (let index = 1; index <= 8; index++) {
+    await storage.save({ hardState: hs(1, "n1", index - 1), entries: [entry(index, 1)] });
+  }
+  await storage.saveSnapshot(snapshot(3, 1));
+  await storage.saveSnapshot(snapshot(6, 1));
+  return storage;
+}
 
 Deno.test("a crash while writing a snapshot leaves the previous one in use", async () => {
   await withTempDir(async (dir) => {
@@ -66,21 +78,56 @@ Deno.test("a damaged newest snapshot is set aside and the previous one used", as
   });
 });
 
-Deno.test("a damaged newest snapshot whose log was compacted refuses to open", async () => {
+Deno.test("a damaged newest snapshot falls back to the previous one, whose log compaction kept", async () => {
   await withTempDir(async (dir) => {
-    const storage = await openStorage(dir, { segmentBytesMax: 40 });
-    for (let index = 1; index <= 8; index++) {
-      await storage.save({ hardState: hs(1, "n1", index - 1), entries: [entry(index, 1)] });
-    }
-    await storage.saveSnapshot(snapshot(3, 1));
-    await storage.saveSnapshot(snapshot(6, 1));
+    const storage = await twoSnapshots(dir);
     await storage.compact(6);
+    assertEquals((await fileNames(dir, "wal"))[0], "0000000000000004.wal", "1..3 are deleted");
     await storage.close();
     await Deno.writeFile(`${dir}/snap/${snapshotFileName(1, 6)}`, new Uint8Array(40));
-    await assertRejects(
-      openStorage(dir, { segmentBytesMax: 40 }),
-      /Cannot recover: the log starts at index "7" but the newest valid snapshot ends at index 3/,
+    const reopened = await openStorage(dir, { segmentBytesMax: 40 });
+    assertEquals(reopened.recovered().snapshot, snapshot(3, 1));
+    assertEquals(reopened.recovered().entries, entries(4, 8, 1));
+    assertTrue(reopened.log[0]!.includes("damaged snapshot"), reopened.log[0]);
+    await reopened.close();
+  });
+});
+
+Deno.test("a damaged previous snapshot found by compaction is set aside and the log kept", async () => {
+  await withTempDir(async (dir) => {
+    const storage = await twoSnapshots(dir);
+    await storage.close();
+    // The previous snapshot rots while the node is down; open reads only the newest.
+    await Deno.writeFile(`${dir}/snap/${snapshotFileName(1, 3)}`, new Uint8Array(40));
+    const reopened = await openStorage(dir, { segmentBytesMax: 40 });
+    await reopened.compact(6);
+    assertEquals((await fileNames(dir, "wal"))[0], "0000000000000001.wal", "nothing deleted");
+    assertEquals(await fileNames(dir, "snap"), [
+      `${snapshotFileName(1, 3)}.broken`,
+      snapshotFileName(1, 6),
+    ]);
+    assertTrue(reopened.log.some((line) => line.includes("damaged older snapshot")));
+    await reopened.close();
+  });
+});
+
+Deno.test("a snapshot file is read back and verified before it counts", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/${snapshotFileName(2, 9)}`;
+    const name = parseSnapshotName(snapshotFileName(2, 9))!;
+    const bytes = new Uint8Array(
+      encodeSnapshot(snapshot(9, 2, 3_000_000)).flatMap((chunk) => [...chunk]),
     );
+    await Deno.writeFile(path, bytes);
+    assertEquals(await verifySnapshotFile(path, name), null);
+    for (const position of [0, 5, 12, 40, 1_048_580, bytes.length - 1]) {
+      const damaged = bytes.slice();
+      damaged[position] = damaged[position]! ^ 0x10;
+      await Deno.writeFile(path, damaged);
+      assertEquals(typeof await verifySnapshotFile(path, name), "string", `flip at ${position}`);
+    }
+    await Deno.writeFile(path, bytes.subarray(0, 20));
+    assertEquals(await verifySnapshotFile(path, name), "file of 20 bytes is too short");
   });
 });
 
@@ -99,11 +146,7 @@ Deno.test("every flipped bit of a snapshot file is detected", () => {
 
 Deno.test("a crash between a snapshot and segment deletion recovers, and compaction resumes", async () => {
   await withTempDir(async (dir) => {
-    const storage = await openStorage(dir, { segmentBytesMax: 40 });
-    for (let index = 1; index <= 8; index++) {
-      await storage.save({ hardState: hs(1, "n1", index - 1), entries: [entry(index, 1)] });
-    }
-    await storage.saveSnapshot(snapshot(6, 1));
+    const storage = await twoSnapshots(dir);
     await storage.close(); // the crash: compact(6) never ran
     const segmentsBefore = (await segmentPaths(dir)).length;
     const reopened = await openStorage(dir, { segmentBytesMax: 40 });
@@ -150,13 +193,15 @@ Deno.test("a crash right after a segment roll keeps term and vote through later 
     const reopened = await openStorage(dir, { segmentBytesMax: 40 });
     assertEquals(reopened.recovered().entries, entries(1, 2, 7));
     await reopened.save({ hardState: hs(7, "n2", 3), entries: [entry(3, 7)] });
+    await reopened.save({ hardState: hs(7, "n2", 4), entries: [entry(4, 7)] });
     await reopened.saveSnapshot(snapshot(2, 7));
-    await reopened.compact(2);
-    assertEquals(await fileNames(dir, "wal"), ["0000000000000003.wal"]);
+    await reopened.saveSnapshot(snapshot(3, 7));
+    await reopened.compact(3);
+    assertEquals(await fileNames(dir, "wal"), ["0000000000000003.wal", "0000000000000004.wal"]);
     await reopened.close();
     const again = await openStorage(dir, { segmentBytesMax: 40 });
-    assertEquals(again.recovered().hardState, hs(7, "n2", 3));
-    assertEquals(again.recovered().entries, [entry(3, 7)]);
+    assertEquals(again.recovered().hardState, hs(7, "n2", 4));
+    assertEquals(again.recovered().entries, [entry(4, 7)]);
     await again.close();
   });
 });

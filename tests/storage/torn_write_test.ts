@@ -38,6 +38,8 @@ const commitRecord = (commit: number): ExpectedRecord => ({
     state.hardState = { ...state.hardState, commit };
   },
 });
+/** Every write starts with one; replay skips it. */
+const batchRecord: ExpectedRecord = { bytes: 17, apply: () => {} };
 const truncateRecord = (index: number): ExpectedRecord => ({
   bytes: 17,
   apply: (state) => {
@@ -57,6 +59,7 @@ function script(): { batch: SaveBatch; records: ExpectedRecord[] }[] {
         entries: [entry(1, 1), entry(2, 1), entry(3, 1)],
       },
       records: [
+        batchRecord,
         entryRecord(entry(1, 1)),
         entryRecord(entry(2, 1)),
         entryRecord(entry(3, 1)),
@@ -65,11 +68,12 @@ function script(): { batch: SaveBatch; records: ExpectedRecord[] }[] {
     },
     {
       batch: { hardState: { term: 1, vote: "n1", commit: 3 }, entries: [entry(4, 1), entry(5, 1)] },
-      records: [entryRecord(entry(4, 1)), entryRecord(entry(5, 1)), commitRecord(3)],
+      records: [batchRecord, entryRecord(entry(4, 1)), entryRecord(entry(5, 1)), commitRecord(3)],
     },
     {
       batch: { hardState: { term: 2, vote: "n2", commit: 4 }, entries: [e5, e6] },
       records: [
+        batchRecord,
         truncateRecord(5),
         entryRecord(e5),
         entryRecord(e6),
@@ -78,7 +82,7 @@ function script(): { batch: SaveBatch; records: ExpectedRecord[] }[] {
     },
     {
       batch: { hardState: { term: 2, vote: "n2", commit: 6 }, entries: [e7] },
-      records: [entryRecord(e7), commitRecord(6)],
+      records: [batchRecord, entryRecord(e7), commitRecord(6)],
     },
   ];
 }
