@@ -43,6 +43,8 @@ export interface DriverPort {
   readBarrier(level: ReadLevel): Promise<void>;
   /** Throws `NotLeaderError` unless this node leads. */
   requireLeader(): void;
+  /** True while this node leads and holds its leader lease (§6.4.1): no other leader exists yet. */
+  leaseHeld(): boolean;
   /** The state machine (it may be replaced, so it is asked for each time). */
   machine(): KvStateMachine;
   /** The watch history the driver records every applied entry in. */
@@ -249,14 +251,25 @@ export class KvService {
     return { id: result.index, ttlMs };
   }
 
-  /** Restarts the TTL of lease `id` on the leader. */
-  leaseKeepAlive(id: number): Promise<{ id: number; ttlMs: number }> {
-    return settled(() => {
-      this.#port.requireLeader();
-      const ttlMs = this.#port.deadlines().keepAlive(id, this.#port.nowMs());
-      if (ttlMs === null) throw new LeaseNotFoundError(id);
-      return { id, ttlMs };
-    });
+  /**
+   * Restarts the TTL of lease `id` on the leader. Only a leader that holds
+   * its lease may promise a TTL: a deposed leader that has not heard of its
+   * successor would promise one the new leader does not keep. So a
+   * keep-alive first passes the `default` read barrier (the lease, or a
+   * heartbeat round that renews it, and everything committed applied, so
+   * that a revoked lease is not renewed) and then needs the lease to hold.
+   */
+  async leaseKeepAlive(id: number): Promise<{ id: number; ttlMs: number }> {
+    await this.#port.readBarrier("default");
+    this.#port.requireLeader();
+    if (!this.#port.leaseHeld()) {
+      throw new UnavailableError(
+        `Cannot keep lease "${id}" alive: this leader has not heard from a quorum recently; retry`,
+      );
+    }
+    const ttlMs = this.#port.deadlines().keepAlive(id, this.#port.nowMs());
+    if (ttlMs === null) throw new LeaseNotFoundError(id);
+    return { id, ttlMs };
   }
 
   /** Lease `id`: TTL, time left and attached keys (on the leader). */

@@ -48,6 +48,7 @@ export function dataModel(deps: DataModelDeps): KvService {
     },
     readBarrier: (level: ReadLevel) => readBarrier(deps.driver(), level, deps.localConsistentReads),
     requireLeader: () => deps.driver().requireLeader(),
+    leaseHeld: () => deps.driver().leaseRead() >= 0,
     machine: () => deps.driver().machine,
     history: () => deps.driver().history,
     deadlines: () => deps.driver().deadlines,
