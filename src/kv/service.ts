@@ -39,10 +39,17 @@ import type { WatchHistory } from "./watch_history.ts";
 export interface DriverPort {
   /** Proposes `data` as a `normal` entry; resolves with its outcome once applied on this node. */
   propose(data: Uint8Array): Promise<ApplyResult>;
+  /**
+   * Proposes `data` in this node's leadership as it is now, without waiting
+   * for a leader; rejects at once when this node does not lead.
+   */
+  proposeAsLeader(data: Uint8Array): Promise<ApplyResult>;
   /** Resolves once the state machine may be read at `level` (throws `NotLeaderError` as `get`). */
   readBarrier(level: ReadLevel): Promise<void>;
   /** Throws `NotLeaderError` unless this node leads. */
   requireLeader(): void;
+  /** True while this node's core leads (even before the driver has noted it). */
+  leading(): boolean;
   /** True while this node leads and holds its leader lease (§6.4.1): no other leader exists yet. */
   leaseHeld(): boolean;
   /** The state machine (it may be replaced, so it is asked for each time). */
@@ -305,9 +312,13 @@ export class KvService {
   /**
    * On the leader: proposes the revocation of leases past their deadline
    * (a bounded batch per call); returns how many were proposed. A failed
-   * proposal is retried by a later call.
+   * proposal is retried by a later call. Expiry is decided by a leadership
+   * for itself only: once the core stopped leading, the deadlines belong to
+   * a term that ended, and a revocation they decided must not wait for the
+   * next leader, which gives every lease its full TTL again.
    */
   expireLeases(): number {
+    if (!this.#port.leading()) return 0;
     const expired = this.#port.deadlines().expired(
       this.#port.nowMs(),
       this.#settings.expiryBatchMax,
@@ -315,7 +326,7 @@ export class KvService {
     for (const id of expired) {
       // A revocation that fails (leadership moved, timeout) is offered again by
       // `expired` after its retry interval; one that applies ends the deadline.
-      this.#port.propose(encodeCommand({ kind: "leaseRevoke", id })).catch(() => undefined);
+      this.#port.proposeAsLeader(encodeCommand({ kind: "leaseRevoke", id })).catch(() => undefined);
     }
     return expired.length;
   }

@@ -46,8 +46,16 @@ export function dataModel(deps: DataModelDeps): KvService {
       await driver.waitForLeader();
       return await driver.propose(data, null);
     },
+    proposeAsLeader: (data) => {
+      try {
+        return deps.driver().propose(data, null);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     readBarrier: (level: ReadLevel) => readBarrier(deps.driver(), level, deps.localConsistentReads),
     requireLeader: () => deps.driver().requireLeader(),
+    leading: () => deps.driver().core.state().role === "leader",
     leaseHeld: () => deps.driver().leaseRead() >= 0,
     machine: () => deps.driver().machine,
     history: () => deps.driver().history,

@@ -45,6 +45,10 @@ export class LocalPort implements DriverPort {
     }
   }
 
+  proposeAsLeader(data: Uint8Array): Promise<ApplyResult> {
+    return this.propose(data);
+  }
+
   /** What the driver does with every applied result. */
   applied(result: ApplyResult): ApplyResult {
     this.watchHistory.record(result.index, result.changes ?? []);
@@ -62,6 +66,10 @@ export class LocalPort implements DriverPort {
 
   requireLeader(): void {
     if (this.leaderHttpAddr !== null) throw new NotLeaderError(this.leaderHttpAddr);
+  }
+
+  leading(): boolean {
+    return this.leaderHttpAddr === null;
   }
 
   leaseHeld(): boolean {

@@ -131,6 +131,17 @@ Deno.test("a keep-alive needs the leader lease and passes the default read barri
   assertEquals(port.barriers.filter((level) => level === "default").length, 2);
 });
 
+Deno.test("a node whose core stopped leading decides no expiry", async () => {
+  const { port, service } = setup();
+  const { id } = await service.leaseGrant(2000);
+  port.clockMs = 2500;
+  port.leaderHttpAddr = "127.0.0.1:8001";
+  assertEquals(service.expireLeases(), 0);
+  port.leaderHttpAddr = null;
+  assertEquals(port.leaseDeadlines.remaining(id, 2500), 0, "the deadline passed, still tracked");
+  assertEquals(service.expireLeases(), 1);
+});
+
 Deno.test("lease calls and writes on a follower are redirected to the leader", async () => {
   const { port, service } = setup();
   port.leaderHttpAddr = "127.0.0.1:8001";

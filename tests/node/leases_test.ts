@@ -1,5 +1,6 @@
 import { assertEquals, assertTrue } from "../assert.ts";
 import { NotLeaderError, UnavailableError } from "../../src/api.ts";
+import { TAG } from "../../src/kv/command_types.ts";
 import { TestNode } from "./harness.ts";
 
 /** The shortest TTL the test node accepts: three election timeouts of 100 ms. */
@@ -78,6 +79,36 @@ Deno.test("node: a keep-alive on a leader that learns it was deposed is refused"
     assertTrue(kept.done, "answered once n1 learned of the new term");
     const refused = kept.error instanceof NotLeaderError || kept.error instanceof UnavailableError;
     assertTrue(refused, String(kept.error ?? "acknowledged"));
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: a lease the old term found expired gets its full TTL from the leader of the next", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const { term } = await leaderWithLease(t);
+    const grantedAt = t.clock.nowMs;
+    // n1 keeps its followers until shortly before the lease's deadline, then hears
+    // nothing more: CheckQuorum deposes it in its core on a tick past the deadline,
+    // and expiry runs on that tick, before the turn ends and the driver notes it.
+    while (t.clock.nowMs < grantedAt + TTL_MS - 150) {
+      await t.tick(1);
+      await answerHeartbeat(t, term);
+    }
+    while (t.node.driver.core.state().role === "leader") await t.tick(1);
+    const core = () => t.node.driver.core.state();
+    while (core().role === "follower" && t.clock.nowMs < grantedAt + TTL_MS + 20) await t.tick(1);
+    assertEquals(core().role, "follower", "the deadline passed before n1 campaigned");
+    const next = await t.elect(["n2", "n3"]);
+    assertEquals([core().role, core().term], ["leader", next]);
+    const log = t.node.driver.core.log;
+    const revocations = [];
+    for (let index = log.offset + 1; index <= log.lastIndex(); index++) {
+      const entry = log.entry(index);
+      if (entry.term === next && entry.data[0] === TAG.leaseRevoke) revocations.push(index);
+    }
+    assertEquals(revocations, [], "the new term gives the lease a full TTL");
   } finally {
     await t.stop();
   }
