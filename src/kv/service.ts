@@ -74,6 +74,16 @@ export interface ServiceSettings {
   leaseKeysListedMax?: number;
   /** Most expired leases revoked per call of `expireLeases` (default 64). */
   expiryBatchMax?: number;
+  /** Deliberate bugs for the simulator's tests that show it catches them. Never set elsewhere. */
+  breaks?: ServiceBreaks;
+}
+
+/** Deliberate bugs of the service (see `DriverBreaks`, which carries them to it). */
+export interface ServiceBreaks {
+  /** Decide a put's or delete's `prevIndex` by a read before proposing, not when it applies. */
+  casBeforePropose?: boolean;
+  /** Start a watch asked for changes from an index one index later. */
+  watchSkipsIndex?: boolean;
 }
 
 const LEASE_KEYS_LISTED_MAX = 10_000;
@@ -129,6 +139,7 @@ export class KvService {
     this.#settings = {
       leaseKeysListedMax: LEASE_KEYS_LISTED_MAX,
       expiryBatchMax: EXPIRY_BATCH_MAX,
+      breaks: {},
       ...settings,
     };
   }
@@ -156,6 +167,18 @@ export class KvService {
     }
   }
 
+  /**
+   * The `prevIndex` a command carries: the condition, decided when it
+   * applies (-1: none). The `casBeforePropose` break decides it here instead.
+   */
+  #prevIndex(key: string, prevIndex: number | undefined): number {
+    if (prevIndex === undefined) return -1;
+    if (this.#settings.breaks.casBeforePropose !== true) return prevIndex;
+    const current = this.#port.machine().read(key);
+    if ((current?.modIndex ?? 0) === prevIndex) return -1;
+    throw new PreconditionFailedError(key, current === null ? null : recordView(current));
+  }
+
   /** A plain put: version 2 with the quota once every member has it, else version 1. */
   async put(key: string, value: string): Promise<{ index: number }> {
     if (this.#port.clusterCommandVersion() < DATA_MODEL_VERSION) {
@@ -175,7 +198,7 @@ export class KvService {
       kind: "put",
       key,
       value: typeof value === "string" ? value : valueFromBytes(value),
-      prevIndex: options.prevIndex ?? -1,
+      prevIndex: this.#prevIndex(key, options.prevIndex),
       lease: options.lease ?? 0,
       ttlMs,
       quotaBytes: this.#settings.quotaBytes,
@@ -196,7 +219,8 @@ export class KvService {
     key: string,
     options: { prevIndex?: number },
   ): Promise<{ deleted: boolean; index: number }> {
-    const command = { kind: "delete" as const, key, prevIndex: options.prevIndex ?? -1 };
+    const prevIndex = this.#prevIndex(key, options.prevIndex);
+    const command = { kind: "delete" as const, key, prevIndex };
     const result = await this.#propose(command, `delete "${key}"`);
     return { deleted: result.kind === "delete" && result.deleted, index: result.index };
   }
@@ -306,7 +330,11 @@ export class KvService {
     const filter = request.key !== undefined
       ? { key: request.key }
       : { prefix: request.prefix ?? "" };
-    return this.#port.history().subscribe(filter, request.fromIndex);
+    const skip = this.#settings.breaks.watchSkipsIndex === true && request.fromIndex !== undefined;
+    return this.#port.history().subscribe(
+      filter,
+      skip ? request.fromIndex! + 1 : request.fromIndex,
+    );
   }
 
   /**

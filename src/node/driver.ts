@@ -373,7 +373,9 @@ export class Driver {
     this.options.listener.stateChanged?.(this.last, before);
     if (role === "leader" && before.role !== "leader") {
       // A new leader gives every lease its full TTL again: no lease expires early.
-      this.deadlines.becomeLeader(this.machine.leases(), this.options.clock.nowMs());
+      const nowMs = this.options.clock.nowMs();
+      const startMs = this.options.breaks?.leasesExpireOnElection === true ? -Infinity : nowMs;
+      this.deadlines.becomeLeader(this.machine.leases(), startMs);
     }
     if (before.role === "leader" && role !== "leader") {
       this.deadlines.stepDown();

@@ -68,6 +68,12 @@ export interface DriverBreaks {
   snapshotLabelAhead?: boolean;
   /** Serve `consistent` reads from local state, skipping ReadIndex. */
   localConsistentReads?: boolean;
+  /** Decide a put's or delete's `prevIndex` by a read before proposing, not when it applies. */
+  casBeforePropose?: boolean;
+  /** Start a watch asked for changes from an index one index later. */
+  watchSkipsIndex?: boolean;
+  /** A new leader finds every lease expired at once instead of giving each its full TTL. */
+  leasesExpireOnElection?: boolean;
 }
 
 /** Everything a driver is built from. */

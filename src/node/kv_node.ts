@@ -156,7 +156,7 @@ export class RaftKvNode implements KvApi {
       driver: () => this.current,
       clock: parts.clock,
       commandVersion: () => this.peers.commandVersion(COMMAND_VERSION),
-      localConsistentReads: parts.breaks?.localConsistentReads === true,
+      breaks: parts.breaks ?? {},
     });
     this.current = this.newDriver(parts.storage.recovered());
   }

@@ -92,7 +92,8 @@ export class SimCluster implements SimWire {
     const incarnation = m.incarnation;
     const storage = new SimStorage(m.disk, this.options.breaks.ackBeforeSync === true);
     m.storage = storage;
-    const { breaks } = this.options;
+    // The storage break is the simulated disk's; the node takes the others.
+    const { ackBeforeSync: _disk, ...breaks } = this.options.breaks;
     m.node = await RaftKvNode.create(this.options.config(id), {
       storage,
       transport: (handlers, clusterId) => {
@@ -105,11 +106,7 @@ export class SimCluster implements SimWire {
       onFatal: (error) => this.options.onFatal(id, error),
       listener: this.options.listener(id, incarnation),
       raft: this.options.raft,
-      breaks: {
-        plan: breaks.plan ?? {},
-        snapshotLabelAhead: breaks.snapshotLabelAhead === true,
-        localConsistentReads: breaks.localConsistentReads === true,
-      },
+      breaks: { ...breaks, plan: breaks.plan ?? {} },
     });
   }
 
