@@ -1,20 +1,10 @@
 import { assertEquals, assertTrue } from "../assert.ts";
 import { NotLeaderError, UnavailableError } from "../../src/api.ts";
 import { TAG } from "../../src/kv/command_types.ts";
-import { TestNode } from "./harness.ts";
+import { outcome, TestNode } from "./harness.ts";
 
 /** The shortest TTL the test node accepts: three election timeouts of 100 ms. */
 const TTL_MS = 300;
-
-/** Settles `promise` into a value or an error, for asserting on either. */
-function outcome<T>(promise: Promise<T>): { value?: T; error?: unknown; done: boolean } {
-  const box: { value?: T; error?: unknown; done: boolean } = { done: false };
-  promise.then(
-    (value) => Object.assign(box, { value, done: true }),
-    (error) => Object.assign(box, { error, done: true }),
-  );
-  return box;
-}
 
 /** n2 acknowledges whatever n1 sent it last, until `done` holds. */
 async function acknowledge(t: TestNode, term: number, done: () => boolean): Promise<void> {
