@@ -88,7 +88,7 @@ export class TestNode {
         data: encodeConfChange({ op: "addVoter", id, raftAddr: simAddr(id), httpAddr: "" }),
       })),
     ];
-    disk.memory.saveSync({
+    disk.seed({
       hardState: { term: 1, vote: "", commit: entries.at(-1)!.index },
       entries,
     });

@@ -19,6 +19,7 @@ import type { Message, NodeId } from "../../src/raft/types.ts";
 import type { PeerInfo } from "../../src/transport/types.ts";
 import type { InFlight, SimNetwork } from "./network.ts";
 import type { SimClock } from "./sim_clock.ts";
+import { brokenPromise } from "./durable_log.ts";
 import { type SimDisk, SimStorage } from "./sim_storage.ts";
 import { simAddr, SimTransport, type SimWire } from "./sim_transport.ts";
 
@@ -45,6 +46,8 @@ export interface ClusterOptions {
   listener(id: NodeId, incarnation: number): DriverListener;
   /** A node stopped on a fatal error. */
   onFatal(id: NodeId, error: Error): void;
+  /** A node sent a reply whose promise its disk does not hold yet (§10.2.1). */
+  unkept(id: NodeId, what: string): void;
   breaks: DriverBreaks & { ackBeforeSync?: boolean };
 }
 
@@ -130,6 +133,11 @@ export class SimCluster implements SimWire {
   /** SimWire: queue a message on the network, tagged with the sender's incarnation. */
   send(from: SimTransport, message: Message): void {
     const m = this.machine(from.id);
+    const log = m.node?.driver.core.log;
+    const broken = log === undefined
+      ? null
+      : brokenPromise(m.disk.durable, message, (index) => log.term(index));
+    if (broken !== null) this.options.unkept(from.id, broken);
     this.options.network.send(message, this.options.clock.nowMs, m.incarnation);
   }
 

@@ -158,13 +158,14 @@ class Simulation {
       listener: (id, incarnation) => this.listener(id, incarnation),
       onFatal: (id, error) =>
         this.failure ??= new InvariantError(`"${id}" stopped: ${error.stack}`),
+      unkept: (id, what) => this.failure ??= new InvariantError(`Durability: "${id}" ${what}`),
       breaks: options.breaks ?? {},
     });
     const entries = initialEntries(this.ids.slice(0, voters));
     for (const [i, id] of this.ids.entries()) {
       const disk = new SimDisk(id, i < voters ? CLUSTER_ID : "");
       if (i < voters) {
-        disk.memory.saveSync({ hardState: { term: 1, vote: "", commit: voters }, entries });
+        disk.seed({ hardState: { term: 1, vote: "", commit: voters }, entries });
       }
       this.cluster.add(id, disk);
     }
