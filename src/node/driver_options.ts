@@ -84,7 +84,7 @@ export interface DriverOptions {
   state: RecoveredState;
   /** The state machine, already restored from `state.snapshot`. */
   machine: KvStateMachine;
-  /** Seeds the core's election timeouts. */
+  /** Seeds the core's election timeouts and sets this start's read ids apart; one per start. */
   seed: number;
   storage: NodeStorage;
   transport: Pick<PeerTransport, "send">;
