@@ -47,3 +47,30 @@ Deno.test("teeth: consistent reads served from local state fail within 10 seeds"
   const seed = await firstFailure({ localConsistentReads: true }, 10);
   assertTrue(seed > 0, "the simulator did not notice reads that skip ReadIndex");
 });
+
+Deno.test("teeth: a CAS decided by a read before proposing fails within 5 seeds", async () => {
+  const seed = await firstFailure(
+    { casBeforePropose: true },
+    5,
+    /CAS: the (put|delete) succeeded|the condition was not decided when an entry applied/,
+  );
+  assertTrue(seed > 0, "the simulator did not notice conditions decided before the entry applied");
+});
+
+Deno.test("teeth: a watch that resumes one index late fails within 5 seeds", async () => {
+  const seed = await firstFailure(
+    { watchSkipsIndex: true },
+    5,
+    /Watch: (watcher .* missing|it claims index \d+, beyond)/s,
+  );
+  assertTrue(seed > 0, "the simulator did not notice a change lost across a resume");
+});
+
+Deno.test("teeth: a new leader that expires leases at once fails within 5 seeds", async () => {
+  const seed = await firstFailure(
+    { leasesExpireOnElection: true },
+    5,
+    /Lease: lease \d+ .*revoked by expiry/,
+  );
+  assertTrue(seed > 0, "the simulator did not notice leases cut short by a change of leader");
+});
