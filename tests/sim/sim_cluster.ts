@@ -138,7 +138,8 @@ export class SimCluster implements SimWire {
       ? null
       : brokenPromise(m.disk.durable, message, (index) => log.term(index));
     if (broken !== null) this.options.unkept(from.id, broken);
-    this.options.network.send(message, this.options.clock.nowMs, m.incarnation);
+    const to = this.machines.get(message.to)?.incarnation ?? 0;
+    this.options.network.send(message, this.options.clock.nowMs, { from: m.incarnation, to });
   }
 
   /** SimWire: a probe is answered at the next time unit. */

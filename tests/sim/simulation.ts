@@ -134,6 +134,8 @@ class Simulation {
   private readonly lastRole = new Map<NodeId, string>();
   private readonly commitChecked = new Map<NodeId, number>();
   private readonly corrupted = new Map<Message, { mustDrop: boolean; change: string }>();
+  /** Real messages delivered to a later incarnation of the node they were sent to. */
+  private readonly late = new Set<Message>();
   private readonly drainer: Drainer;
   private readonly ctx: FaultContext;
   private readonly doomed = new Map<NodeId, number>();
@@ -266,9 +268,15 @@ class Simulation {
         console.log(`t=${this.now} corrupt ${m.type} to ${f.target}: ${f.corruption.change}`);
       }
       this.corrupted.set(m, { mustDrop, change: f.corruption.change });
+    } else if (this.cluster.machines.get(f.target)?.incarnation !== f.toIncarnation) {
+      // Sent to an earlier incarnation: the node that gets it never asked for it.
+      this.late.add(f.message);
     }
     const delivered = this.cluster.deliver(f);
-    if (delivered !== "delivered") this.corrupted.delete(f.message);
+    if (delivered !== "delivered") {
+      this.corrupted.delete(f.message);
+      this.late.delete(f.message);
+    }
   }
 
   /** The run's listener on one incarnation of a node: the checker's hooks. */
@@ -281,7 +289,10 @@ class Simulation {
       },
       snapshotInstalled: (meta) => this.dm.installed(meta.index),
       messageStepped: (m, dropped) => this.stepped(id, m, dropped),
-      messageRefused: (m) => this.corrupted.delete(m),
+      messageRefused: (m) => {
+        this.corrupted.delete(m);
+        this.late.delete(m);
+      },
     };
   }
 
@@ -289,6 +300,9 @@ class Simulation {
   private stepped(id: NodeId, m: Message, dropped: string | null): void {
     const corrupted = this.corrupted.get(m);
     this.corrupted.delete(m);
+    // A message to an earlier incarnation may have nothing left to answer (a
+    // transfer's timeoutNow to a node that restarted since): ignoring it is right.
+    if (this.late.delete(m)) return;
     if (corrupted === undefined) {
       if (dropped === null) return;
       this.failure ??= new InvariantError(
