@@ -39,10 +39,19 @@ import type { WatchHistory } from "./watch_history.ts";
 export interface DriverPort {
   /** Proposes `data` as a `normal` entry; resolves with its outcome once applied on this node. */
   propose(data: Uint8Array): Promise<ApplyResult>;
+  /**
+   * Proposes `data` in this node's leadership as it is now, without waiting
+   * for a leader; rejects at once when this node does not lead.
+   */
+  proposeAsLeader(data: Uint8Array): Promise<ApplyResult>;
   /** Resolves once the state machine may be read at `level` (throws `NotLeaderError` as `get`). */
   readBarrier(level: ReadLevel): Promise<void>;
   /** Throws `NotLeaderError` unless this node leads. */
   requireLeader(): void;
+  /** True while this node's core leads (even before the driver has noted it). */
+  leading(): boolean;
+  /** True while this node leads and holds its leader lease (§6.4.1): no other leader exists yet. */
+  leaseHeld(): boolean;
   /** The state machine (it may be replaced, so it is asked for each time). */
   machine(): KvStateMachine;
   /** The watch history the driver records every applied entry in. */
@@ -65,6 +74,16 @@ export interface ServiceSettings {
   leaseKeysListedMax?: number;
   /** Most expired leases revoked per call of `expireLeases` (default 64). */
   expiryBatchMax?: number;
+  /** Deliberate bugs for the simulator's tests that show it catches them. Never set elsewhere. */
+  breaks?: ServiceBreaks;
+}
+
+/** Deliberate bugs of the service (see `DriverBreaks`, which carries them to it). */
+export interface ServiceBreaks {
+  /** Decide a put's or delete's `prevIndex` by a read before proposing, not when it applies. */
+  casBeforePropose?: boolean;
+  /** Start a watch asked for changes from an index one index later. */
+  watchSkipsIndex?: boolean;
 }
 
 const LEASE_KEYS_LISTED_MAX = 10_000;
@@ -120,6 +139,7 @@ export class KvService {
     this.#settings = {
       leaseKeysListedMax: LEASE_KEYS_LISTED_MAX,
       expiryBatchMax: EXPIRY_BATCH_MAX,
+      breaks: {},
       ...settings,
     };
   }
@@ -147,6 +167,18 @@ export class KvService {
     }
   }
 
+  /**
+   * The `prevIndex` a command carries: the condition, decided when it
+   * applies (-1: none). The `casBeforePropose` break decides it here instead.
+   */
+  #prevIndex(key: string, prevIndex: number | undefined): number {
+    if (prevIndex === undefined) return -1;
+    if (this.#settings.breaks.casBeforePropose !== true) return prevIndex;
+    const current = this.#port.machine().read(key);
+    if ((current?.modIndex ?? 0) === prevIndex) return -1;
+    throw new PreconditionFailedError(key, current === null ? null : recordView(current));
+  }
+
   /** A plain put: version 2 with the quota once every member has it, else version 1. */
   async put(key: string, value: string): Promise<{ index: number }> {
     if (this.#port.clusterCommandVersion() < DATA_MODEL_VERSION) {
@@ -166,7 +198,7 @@ export class KvService {
       kind: "put",
       key,
       value: typeof value === "string" ? value : valueFromBytes(value),
-      prevIndex: options.prevIndex ?? -1,
+      prevIndex: this.#prevIndex(key, options.prevIndex),
       lease: options.lease ?? 0,
       ttlMs,
       quotaBytes: this.#settings.quotaBytes,
@@ -187,7 +219,8 @@ export class KvService {
     key: string,
     options: { prevIndex?: number },
   ): Promise<{ deleted: boolean; index: number }> {
-    const command = { kind: "delete" as const, key, prevIndex: options.prevIndex ?? -1 };
+    const prevIndex = this.#prevIndex(key, options.prevIndex);
+    const command = { kind: "delete" as const, key, prevIndex };
     const result = await this.#propose(command, `delete "${key}"`);
     return { deleted: result.kind === "delete" && result.deleted, index: result.index };
   }
@@ -249,14 +282,25 @@ export class KvService {
     return { id: result.index, ttlMs };
   }
 
-  /** Restarts the TTL of lease `id` on the leader. */
-  leaseKeepAlive(id: number): Promise<{ id: number; ttlMs: number }> {
-    return settled(() => {
-      this.#port.requireLeader();
-      const ttlMs = this.#port.deadlines().keepAlive(id, this.#port.nowMs());
-      if (ttlMs === null) throw new LeaseNotFoundError(id);
-      return { id, ttlMs };
-    });
+  /**
+   * Restarts the TTL of lease `id` on the leader. Only a leader that holds
+   * its lease may promise a TTL: a deposed leader that has not heard of its
+   * successor would promise one the new leader does not keep. So a
+   * keep-alive first passes the `default` read barrier (the lease, or a
+   * heartbeat round that renews it, and everything committed applied, so
+   * that a revoked lease is not renewed) and then needs the lease to hold.
+   */
+  async leaseKeepAlive(id: number): Promise<{ id: number; ttlMs: number }> {
+    await this.#port.readBarrier("default");
+    this.#port.requireLeader();
+    if (!this.#port.leaseHeld()) {
+      throw new UnavailableError(
+        `Cannot keep lease "${id}" alive: this leader has not heard from a quorum recently; retry`,
+      );
+    }
+    const ttlMs = this.#port.deadlines().keepAlive(id, this.#port.nowMs());
+    if (ttlMs === null) throw new LeaseNotFoundError(id);
+    return { id, ttlMs };
   }
 
   /** Lease `id`: TTL, time left and attached keys (on the leader). */
@@ -286,15 +330,23 @@ export class KvService {
     const filter = request.key !== undefined
       ? { key: request.key }
       : { prefix: request.prefix ?? "" };
-    return this.#port.history().subscribe(filter, request.fromIndex);
+    const skip = this.#settings.breaks.watchSkipsIndex === true && request.fromIndex !== undefined;
+    return this.#port.history().subscribe(
+      filter,
+      skip ? request.fromIndex! + 1 : request.fromIndex,
+    );
   }
 
   /**
    * On the leader: proposes the revocation of leases past their deadline
    * (a bounded batch per call); returns how many were proposed. A failed
-   * proposal is retried by a later call.
+   * proposal is retried by a later call. Expiry is decided by a leadership
+   * for itself only: once the core stopped leading, the deadlines belong to
+   * a term that ended, and a revocation they decided must not wait for the
+   * next leader, which gives every lease its full TTL again.
    */
   expireLeases(): number {
+    if (!this.#port.leading()) return 0;
     const expired = this.#port.deadlines().expired(
       this.#port.nowMs(),
       this.#settings.expiryBatchMax,
@@ -302,7 +354,7 @@ export class KvService {
     for (const id of expired) {
       // A revocation that fails (leadership moved, timeout) is offered again by
       // `expired` after its retry interval; one that applies ends the deadline.
-      this.#port.propose(encodeCommand({ kind: "leaseRevoke", id })).catch(() => undefined);
+      this.#port.proposeAsLeader(encodeCommand({ kind: "leaseRevoke", id })).catch(() => undefined);
     }
     return expired.length;
   }

@@ -11,7 +11,7 @@ import type { ReadLevel } from "../api.ts";
 import type { NodeConfig } from "../config.ts";
 import { KvService } from "../kv/service.ts";
 import type { Clock } from "./ports.ts";
-import type { Driver } from "./driver.ts";
+import type { Driver, DriverBreaks } from "./driver.ts";
 import { readBarrier } from "./reads.ts";
 
 /** What the data model needs from the node. */
@@ -23,8 +23,8 @@ export interface DataModelDeps {
   clock: Clock;
   /** The newest command version every member announced. */
   commandVersion(): number;
-  /** Test-only: consistent reads from local state. */
-  localConsistentReads: boolean;
+  /** Test-only bugs (see `DriverBreaks`); empty in production. */
+  breaks: DriverBreaks;
 }
 
 /** Elections timeouts a lease must outlive at least. */
@@ -35,7 +35,7 @@ const LEASE_TTL_ELECTIONS_MIN = 3;
  *
  * @example
  * ```ts ignore
- * const service = dataModel({ config, quotaBytes, driver: () => driver, clock, commandVersion: () => 2, localConsistentReads: false });
+ * const service = dataModel({ config, quotaBytes, driver: () => driver, clock, commandVersion: () => 2, breaks: {} });
  * await service.txn({ compare: [], success: [], failure: [] });
  * ```
  */
@@ -46,8 +46,18 @@ export function dataModel(deps: DataModelDeps): KvService {
       await driver.waitForLeader();
       return await driver.propose(data, null);
     },
-    readBarrier: (level: ReadLevel) => readBarrier(deps.driver(), level, deps.localConsistentReads),
+    proposeAsLeader: (data) => {
+      try {
+        return deps.driver().propose(data, null);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    readBarrier: (level: ReadLevel) =>
+      readBarrier(deps.driver(), level, deps.breaks.localConsistentReads === true),
     requireLeader: () => deps.driver().requireLeader(),
+    leading: () => deps.driver().core.state().role === "leader",
+    leaseHeld: () => deps.driver().leaseRead() >= 0,
     machine: () => deps.driver().machine,
     history: () => deps.driver().history,
     deadlines: () => deps.driver().deadlines,
@@ -56,5 +66,9 @@ export function dataModel(deps: DataModelDeps): KvService {
   }, {
     quotaBytes: deps.quotaBytes,
     leaseTtlMsMin: LEASE_TTL_ELECTIONS_MIN * deps.config.electionMs,
+    breaks: {
+      casBeforePropose: deps.breaks.casBeforePropose === true,
+      watchSkipsIndex: deps.breaks.watchSkipsIndex === true,
+    },
   });
 }

@@ -41,6 +41,12 @@ export type {
 
 /** Ticks fed to the core at most per turn (after a long pause the rest follow). */
 const TICKS_PER_TURN_MAX = 100;
+/**
+ * Read ids one start numbers within, from its seed (a random 32-bit number
+ * in production): starts with other seeds never share an id until one
+ * start has made this many reads, and the largest id stays a safe integer.
+ */
+const READ_IDS_PER_START = 2 ** 21;
 
 /**
  * One node's loop around its core and state machine.
@@ -95,6 +101,7 @@ export class Driver {
       proposalsInflightMax: settings.proposalsInflightMax,
       requestTimeoutMs: settings.requestTimeoutMs,
       nowMs: () => options.clock.nowMs(),
+      readIdBase: (options.seed >>> 0) * READ_IDS_PER_START,
     });
     this.history = new WatchHistory(this.machine.appliedIndex, settings.historyLimits);
     this.applier = new Applier(this.machine, {
@@ -373,7 +380,9 @@ export class Driver {
     this.options.listener.stateChanged?.(this.last, before);
     if (role === "leader" && before.role !== "leader") {
       // A new leader gives every lease its full TTL again: no lease expires early.
-      this.deadlines.becomeLeader(this.machine.leases(), this.options.clock.nowMs());
+      const nowMs = this.options.clock.nowMs();
+      const startMs = this.options.breaks?.leasesExpireOnElection === true ? -Infinity : nowMs;
+      this.deadlines.becomeLeader(this.machine.leases(), startMs);
     }
     if (before.role === "leader" && role !== "leader") {
       this.deadlines.stepDown();

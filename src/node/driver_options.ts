@@ -68,6 +68,12 @@ export interface DriverBreaks {
   snapshotLabelAhead?: boolean;
   /** Serve `consistent` reads from local state, skipping ReadIndex. */
   localConsistentReads?: boolean;
+  /** Decide a put's or delete's `prevIndex` by a read before proposing, not when it applies. */
+  casBeforePropose?: boolean;
+  /** Start a watch asked for changes from an index one index later. */
+  watchSkipsIndex?: boolean;
+  /** A new leader finds every lease expired at once instead of giving each its full TTL. */
+  leasesExpireOnElection?: boolean;
 }
 
 /** Everything a driver is built from. */
@@ -78,7 +84,7 @@ export interface DriverOptions {
   state: RecoveredState;
   /** The state machine, already restored from `state.snapshot`. */
   machine: KvStateMachine;
-  /** Seeds the core's election timeouts. */
+  /** Seeds the core's election timeouts and sets this start's read ids apart; one per start. */
   seed: number;
   storage: NodeStorage;
   transport: Pick<PeerTransport, "send">;

@@ -55,7 +55,7 @@ export interface NodeParts {
   storage: NodeStorage;
   transport: TransportFactory;
   clock: Clock;
-  /** Seeds the core's election timeouts (one per incarnation). */
+  /** Seeds the core's election timeouts and numbers reads apart from other starts' (one per start). */
   seed: number;
   logger: Logger;
   /** Called on a storage failure (the real node exits). */
@@ -156,7 +156,7 @@ export class RaftKvNode implements KvApi {
       driver: () => this.current,
       clock: parts.clock,
       commandVersion: () => this.peers.commandVersion(COMMAND_VERSION),
-      localConsistentReads: parts.breaks?.localConsistentReads === true,
+      breaks: parts.breaks ?? {},
     });
     this.current = this.newDriver(parts.storage.recovered());
   }

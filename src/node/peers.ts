@@ -46,6 +46,13 @@ export class KnownMembers {
   }
 }
 
+/** A peer outside the configuration, as its handshake announced it. */
+interface Stranger {
+  raftAddr: string;
+  /** Whether the transport links to it now. */
+  linked: boolean;
+}
+
 /** What the peer book needs to know about its node, as of now. */
 export interface PeerView {
   readonly id: NodeId;
@@ -74,7 +81,7 @@ export class PeerBook {
   private readonly transport: PeerTransport;
   private readonly log: Logger;
   private readonly dropLog: RateLimitedLog;
-  private readonly strangers = new Map<NodeId, string>();
+  private readonly strangers = new Map<NodeId, Stranger>();
   private readonly decodedSnapshots = new WeakMap<Uint8Array, SnapshotContent>();
   private syncedFor: Membership | null = null;
   private messagesDropped = 0;
@@ -126,22 +133,45 @@ export class PeerBook {
     this.versions.set(info.id, info.commandVersion ?? 1);
     const membership = this.view.membership();
     if (info.id === this.view.id || findMember(membership, info.id) !== undefined) return;
-    if (!this.strangers.has(info.id) && this.strangers.size >= STRANGERS_MAX) return;
-    this.strangers.set(info.id, info.raftAddr);
+    if (!this.strangers.has(info.id) && !this.roomForStranger()) return;
+    this.strangers.set(info.id, { raftAddr: info.raftAddr, linked: true });
     this.transport.setPeer(info.id, info.raftAddr);
   }
 
-  /** Drops links to strangers the node neither waits for nor follows; members' links are kept. */
+  /**
+   * Links to the strangers this node waits for, follows, or may need (it
+   * follows no leader: one of them may lead, added while this node was
+   * away), and no longer to the others. A stranger that joined the
+   * configuration is a member now; the others stay known, unlinked: their
+   * connection is still open and will not shake hands again, so one that
+   * leads later must still be heard (`knowsSender` decides when).
+   */
   pruneStrangers(): void {
     const membership = this.view.membership();
     const waiting = findMember(membership, this.view.id) === undefined;
     const { lead } = this.view.core();
-    for (const id of [...this.strangers.keys()]) {
-      const member = findMember(membership, id) !== undefined;
-      if (!member && (waiting || id === lead)) continue;
-      this.strangers.delete(id);
-      if (!member) this.transport.removePeer(id);
+    for (const [id, stranger] of this.strangers) {
+      if (findMember(membership, id) !== undefined) {
+        this.strangers.delete(id);
+        continue;
+      }
+      const linked = waiting || lead === "" || id === lead;
+      if (linked === stranger.linked) continue;
+      stranger.linked = linked;
+      if (linked) this.transport.setPeer(id, stranger.raftAddr);
+      else this.transport.removePeer(id);
     }
+  }
+
+  /** Whether one more stranger fits: when the book is full, the oldest unlinked one makes way. */
+  private roomForStranger(): boolean {
+    if (this.strangers.size < STRANGERS_MAX) return true;
+    for (const [id, stranger] of this.strangers) {
+      if (stranger.linked) continue;
+      this.strangers.delete(id);
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -46,6 +46,13 @@ export interface RequestsOptions {
   requestTimeoutMs: number;
   /** The clock deadlines are measured on. */
   nowMs(): number;
+  /**
+   * The id before this start's first read (default 0). A follower's read id
+   * travels to the leader and back, and an answer to an earlier start of
+   * the node can arrive after a restart: each start must number its reads
+   * apart, or that answer would release a new read with a stale index.
+   */
+  readIdBase?: number;
 }
 
 /**
@@ -77,6 +84,7 @@ export class Requests {
   /** @param options bounds and the clock */
   constructor(options: RequestsOptions) {
     this.options = options;
+    this.readSeq = options.readIdBase ?? 0;
   }
 
   /** Writes queued or waiting to apply. */

@@ -87,13 +87,28 @@ function handleAppend(core: Core, m: Message): void {
     r.hint = hint.index;
     return;
   }
-  if (log.truncatedFrom > 0) core.rollBackConf(log.truncatedFrom);
+  if (log.truncatedFrom > 0) {
+    core.rollBackConf(log.truncatedFrom);
+    withdrawAcks(core, log.truncatedFrom);
+  }
   if (log.appendedFrom > 0) {
     core.noteConfEntries(log.entries.slice(log.appendedFrom - log.offset - 1));
   }
   assert(log.lastIndex() >= lastNew, "the log holds every entry the append vouches for");
   log.commitTo(Math.min(m.commit, lastNew));
   core.sendAfterSync("appResp", m.from).index = lastNew;
+}
+
+/**
+ * Entries from `from` on were replaced before being written: an
+ * acknowledgement queued for them earlier in this batch (to the leader of an
+ * older term) would promise what the disk will never hold (§10.2.1), and
+ * that leader could count it toward a commit.
+ */
+function withdrawAcks(core: Core, from: number): void {
+  core.msgsAfterSync = core.msgsAfterSync.filter((m) =>
+    m.type !== "appResp" || m.reject || m.index < from
+  );
 }
 
 /** InstallSnapshot receiver (ch. 5). */
@@ -113,6 +128,7 @@ function handleSnapshot(core: Core, m: Message): void {
     return;
   }
   log.restore(meta.index, meta.term);
+  withdrawAcks(core, meta.index + 1);
   assert(log.lastIndex() === meta.index, "the log restarts at the snapshot");
   core.conf.restore(meta.membership);
   core.pendingSnapshot = snap;

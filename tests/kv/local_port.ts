@@ -22,6 +22,8 @@ export class LocalPort implements DriverPort {
   commandVersion = 2;
   /** When not null, this node is a follower that knows this leader address. */
   leaderHttpAddr: string | null = null;
+  /** Whether the leader lease holds (a leader that heard from a quorum lately). */
+  leaseHolds = true;
   /** Levels of the read barriers passed, in order. */
   readonly barriers: ReadLevel[] = [];
 
@@ -43,6 +45,10 @@ export class LocalPort implements DriverPort {
     }
   }
 
+  proposeAsLeader(data: Uint8Array): Promise<ApplyResult> {
+    return this.propose(data);
+  }
+
   /** What the driver does with every applied result. */
   applied(result: ApplyResult): ApplyResult {
     this.watchHistory.record(result.index, result.changes ?? []);
@@ -60,6 +66,14 @@ export class LocalPort implements DriverPort {
 
   requireLeader(): void {
     if (this.leaderHttpAddr !== null) throw new NotLeaderError(this.leaderHttpAddr);
+  }
+
+  leading(): boolean {
+    return this.leaderHttpAddr === null;
+  }
+
+  leaseHeld(): boolean {
+    return this.leaderHttpAddr === null && this.leaseHolds;
   }
 
   machine(): KvStateMachine {

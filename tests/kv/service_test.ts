@@ -119,6 +119,29 @@ Deno.test("the leader proposes the revocation of expired leases and their keys g
   assertEquals(port.state.leases(), []);
 });
 
+Deno.test("a keep-alive needs the leader lease and passes the default read barrier", async () => {
+  const { port, service } = setup();
+  const { id } = await service.leaseGrant(3000);
+  port.clockMs = 1000;
+  port.leaseHolds = false;
+  await assertRejects(service.leaseKeepAlive(id), /has not heard from a quorum recently/);
+  assertEquals((await service.leaseInfo(id)).ttlMs, 2000, "the TTL was not restarted");
+  port.leaseHolds = true;
+  assertEquals(await service.leaseKeepAlive(id), { id, ttlMs: 3000 });
+  assertEquals(port.barriers.filter((level) => level === "default").length, 2);
+});
+
+Deno.test("a node whose core stopped leading decides no expiry", async () => {
+  const { port, service } = setup();
+  const { id } = await service.leaseGrant(2000);
+  port.clockMs = 2500;
+  port.leaderHttpAddr = "127.0.0.1:8001";
+  assertEquals(service.expireLeases(), 0);
+  port.leaderHttpAddr = null;
+  assertEquals(port.leaseDeadlines.remaining(id, 2500), 0, "the deadline passed, still tracked");
+  assertEquals(service.expireLeases(), 1);
+});
+
 Deno.test("lease calls and writes on a follower are redirected to the leader", async () => {
   const { port, service } = setup();
   port.leaderHttpAddr = "127.0.0.1:8001";

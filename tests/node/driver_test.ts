@@ -181,3 +181,34 @@ Deno.test("node: a leader that loses its quorum steps down on that tick and answ
     await t.stop();
   }
 });
+
+/** n1 follows n2 in term 2; a consistent read is asked of n2. Answers the read and its id. */
+async function readThroughLeader(t: TestNode) {
+  await t.receive("hb", "n2", 2, { commit: 0 });
+  await t.sync();
+  const read = outcome(t.node.get("k", "consistent"));
+  await t.sync();
+  const asked = t.sent.filter((m) => m.type === "readIndex").at(-1);
+  assertTrue(asked !== undefined && asked.to === "n2", "the read was asked of the leader");
+  return { read, id: asked.ctx };
+}
+
+Deno.test("node: a read index answered to an earlier start of the node does not release a read", async () => {
+  const before = await TestNode.start(["n1", "n2", "n3"], {}, { seed: 1 });
+  const { id: earlier } = await readThroughLeader(before);
+  await before.stop();
+  // Restarted, the node asks again; the leader's answer to the read it asked before arrives first.
+  const t = await TestNode.start(["n1", "n2", "n3"], {}, { seed: 2 });
+  try {
+    const { read, id } = await readThroughLeader(t);
+    const applied = t.node.driver.machine.appliedIndex;
+    await t.receive("readIndexResp", "n2", 2, { ctx: earlier, index: applied });
+    await t.sync();
+    assertTrue(!read.done, "an answer to another start's read must not release this one");
+    await t.receive("readIndexResp", "n2", 2, { ctx: id, index: applied });
+    await t.sync();
+    assertEquals(read.value, null);
+  } finally {
+    await t.stop();
+  }
+});

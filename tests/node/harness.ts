@@ -70,12 +70,13 @@ export class TestNode {
   /**
    * Node "n1" of a cluster whose voters are `voters` (n1 first), started from
    * a disk holding `options.prelude` (committed entries from index 1) and
-   * then their membership entries, reporting to `options.events` if given.
+   * then their membership entries, reporting to `options.events` if given,
+   * with `options.seed` for what the node draws (7 by default).
    */
   static async start(
     voters: string[],
     config: Partial<NodeConfig> = {},
-    options: { prelude?: Entry[]; events?: NodeEvents } = {},
+    options: { prelude?: Entry[]; events?: NodeEvents; seed?: number } = {},
   ): Promise<TestNode> {
     const prelude = options.prelude ?? [];
     const disk = new SimDisk("n1", "test");
@@ -88,7 +89,7 @@ export class TestNode {
         data: encodeConfChange({ op: "addVoter", id, raftAddr: simAddr(id), httpAddr: "" }),
       })),
     ];
-    disk.memory.saveSync({
+    disk.seed({
       hardState: { term: 1, vote: "", commit: entries.at(-1)!.index },
       entries,
     });
@@ -105,7 +106,7 @@ export class TestNode {
       transport: (handlers, clusterId) =>
         transport = new SimTransport("n1", handlers, clusterId, wire),
       clock: clock.forOwner("n1"),
-      seed: 7,
+      seed: options.seed ?? 7,
       logger: silentLogger,
       ...(options.events === undefined ? {} : { events: options.events }),
       onFatal: (error) => {

@@ -1,6 +1,6 @@
 import { assertEquals, assertTrue } from "../assert.ts";
 import type { Message, NodeId } from "../../src/raft/mod.ts";
-import { bytes, makeEntries, Network, type NetworkOptions } from "./network.ts";
+import { bytes, makeEntries, message, Network, type NetworkOptions } from "./network.ts";
 
 function electedCluster(options: NetworkOptions = {}) {
   const net = new Network({ size: 3, ...options });
@@ -158,4 +158,41 @@ Deno.test("§3.5 a follower's uncommitted entries of an old term are overwritten
   assertEquals(net.disk(lead).entries.map((e) => e.index), logOf(net, next).map(([i]) => i));
   assertEquals(net.appliedData(lead), ["kept"]);
   net.checkApplied();
+});
+
+Deno.test("§3.5/§10.2.1 an acknowledgement is withdrawn when a later append of the same batch replaces its entries", () => {
+  const { net, lead, f1, f2 } = electedCluster();
+  const node = net.node(f1);
+  const { term } = node.state();
+  const last = node.log.lastIndex();
+  const logTerm = node.log.lastTerm();
+  // Before anything is written: the leader's append of three entries, then a newer
+  // leader's that replaces them. Only the second survives to be written.
+  const old = makeEntries(last + 1, term, 3, "old");
+  node.step(message("app", lead, f1, term, { index: last, logTerm, entries: old }));
+  const replacing = makeEntries(last + 1, term + 1, 1, "new");
+  node.step(message("app", f2, f1, term + 1, { index: last, logTerm, entries: replacing }));
+  const rd = node.ready();
+  assertEquals(rd.entries.map((e) => [e.index, e.term]), [[last + 1, term + 1]]);
+  const acks = rd.messagesAfterSync.filter((m) => m.type === "appResp" && !m.reject);
+  assertEquals(acks.map((m) => [m.to, m.term, m.index]), [[f2, term + 1, last + 1]]);
+});
+
+Deno.test("ch. 5/§10.2.1 an acknowledgement is withdrawn when a snapshot of the same batch replaces its entries", () => {
+  const { net, lead, f1, f2 } = electedCluster();
+  const node = net.node(f1);
+  const { term } = node.state();
+  const last = node.log.lastIndex();
+  const logTerm = node.log.lastTerm();
+  node.step(message("app", lead, f1, term, {
+    index: last,
+    logTerm,
+    entries: makeEntries(last + 1, term, 3, "old"),
+  }));
+  // A newer leader's snapshot ends at an entry of its own term: the log restarts there.
+  const meta = { index: last + 1, term: term + 1, membership: node.currentMembership() };
+  const snapshot = { meta, data: new Uint8Array(0) };
+  node.step(message("snap", f2, f1, term + 1, { snapshot }));
+  const acks = node.ready().messagesAfterSync.filter((m) => m.type === "appResp" && !m.reject);
+  assertEquals(acks.map((m) => [m.to, m.term, m.index]), [[f2, term + 1, last + 1]]);
 });

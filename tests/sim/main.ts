@@ -55,6 +55,10 @@ function addCounts(total: Record<string, number>, part: object): void {
   for (const [k, v] of Object.entries(part)) total[k] = (total[k] ?? 0) + (v as number);
 }
 
+function sortedKeys(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a < b ? -1 : 1));
+}
+
 async function main(): Promise<number> {
   let options;
   try {
@@ -66,6 +70,7 @@ async function main(): Promise<number> {
   const faults: Record<string, number> = {};
   const ops: Record<string, number> = {};
   const network: Record<string, number> = {};
+  const dataModel: Record<string, number> = {};
   let leaders = 0;
   const started = performance.now();
   for (const seed of options.seeds) {
@@ -82,6 +87,7 @@ async function main(): Promise<number> {
     addCounts(faults, result.faults);
     addCounts(ops, result.ops);
     addCounts(network, result.network);
+    addCounts(dataModel, result.dataModel);
     leaders += result.leaders;
     if (!options.quiet && options.seeds.length > 1 && seed % 100 === 0) {
       console.log(`seed ${seed} ok (${((performance.now() - started) / 1000).toFixed(1)} s)`);
@@ -92,6 +98,7 @@ async function main(): Promise<number> {
   console.log(`faults:  ${JSON.stringify(faults)}`);
   console.log(`network: ${JSON.stringify(network)}`);
   console.log(`ops:     ${JSON.stringify(ops)}`);
+  console.log(`data model: ${JSON.stringify(sortedKeys(dataModel))}`);
   console.log(`leaders elected: ${leaders}`);
   return 0;
 }

@@ -50,7 +50,10 @@ export interface NetworkStats {
 /** An in-flight message and the incarnation of the node that sent it. */
 export interface InFlight {
   message: Message;
+  /** The sender's incarnation when it sent the message. */
   incarnation: number;
+  /** The addressee's incarnation then (a later one did not ask for it). */
+  toIncarnation: number;
   /** Where it goes: `message.to`, or a random node for a corrupted copy. */
   target: NodeId;
   /** Set on a corrupted copy: what changed and whether the target must drop it. */
@@ -100,7 +103,9 @@ export class SimNetwork {
   }
 
   /** Queues `message`, sent at `now` by incarnation `incarnation` of its sender. */
-  send(message: Message, now: number, incarnation: number): void {
+  send(message: Message, now: number, incarnations: { from: number; to: number }): void {
+    const incarnation = incarnations.from;
+    const toIncarnation = incarnations.to;
     this.stats.sent++;
     const c = this.conditions;
     if (this.rng.int(1_000_000) < c.dropRate * 1_000_000) {
@@ -110,14 +115,20 @@ export class SimNetwork {
     const copies = this.rng.int(1_000_000) < c.duplicateRate * 1_000_000 ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
     for (let i = 0; i < copies; i++) {
-      this.schedule({ message, incarnation, target: message.to, corruption: null }, now);
+      this.schedule(
+        { message, incarnation, toIncarnation, target: message.to, corruption: null },
+        now,
+      );
     }
     if (this.nodeIds.length > 0 && this.rng.int(1_000_000) < c.corruptRate * 1_000_000) {
       const corruption = corrupt(message, this.rng);
       if (corruption === null) return;
       this.stats.corrupted++;
       const target = this.nodeIds[this.rng.int(this.nodeIds.length)]!;
-      this.schedule({ message: corruption.message, incarnation, target, corruption }, now);
+      this.schedule(
+        { message: corruption.message, incarnation, toIncarnation, target, corruption },
+        now,
+      );
     }
   }
 

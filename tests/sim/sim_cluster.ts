@@ -19,6 +19,7 @@ import type { Message, NodeId } from "../../src/raft/types.ts";
 import type { PeerInfo } from "../../src/transport/types.ts";
 import type { InFlight, SimNetwork } from "./network.ts";
 import type { SimClock } from "./sim_clock.ts";
+import { brokenPromise } from "./durable_log.ts";
 import { type SimDisk, SimStorage } from "./sim_storage.ts";
 import { simAddr, SimTransport, type SimWire } from "./sim_transport.ts";
 
@@ -45,6 +46,8 @@ export interface ClusterOptions {
   listener(id: NodeId, incarnation: number): DriverListener;
   /** A node stopped on a fatal error. */
   onFatal(id: NodeId, error: Error): void;
+  /** A node sent a reply whose promise its disk does not hold yet (§10.2.1). */
+  unkept(id: NodeId, what: string): void;
   breaks: DriverBreaks & { ackBeforeSync?: boolean };
 }
 
@@ -92,7 +95,8 @@ export class SimCluster implements SimWire {
     const incarnation = m.incarnation;
     const storage = new SimStorage(m.disk, this.options.breaks.ackBeforeSync === true);
     m.storage = storage;
-    const { breaks } = this.options;
+    // The storage break is the simulated disk's; the node takes the others.
+    const { ackBeforeSync: _disk, ...breaks } = this.options.breaks;
     m.node = await RaftKvNode.create(this.options.config(id), {
       storage,
       transport: (handlers, clusterId) => {
@@ -105,11 +109,7 @@ export class SimCluster implements SimWire {
       onFatal: (error) => this.options.onFatal(id, error),
       listener: this.options.listener(id, incarnation),
       raft: this.options.raft,
-      breaks: {
-        plan: breaks.plan ?? {},
-        snapshotLabelAhead: breaks.snapshotLabelAhead === true,
-        localConsistentReads: breaks.localConsistentReads === true,
-      },
+      breaks: { ...breaks, plan: breaks.plan ?? {} },
     });
   }
 
@@ -133,7 +133,13 @@ export class SimCluster implements SimWire {
   /** SimWire: queue a message on the network, tagged with the sender's incarnation. */
   send(from: SimTransport, message: Message): void {
     const m = this.machine(from.id);
-    this.options.network.send(message, this.options.clock.nowMs, m.incarnation);
+    const log = m.node?.driver.core.log;
+    const broken = log === undefined
+      ? null
+      : brokenPromise(m.disk.durable, message, (index) => log.term(index));
+    if (broken !== null) this.options.unkept(from.id, broken);
+    const to = this.machines.get(message.to)?.incarnation ?? 0;
+    this.options.network.send(message, this.options.clock.nowMs, { from: m.incarnation, to });
   }
 
   /** SimWire: a probe is answered at the next time unit. */

@@ -12,6 +12,7 @@ import type { Snapshot } from "../../src/raft/types.ts";
 import { MemoryStorage } from "../../src/storage/memory_storage.ts";
 import type { NodeIdentity, RecoveredState, SaveBatch } from "../../src/storage/types.ts";
 import type { NodeStorage } from "../../src/node/ports.ts";
+import { DurableLog } from "./durable_log.ts";
 
 /** A write waiting for the simulator. */
 interface Pending {
@@ -24,11 +25,19 @@ interface Pending {
 /** What survives a node's crash: its disk and its identity. */
 export class SimDisk {
   memory = new MemoryStorage();
+  /** What `memory` holds, in brief, for checking the promises of the node's replies. */
+  durable = new DurableLog();
   identity: NodeIdentity;
 
   /** @param nodeId the node it belongs to @param clusterId its cluster, `""` for a fresh node */
   constructor(nodeId: string, clusterId: string) {
     this.identity = { nodeId, clusterId };
+  }
+
+  /** Writes `batch` at once, before the node starts (its initial state). */
+  seed(batch: SaveBatch): void {
+    this.memory.saveSync(batch);
+    this.durable.saved(batch);
   }
 }
 
@@ -77,6 +86,7 @@ export class SimStorage implements NodeStorage {
 
   reset(clusterId: string): Promise<void> {
     this.disk.memory = new MemoryStorage();
+    this.disk.durable = new DurableLog();
     this.disk.identity = { ...this.disk.identity, clusterId };
     return Promise.resolve();
   }
@@ -110,8 +120,14 @@ export class SimStorage implements NodeStorage {
     const next = this.pending.shift();
     if (next === undefined) return false;
     try {
-      if (next.batch !== null) this.disk.memory.saveSync(next.batch);
-      if (next.snapshot !== null) this.disk.memory.saveSnapshotSync(next.snapshot);
+      if (next.batch !== null) {
+        this.disk.memory.saveSync(next.batch);
+        this.disk.durable.saved(next.batch);
+      }
+      if (next.snapshot !== null) {
+        this.disk.memory.saveSnapshotSync(next.snapshot);
+        this.disk.durable.snapshotSaved(next.snapshot.meta.index, next.snapshot.meta.term);
+      }
     } catch (error) {
       next.reject(error as Error);
       return true;
@@ -128,7 +144,9 @@ export class SimStorage implements NodeStorage {
     this.crashed = true;
     const first = this.pending[0];
     if (first?.batch != null && keepEntries > 0 && first.batch.entries.length > 1) {
-      this.disk.memory.tornSave(first.batch, Math.min(keepEntries, first.batch.entries.length - 1));
+      const kept = Math.min(keepEntries, first.batch.entries.length - 1);
+      this.disk.memory.tornSave(first.batch, kept);
+      this.disk.durable.saved(first.batch, kept, false);
     }
     this.pending.length = 0;
   }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { COMMAND_VERSION } from "../../src/kv/command_types.ts";
 import type { PeerTransport } from "../../src/node/ports.ts";
 import type { Message, NodeId } from "../../src/raft/types.ts";
 import type { InboundStats, PeerInfo, TransportHandlers } from "../../src/transport/types.ts";
@@ -60,7 +61,13 @@ export class SimTransport implements PeerTransport {
 
   /** What this node says in a handshake. */
   info(): PeerInfo {
-    return { id: this.id, clusterId: this.clusterId(), raftAddr: simAddr(this.id), httpAddr: "" };
+    return {
+      id: this.id,
+      clusterId: this.clusterId(),
+      raftAddr: simAddr(this.id),
+      httpAddr: "",
+      commandVersion: COMMAND_VERSION,
+    };
   }
 
   /** True when `id` is in the address book. */

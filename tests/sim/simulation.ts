@@ -18,6 +18,7 @@ import { encodeConfChange } from "../../src/raft/membership.ts";
 import { createRng, type Rng } from "../../src/raft/rng.ts";
 import type { Entry, Message, NodeId } from "../../src/raft/types.ts";
 import { SimClients } from "./clients.ts";
+import { DataModelRun } from "./dm_run.ts";
 import { drain, type Drainer } from "./drain.ts";
 import { type FaultContext, injectFault } from "./faults.ts";
 import { InvariantError, SafetyChecker } from "./invariants.ts";
@@ -33,12 +34,23 @@ import { Workload } from "./workload.ts";
 const UNITS_PER_TICK = 10;
 /** One time unit in simulated milliseconds; a tick (the heartbeat) is ten. */
 const MS_PER_UNIT = 1;
+/** Ticks without a leader message before a follower campaigns. */
+const ELECTION_TICKS = 10;
 /** Ticks an operation may wait before its node gives up on it. */
 const OP_TIMEOUT_TICKS = 40;
 /** Ticks allowed, once every fault healed, to elect a leader and commit a write. */
 const LIVENESS_TICKS_MAX = 400;
 /** The cluster id every initial member starts with. */
 const CLUSTER_ID = "sim";
+/** Election timeouts in the shortest lease TTL a node accepts. */
+const LEASE_TTL_ELECTIONS_MIN = 3;
+/** The watch history bounds runs choose from: small ones make watches fall behind. */
+const WATCH_HISTORY_ENTRIES = [16, 64, 10_000];
+/**
+ * Ticks allowed, once keep-alives stop, for every lease to expire: the
+ * longest TTL (twice the shortest), a retried revocation and elections.
+ */
+const LEASE_DRAIN_TICKS_MAX = 250;
 
 /** Settings of one run. */
 export interface SimOptions {
@@ -59,6 +71,8 @@ export interface SimResult {
   seed: number;
   faults: FaultCounts;
   ops: Workload["stats"];
+  /** Data-model operations by kind and outcome, and watch counts. */
+  dataModel: Record<string, number>;
   network: SimNetwork["stats"];
   leaders: number;
   commitIndex: number;
@@ -115,10 +129,13 @@ class Simulation {
   private readonly checker = new SafetyChecker();
   private readonly workload: Workload;
   private readonly clients: SimClients;
+  private readonly dm: DataModelRun;
   private readonly faults: FaultCounts = {};
   private readonly lastRole = new Map<NodeId, string>();
   private readonly commitChecked = new Map<NodeId, number>();
   private readonly corrupted = new Map<Message, { mustDrop: boolean; change: string }>();
+  /** Real messages delivered to a later incarnation of the node they were sent to. */
+  private readonly late = new Set<Message>();
   private readonly drainer: Drainer;
   private readonly ctx: FaultContext;
   private readonly doomed = new Map<NodeId, number>();
@@ -144,27 +161,37 @@ class Simulation {
     this.earlyCrashPercent = this.rng.int(4) * 10;
     this.calmDiskRate = 0.3 + this.rng.int(6) / 10;
     this.workload = new Workload(2 + this.rng.int(3));
-    this.clients = new SimClients(this.workload, this.rng, options.trace === true);
     const voters = 3 + this.rng.int(3);
     const total = Math.min(5, voters + this.rng.int(3));
     this.ids = Array.from({ length: total }, (_, i) => `n${i + 1}`);
+    const historyEntries = WATCH_HISTORY_ENTRIES[this.rng.int(WATCH_HISTORY_ENTRIES.length)]!;
+    this.dm = new DataModelRun({
+      rng: this.rng,
+      trace: options.trace === true,
+      ttlMsMin: LEASE_TTL_ELECTIONS_MIN * ELECTION_TICKS * UNITS_PER_TICK * MS_PER_UNIT,
+      retryMs: UNITS_PER_TICK * MS_PER_UNIT,
+      newValue: (key) => this.workload.newValue(key),
+      nodes: this.ids,
+    });
+    this.clients = new SimClients(this.workload, this.rng, this.dm.calls);
     this.network.nodeIds = this.ids;
     this.cluster = new SimCluster({
       network: this.network,
       clock: this.clock,
-      config: (id) => nodeConfig(id, snapshotEntries, catchUp),
+      config: (id) => nodeConfig(id, { snapshotEntries, catchUp, historyEntries }),
       raft,
       seed: options.seed,
       listener: (id, incarnation) => this.listener(id, incarnation),
       onFatal: (id, error) =>
         this.failure ??= new InvariantError(`"${id}" stopped: ${error.stack}`),
+      unkept: (id, what) => this.failure ??= new InvariantError(`Durability: "${id}" ${what}`),
       breaks: options.breaks ?? {},
     });
     const entries = initialEntries(this.ids.slice(0, voters));
     for (const [i, id] of this.ids.entries()) {
       const disk = new SimDisk(id, i < voters ? CLUSTER_ID : "");
       if (i < voters) {
-        disk.memory.saveSync({ hardState: { term: 1, vote: "", commit: voters }, entries });
+        disk.seed({ hardState: { term: 1, vote: "", commit: voters }, entries });
       }
       this.cluster.add(id, disk);
     }
@@ -193,6 +220,7 @@ class Simulation {
       seed: this.options.seed,
       faults: this.faults,
       ops: this.workload.stats,
+      dataModel: this.dm.stats(),
       network: this.network.stats,
       leaders: this.leaderTerms,
       commitIndex: commit,
@@ -205,7 +233,9 @@ class Simulation {
     while (this.now < end) {
       if (this.now % UNITS_PER_TICK === 0) {
         await injectFault(this.ctx);
-        this.clients.issue(this.cluster.alive());
+        // The clock still reads the last unit's time: what the nodes see at these calls.
+        this.clients.issue(this.cluster.alive(), this.clock.nowMs);
+        this.dm.tick(this.cluster.alive(), this.clock.nowMs);
       }
       await this.unit();
     }
@@ -223,7 +253,9 @@ class Simulation {
     this.cluster.completeWrites(this.rng, this.ctx.diskRate);
     await this.drainer.drain();
     if (this.failure !== null) throw this.failure;
-    if (this.clients.unexpected !== null) throw this.clients.unexpected;
+    this.dm.unit(this.cluster, this.clock.nowMs);
+    if (this.dm.calls.unexpected !== null) throw this.dm.calls.unexpected;
+    if (this.dm.failure !== null) throw new InvariantError(this.dm.failure);
     this.checkStep();
     this.now++;
   }
@@ -236,18 +268,31 @@ class Simulation {
         console.log(`t=${this.now} corrupt ${m.type} to ${f.target}: ${f.corruption.change}`);
       }
       this.corrupted.set(m, { mustDrop, change: f.corruption.change });
+    } else if (this.cluster.machines.get(f.target)?.incarnation !== f.toIncarnation) {
+      // Sent to an earlier incarnation: the node that gets it never asked for it.
+      this.late.add(f.message);
     }
     const delivered = this.cluster.deliver(f);
-    if (delivered !== "delivered") this.corrupted.delete(f.message);
+    if (delivered !== "delivered") {
+      this.corrupted.delete(f.message);
+      this.late.delete(f.message);
+    }
   }
 
   /** The run's listener on one incarnation of a node: the checker's hooks. */
   private listener(id: NodeId, _incarnation: number): DriverListener {
     return {
       entriesSaved: (entries) => this.checker.noteEntries(id, entries),
-      entryApplied: (entry) => this.checker.noteApplied(id, entry),
+      entryApplied: (entry, result) => {
+        this.checker.noteApplied(id, entry);
+        this.dm.applied(id, entry, result);
+      },
+      snapshotInstalled: (meta) => this.dm.installed(meta.index),
       messageStepped: (m, dropped) => this.stepped(id, m, dropped),
-      messageRefused: (m) => this.corrupted.delete(m),
+      messageRefused: (m) => {
+        this.corrupted.delete(m);
+        this.late.delete(m);
+      },
     };
   }
 
@@ -255,6 +300,9 @@ class Simulation {
   private stepped(id: NodeId, m: Message, dropped: string | null): void {
     const corrupted = this.corrupted.get(m);
     this.corrupted.delete(m);
+    // A message to an earlier incarnation may have nothing left to answer (a
+    // transfer's timeoutNow to a node that restarted since): ignoring it is right.
+    if (this.late.delete(m)) return;
     if (corrupted === undefined) {
       if (dropped === null) return;
       this.failure ??= new InvariantError(
@@ -268,7 +316,7 @@ class Simulation {
   }
 
   private crashed(machine: Machine, incarnation: number): void {
-    this.clients.abandonNode(machine.id, incarnation);
+    this.dm.calls.abandonNode(machine.id, incarnation);
     this.lastRole.delete(machine.id);
     this.commitChecked.delete(machine.id);
   }
@@ -347,6 +395,7 @@ class Simulation {
     this.network.heal();
     this.network.conditions = calmConditions();
     this.ctx.diskRate = this.calmDiskRate;
+    this.dm.healed();
     for (const m of this.cluster.machines.values()) {
       if (m.node === null) await this.cluster.start(m.id);
     }
@@ -405,23 +454,47 @@ class Simulation {
       lagging = this.lagging();
     }
     if (lagging !== "") throw new InvariantError(`Convergence: ${lagging}\n${this.describe()}`);
+    await this.drainLeases();
     // Operations still waiting may or may not have taken effect.
-    this.clients.abandonAll();
+    const verdict = this.dm.check(this.cluster);
+    if (verdict !== null) throw new InvariantError(verdict);
     const stale = this.workload.checkStaleReads();
     if (stale !== null) throw new InvariantError(stale);
-    const verdict = checkLinearizable(this.workload.history);
-    if (!verdict.ok) {
+    const linearizable = checkLinearizable(this.workload.history);
+    if (!linearizable.ok) {
       throw new InvariantError(
         `Linearizability${
-          verdict.unknown === true ? " (undecided)" : ""
-        } on key "${verdict.key}":\n${verdict.explanation ?? ""}`,
+          linearizable.unknown === true ? " (undecided)" : ""
+        } on key "${linearizable.key}":\n${linearizable.explanation ?? ""}`,
       );
     }
   }
+
+  /** With keep-alives stopped, every lease expires and every node applies it. */
+  private async drainLeases(): Promise<void> {
+    const leases = () => this.leader()?.node?.driver.machine.leases().length ?? -1;
+    for (let i = 0; i < LEASE_DRAIN_TICKS_MAX * UNITS_PER_TICK; i++) {
+      if (leases() === 0 && this.lagging() === "") return;
+      await this.unit();
+    }
+    throw new InvariantError(
+      `Lease expiry: ${leases()} leases still exist ${LEASE_DRAIN_TICKS_MAX} ticks after ` +
+        `keep-alives stopped (${this.lagging() || "all applied"})\n${this.describe()}`,
+    );
+  }
+}
+
+/** What a run varies in its nodes' configs. */
+interface RunSettings {
+  snapshotEntries: number;
+  catchUp: number;
+  /** Entries the watch history holds. */
+  historyEntries: number;
 }
 
 /** The config of simulated node `id`: a heartbeat every tick, elections after ten. */
-function nodeConfig(id: NodeId, snapshotEntries: number, catchUp: number): NodeConfig {
+function nodeConfig(id: NodeId, run: RunSettings): NodeConfig {
+  const { snapshotEntries, catchUp } = run;
   return validateNodeConfig({
     ...defaultNodeConfig(),
     id,
@@ -429,9 +502,10 @@ function nodeConfig(id: NodeId, snapshotEntries: number, catchUp: number): NodeC
     httpAddr: `sim-${id}:8001`,
     dataDir: `sim/${id}`,
     heartbeatMs: UNITS_PER_TICK * MS_PER_UNIT,
-    electionMs: 10 * UNITS_PER_TICK * MS_PER_UNIT,
+    electionMs: ELECTION_TICKS * UNITS_PER_TICK * MS_PER_UNIT,
     snapshotEntries,
     snapshotCatchUpEntries: Math.min(catchUp, snapshotEntries),
     requestTimeoutMs: OP_TIMEOUT_TICKS * UNITS_PER_TICK * MS_PER_UNIT,
+    watchHistoryEntries: run.historyEntries,
   });
 }
