@@ -93,6 +93,7 @@ export class Driver {
       hardState: state.hardState,
       snapshot: state.snapshot?.meta ?? null,
       entries: state.entries,
+      ...(options.breaks?.core === undefined ? {} : { breaks: options.breaks.core }),
     });
     this.machine = options.machine;
     // The first tick is due at once: a lone voter leads without waiting a heartbeat.

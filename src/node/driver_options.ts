@@ -9,6 +9,7 @@ import type { SnapshotContent } from "../kv/snapshot.ts";
 import type { HistoryLimits } from "../kv/watch_history.ts";
 import type { KvStateMachine } from "../kv/state_machine.ts";
 import type { RaftConfig } from "../raft/config.ts";
+import type { CoreBreaks } from "../raft/raft.ts";
 import type { Entry, Message, NodeId, Role, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { RecoveredState } from "../storage/types.ts";
 import type { ApplyListener } from "./apply.ts";
@@ -64,6 +65,8 @@ export interface DriverSettings {
 /** Deliberate bugs for the simulator's tests that show it catches them. Never set elsewhere. */
 export interface DriverBreaks {
   plan?: PlanBreaks;
+  /** Protocol bugs in the core. */
+  core?: CoreBreaks;
   /** Label snapshots one entry past the state they hold. */
   snapshotLabelAhead?: boolean;
   /** Serve `consistent` reads from local state, skipping ReadIndex. */

@@ -40,6 +40,21 @@ export interface RaftOptions {
   snapshot: SnapshotMeta | null;
   /** Log entries after the snapshot. */
   entries: Entry[];
+  /** Test-only protocol bugs, all off by default (see {@link CoreBreaks}). */
+  breaks?: CoreBreaks;
+}
+
+/**
+ * Deliberate violations of the protocol, switched on only by the tests
+ * that prove the simulator catches them; production never sets them.
+ */
+export interface CoreBreaks {
+  /** Grant votes without checking that the candidate's log is at least as up to date (§3.6.1). */
+  staleLogVotes?: boolean;
+  /** Commit an entry of an earlier term by counting its replicas (what §3.6.2 forbids). */
+  commitByCounting?: boolean;
+  /** Serve ReadIndex before the leader's first entry of its term commits (§6.4 step 1). */
+  readIndexBeforeNoop?: boolean;
 }
 
 /**
@@ -94,6 +109,8 @@ export class Core {
   pendingConfIndex = 0;
   /** Leader: an entry of its own term has committed (§3.6.2, §6.4). */
   committedInTerm = false;
+  /** Test-only protocol bugs; empty in production. */
+  readonly breaks: CoreBreaks;
   /** Leader: entries or a commit index to send went unsent since the last `ready()`. */
   needBroadcast = false;
   /** The newest snapshot this node saved or received. */
@@ -113,6 +130,7 @@ export class Core {
     this.id = options.id;
     this.config = validateConfig(options.config);
     this.rng = options.rng;
+    this.breaks = options.breaks ?? {};
     const snap = options.snapshot;
     this.snapshotMeta = snap;
     const { term, vote, commit } = options.hardState;

@@ -136,7 +136,8 @@ export function handleVoteRequest(core: Core, m: Message): void {
   // entry may be an uncommitted change the candidate's log replaced, and
   // refusing could leave the real configuration without a quorum. Only
   // the candidate's voters are counted, so learners never decide (§4.2.1).
-  const grant = canVote && core.log.isUpToDate(m.index, m.logTerm);
+  const upToDate = core.breaks.staleLogVotes === true || core.log.isUpToDate(m.index, m.logTerm);
+  const grant = canVote && upToDate;
   // A granted vote promises a durable vote (§3.8): send it after the sync.
   const reply = core.sendAfterSync(pre ? "preVoteResp" : "voteResp", m.from);
   if (!grant) {

@@ -261,11 +261,13 @@ export function maybeCommit(core: Core): void {
   const log = core.log;
   const quorumIndex = core.tracker.committedIndex(core.conf.voters());
   if (quorumIndex <= log.committed) return;
-  if (log.term(quorumIndex) !== core.term) return;
+  // §3.6.2: only an entry of the leader's own term commits by counting replicas.
+  const ownTerm = log.term(quorumIndex) === core.term;
+  if (!ownTerm && core.breaks.commitByCounting !== true) return;
   log.commitTo(quorumIndex);
   assert(log.committed === quorumIndex, "the quorum's index is committed");
   core.needBroadcast = true;
-  if (!core.committedInTerm) {
+  if (ownTerm && !core.committedInTerm) {
     core.committedInTerm = true;
     for (const read of core.reads.takeEarly()) leaderRead(core, read);
   }

@@ -9,6 +9,7 @@ export { defaultConfig, type RaftConfig, validateConfig } from "./config.ts";
 export { createRng, type Rng } from "./rng.ts";
 export {
   bootstrapState,
+  type CoreBreaks,
   type ProgressStatus,
   type ProposeError,
   type ProposeResult,

@@ -33,7 +33,7 @@ import {
   type SnapshotMeta,
 } from "./types.ts";
 
-export type { RaftOptions } from "./core.ts";
+export type { CoreBreaks, RaftOptions } from "./core.ts";
 export type { ProposeError, ProposeResult } from "./proposals.ts";
 
 /** A member's replication state as the leader sees it. */

@@ -40,7 +40,7 @@ import type { EarlyRead, PendingRead } from "./read_only.ts";
  */
 export function leaderRead(core: Core, read: EarlyRead): void {
   assert(core.role === "leader", "only a leader serves ReadIndex");
-  if (!core.committedInTerm) {
+  if (!core.committedInTerm && core.breaks.readIndexBeforeNoop !== true) {
     // §6.4 step 1: the leader's commit index is only known once its no-op commits.
     core.reads.waitForCommit(read);
     return;

@@ -1,4 +1,4 @@
-import { assertEquals, assertTrue } from "../assert.ts";
+import { assertEquals, assertMatch, assertThrows, assertTrue } from "../assert.ts";
 import type { Message, NodeId } from "../../src/raft/mod.ts";
 import { Network } from "./network.ts";
 
@@ -27,8 +27,12 @@ function withholdTerm(from: NodeId, term: number): (m: Message) => Message | nul
   };
 }
 
-Deno.test("§3.6.2 Figure 8: an entry of an earlier term commits only with one of the current term", () => {
-  const net = new Network({ size: 5 });
+/**
+ * Figure 8 (a) to (d) on five nodes: n1 ends as leader of term 4 with index
+ * 6 of term 2 on a majority and its own no-op at 7 held back; n5, down, holds
+ * a rival index 6 of term 3. Answers the nodes holding index 6 of term 2.
+ */
+function figure8(net: Network): NodeId[] {
   // (a) n1 leads term 2; its no-op at index 6 reaches only n2.
   net.intercept = (m) => (m.type === "app" && m.from === "n1" && m.to !== "n2" ? null : m);
   net.campaign("n1");
@@ -46,12 +50,17 @@ Deno.test("§3.6.2 Figure 8: an entry of an earlier term commits only with one o
   assertEquals(net.node("n1").state().term, 3);
   net.crash("n5");
   // n1 replicates index 6 (term 2) to a majority, but not its own no-op at 7.
-  const term = 4;
-  net.intercept = withholdTerm("n1", term);
+  net.intercept = withholdTerm("n1", 4);
   net.campaign("n1");
-  assertEquals(net.node("n1").state(), { role: "leader", term, lead: "n1", ticks: 0 });
+  assertEquals(net.node("n1").state(), { role: "leader", term: 4, lead: "n1", ticks: 0 });
   const holders = ["n1", "n2", "n3", "n4"].filter((id) => net.node(id).log.term(6) === 2);
   assertEquals(holders.length, 4, "index 6 of term 2 is on a majority");
+  return holders;
+}
+
+Deno.test("§3.6.2 Figure 8: an entry of an earlier term commits only with one of the current term", () => {
+  const net = new Network({ size: 5 });
+  const holders = figure8(net);
   assertEquals(
     net.node("n1").hardState().commit,
     5,
@@ -71,4 +80,29 @@ Deno.test("§3.6.2 Figure 8: an entry of an earlier term commits only with one o
   assertEquals(net.node("n5").log.term(6), 2);
   assertEquals(net.appliedIndex("n5"), 7);
   net.checkApplied();
+});
+
+Deno.test("teeth: a leader that commits an earlier term's entry by counting replicas breaks safety in Figure 8", () => {
+  const net = new Network({ size: 5, breaks: { commitByCounting: true } });
+  figure8(net);
+  assertEquals(net.node("n1").hardState().commit, 6, "the break commits index 6 of term 2");
+  net.tickAll(1); // the heartbeat carries the commit index to the followers
+  for (const id of ["n2", "n3", "n4"]) assertEquals(net.appliedIndex(id), 6);
+  // (d) of the figure: n1 crashes before its no-op spreads; n5 returns and wins
+  // with its rival index 6 of term 3, which is more up to date than term 2.
+  // Only n5 campaigns (it times out first), as in the figure.
+  net.crash("n1");
+  net.restart("n5");
+  const campaigning = new Set(["preVote", "vote"]);
+  net.intercept = (m) => (campaigning.has(m.type) && m.from !== "n5" ? null : m);
+  try {
+    net.tickUntilLeader();
+    net.tickAll(3);
+  } catch (error) {
+    // The followers can never take n5's entries over the one they committed.
+    assertMatch(String(error), /did not settle/);
+  }
+  assertEquals(net.node("n5").state().role, "leader");
+  // n5 counts their acknowledgements up to 6 and applies its own rival entry there.
+  assertThrows(() => net.checkApplied(), /applied different entries at 6/);
 });

@@ -12,6 +12,7 @@
 import { planReady, type PlanStep } from "../../src/node/ready_plan.ts";
 import { newMessage } from "../../src/raft/message.ts";
 import {
+  type CoreBreaks,
   createRng,
   defaultConfig,
   encodeConfChange,
@@ -59,6 +60,8 @@ export interface NetworkOptions {
   seed?: number;
   /** Entries a node holds after the shared membership entries (its term becomes their last term). */
   extraEntries?: Record<NodeId, Entry[]>;
+  /** Test-only protocol bugs in every core (teeth tests). */
+  breaks?: CoreBreaks;
 }
 
 /** Rounds of `ready()` one node may hand out in one collection. */
@@ -151,6 +154,7 @@ export class Network {
   private readonly lazyHardState = new Map<NodeId, HardState>();
   private readonly machines = new Map<NodeId, StateMachine>();
   private readonly configs = new Map<NodeId, RaftConfig>();
+  private readonly breaks: CoreBreaks;
   private readonly dropped = new Set<string>();
   private readonly seed: number;
   private readonly rng: Rng;
@@ -161,6 +165,7 @@ export class Network {
   constructor(options: NetworkOptions = {}) {
     const size = options.size ?? 3;
     this.seed = options.seed ?? 1;
+    this.breaks = options.breaks ?? {};
     this.rng = createRng(this.seed * 7919 + 13);
     this.ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
     const shared = membershipEntries(this.ids, options.learners ?? []);
@@ -268,6 +273,7 @@ export class Network {
         hardState: { ...disk.hardState },
         snapshot: disk.snapshot === null ? null : structuredClone(disk.snapshot.meta),
         entries: [...disk.entries],
+        breaks: this.breaks,
       }),
     );
     const snap = disk.snapshot;

@@ -74,3 +74,21 @@ Deno.test("teeth: a new leader that expires leases at once fails within 5 seeds"
   );
   assertTrue(seed > 0, "the simulator did not notice leases cut short by a change of leader");
 });
+
+Deno.test("teeth: votes granted to a candidate with a stale log fail within 5 seeds", async () => {
+  const seed = await firstFailure(
+    { core: { staleLogVotes: true } },
+    5,
+    /Leader completeness|State machine safety|committed entry/,
+  );
+  assertTrue(seed > 0, "the simulator did not notice a leader elected without committed entries");
+});
+
+Deno.test("teeth: ReadIndex served before the leader's no-op commits fails within 40 seeds", async () => {
+  const seed = await firstFailure(
+    { core: { readIndexBeforeNoop: true } },
+    40,
+    /outside its window|Linearizability on key/,
+  );
+  assertTrue(seed > 0, "the simulator did not notice reads at a commit index a new leader lacks");
+});
