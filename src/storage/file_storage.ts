@@ -20,25 +20,14 @@ import {
   NUMBER_RECORD_BYTES,
   RecordEncoder,
 } from "./wal_encoder.ts";
-import { WalSegments, type WalSyncObserver } from "./wal_segments.ts";
+import { WalSegments } from "./wal_segments.ts";
 import { reconcile, WalReplay } from "./wal_replay.ts";
 import { type DiskState, finishPendingReset, readWal, RESET_FILE } from "./file_recovery.ts";
 import { SnapshotStore } from "./snapshot_store.ts";
+import { type FileStorageOptions, SEGMENT_BYTES_MAX_DEFAULT } from "./file_options.ts";
 
-/** Options of {@link FileStorage.open}. */
-export interface FileStorageOptions {
-  /** The id of the node opening the directory; must match `node.json` when it exists. */
-  nodeId: string;
-  /** A segment rolls over once it holds this many bytes (default 64 MiB). */
-  segmentBytesMax?: number;
-  /** Where recovery reports what it cut or skipped; info-level stderr lines by default. */
-  logger?: Logger;
-  /** Told the seconds and bytes of every WAL append's sync (metrics, slow-sync warnings). */
-  onSynced?: WalSyncObserver;
-}
+export { type FileStorageOptions, SEGMENT_BYTES_MAX_DEFAULT } from "./file_options.ts";
 
-/** The default size at which a WAL segment rolls over. */
-export const SEGMENT_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 /**
  * Durable storage on flat files; see the module documentation.
  *
