@@ -128,10 +128,8 @@ export class Driver {
 
   /** Starts the clock; the loop runs whenever there is work. */
   start(): void {
-    this.cancelTimer = this.options.clock.every(
-      this.options.settings.heartbeatMs,
-      () => this.kick(),
-    );
+    const { clock, settings } = this.options;
+    this.cancelTimer = clock.every(settings.heartbeatMs, () => this.kick());
     this.kick();
   }
 
@@ -150,9 +148,12 @@ export class Driver {
     return Math.round(this.options.clock.nowMs() - this.leaderHeardAt);
   }
 
-  /** Proposes a command (or a membership change); resolves once it applied. */
+  /**
+   * Proposes a command (or a membership change); resolves once it applied.
+   * On a node that knows no leader it waits for one, up to its deadline.
+   */
   propose(data: Uint8Array, conf: ConfChange | null): Promise<ApplyResult> {
-    this.requireLeader();
+    if (this.stopped || this.core.state().lead !== "") this.requireLeader();
     const result = this.requests.propose(data, conf);
     result.catch(() => this.options.listener.proposalFailed?.());
     this.kick();
@@ -291,9 +292,10 @@ export class Driver {
       ? this.core.propose(p.data)
       : this.core.proposeConfChange(p.conf);
     if (result.ok) this.requests.proposed(p, result.index, result.term);
-    else if (result.code === "notLeader") p.reject(new NotLeaderError(this.leaderHttpAddr()));
     else if (result.code === "invalid") p.reject(new RejectedError(result.error));
-    else p.reject(new UnavailableError(result.error));
+    else if (result.code !== "notLeader") p.reject(new UnavailableError(result.error));
+    else if (this.core.state().lead !== "") p.reject(new NotLeaderError(this.leaderHttpAddr()));
+    else this.requests.retryOnLeader(p).then(() => this.kick());
   }
 
   /** The core learns of saved snapshots, and the log is compacted behind them. */

@@ -111,11 +111,26 @@ export class Requests {
     });
   }
 
-  /** Resolves once a leader is known (`leaderFound`), or fails at the request deadline. */
-  waitForLeader(): Promise<void> {
+  /**
+   * Resolves once a leader is known (`leaderFound`), or fails at `deadline`
+   * (by default the request deadline of a request arriving now).
+   */
+  waitForLeader(deadline = this.deadline()): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.leaderWaiters.push({ resolve, reject, deadline: this.deadline() });
+      this.leaderWaiters.push({ resolve, reject, deadline });
     });
+  }
+
+  /**
+   * `p` met a node that had just stopped leading and knew no leader yet: it
+   * waits for one within its own deadline, then is queued again (proposed
+   * if this node leads, else answered with the leader's address), instead
+   * of failing at once for want of a leader.
+   */
+  retryOnLeader(p: Proposal): Promise<void> {
+    return this.waitForLeader(p.deadline).then(() => {
+      this.proposals.push(p);
+    }, p.reject);
   }
 
   /** A leader is known: requests waiting for one go on. */

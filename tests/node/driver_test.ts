@@ -1,6 +1,7 @@
 import { assertEquals, assertMatch, assertTrue } from "../assert.ts";
 import { NotLeaderError, UnavailableError } from "../../src/api.ts";
 import { encodePut } from "../../src/kv/command.ts";
+import { newMessage } from "../../src/raft/message.ts";
 import { outcome, TestNode } from "./harness.ts";
 
 Deno.test("node: a write on a leader deposed before it commits fails, saying it may still apply", async () => {
@@ -160,6 +161,29 @@ Deno.test("node: a leader resumed after a long pause steps down at once and answ
     assertTrue(t.node.driver.core.state().role !== "leader", "CheckQuorum on resume");
     assertTrue(write.error instanceof UnavailableError, String(write.error));
     assertEquals((write.error as UnavailableError).indeterminate, true);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: a write that meets a leader just deposed waits for the next leader, then is redirected", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const term = await t.elect(["n2", "n3"]);
+    await t.sync();
+    // In one turn: a reply of a newer term deposes n1 (no leader known yet), then the write.
+    t.transport.handlers.onMessage({
+      ...newMessage("appResp", "n2", "n1", term + 1),
+      reject: true,
+    });
+    const write = outcome(t.node.put("k", "v"));
+    await t.sync();
+    assertEquals(t.node.driver.core.state().lead, "", "deposed, with no leader known");
+    assertTrue(!write.done, `the write waits for a leader instead of failing: ${write.error}`);
+    await t.receive("hb", "n2", term + 1, { commit: 0 });
+    await t.sync();
+    assertTrue(write.error instanceof NotLeaderError, String(write.error));
+    assertEquals((write.error as NotLeaderError).leaderHttpAddr, "sim-n2:8001");
   } finally {
     await t.stop();
   }

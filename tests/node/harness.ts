@@ -86,7 +86,12 @@ export class TestNode {
         index: prelude.length + i + 1,
         term: 1,
         type: "conf" as const,
-        data: encodeConfChange({ op: "addVoter", id, raftAddr: simAddr(id), httpAddr: "" }),
+        data: encodeConfChange({
+          op: "addVoter",
+          id,
+          raftAddr: simAddr(id),
+          httpAddr: `sim-${id}:8001`,
+        }),
       })),
     ];
     disk.seed({
