@@ -5,7 +5,9 @@
  * applied: refused before it was proposed, or never sent), or indeterminate
  * (a write whose fate is unknown: a timeout, a lost connection, a 503 that
  * does not say it was never proposed). Indeterminate writes may take effect
- * at any later point.
+ * at any later point. A compare-and-swap is a transaction that puts a new
+ * value only when the key holds the one compared (or is absent), and
+ * otherwise reads the key: a write when it swapped, a read when not.
  *
  * @module
  */
@@ -20,20 +22,29 @@ export type Outcome = "ok" | "failed" | "indeterminate";
 export interface OpRecord {
   /** The worker that issued it; final reads after healing use -1. */
   worker: number;
-  kind: "put" | "delete" | "get";
+  kind: "put" | "delete" | "get" | "cas";
   key: string;
-  /** The unique value of a put; null otherwise. */
+  /** The unique value of a put or a compare-and-swap; null otherwise. */
   value: string | null;
+  /** What a compare-and-swap compared (null: the key is absent); null otherwise. */
+  expected: string | null;
   /** The level of a get; null for writes. */
   level: ReadLevel | null;
   /** Milliseconds since the run started. */
   call: number;
   ret: number;
   outcome: Outcome;
-  /** What an ok get read (null when absent); null otherwise. */
+  /**
+   * What an ok get read, or what an ok compare-and-swap that did not swap
+   * found instead (null when absent); null otherwise.
+   */
   read: string | null;
   /** Whether an ok delete removed a value; false otherwise. */
   deleted: boolean;
+  /** Whether an ok compare-and-swap swapped; false otherwise. */
+  swapped: boolean;
+  /** The log index an ok write's answer carried; null otherwise. */
+  index: number | null;
   /** The node that answered last, or was tried last. */
   node: string;
   /** The final HTTP status, 0 when none arrived. */
@@ -106,6 +117,19 @@ export function classifyError(kind: OpRecord["kind"], error: unknown): Classifie
   return { outcome: kind === "get" || unsent ? "failed" : "indeterminate", anomaly: false };
 }
 
+/** An ok put or delete, or an ok compare-and-swap that swapped. */
+export function isAcknowledgedWrite(record: OpRecord): boolean {
+  if (record.kind === "get" || record.outcome !== "ok") return false;
+  return record.kind !== "cas" || record.swapped;
+}
+
+/** A put or compare-and-swap that may have written its value: not failed, not refused. */
+function mayHaveWritten(record: OpRecord): boolean {
+  if (record.kind !== "put" && record.kind !== "cas") return false;
+  if (record.outcome === "failed") return false;
+  return record.kind === "put" || record.outcome !== "ok" || record.swapped;
+}
+
 /** Reads checked for linearizability: `default` and `consistent`, not `stale`. */
 export function isLinearizableRead(record: OpRecord): boolean {
   return record.kind === "get" && record.level !== "stale";
@@ -127,21 +151,29 @@ export function checkerHistory(
     const answered = record.outcome === "ok";
     const op: Operation = {
       client,
-      input: record.kind === "put"
-        ? { kind: "put", key: record.key, value: record.value ?? "" }
-        : { kind: record.kind, key: record.key },
+      input: checkerInput(record),
       call: record.call,
       ret: answered ? Math.max(record.ret, record.call + 1e-6) : null,
-      output: !answered || record.kind === "put"
-        ? null
-        : record.kind === "delete"
-        ? { deleted: record.deleted }
-        : { value: record.read },
+      output: answered ? checkerOutput(record) : null,
     };
     ops.push(op);
     source.set(op, record);
   });
   return { ops, source };
+}
+
+function checkerInput(record: OpRecord): Operation["input"] {
+  const { kind, key } = record;
+  if (kind === "put") return { kind, key, value: record.value ?? "" };
+  if (kind === "cas") return { kind, key, expected: record.expected, value: record.value ?? "" };
+  return { kind, key };
+}
+
+function checkerOutput(record: OpRecord): Operation["output"] {
+  if (record.kind === "put") return null;
+  if (record.kind === "delete") return { deleted: record.deleted };
+  if (record.kind === "get") return { value: record.read };
+  return record.swapped ? { swapped: true } : { swapped: false, current: record.read };
 }
 
 /**
@@ -152,7 +184,7 @@ export function checkerHistory(
 export function staleReadViolations(records: readonly OpRecord[]): string[] {
   const puts = new Map<string, OpRecord>();
   for (const record of records) {
-    if (record.kind === "put" && record.value !== null) puts.set(record.value, record);
+    if (record.kind !== "get" && record.value !== null) puts.set(record.value, record);
   }
   const violations: string[] = [];
   for (const record of records) {
@@ -160,7 +192,7 @@ export function staleReadViolations(records: readonly OpRecord[]): string[] {
     if (record.read === null) continue;
     const put = puts.get(record.read);
     if (
-      put === undefined || put.key !== record.key || put.outcome === "failed" ||
+      put === undefined || put.key !== record.key || !mayHaveWritten(put) ||
       put.call > record.ret
     ) {
       violations.push(
@@ -194,15 +226,15 @@ export function lostWrites(
       );
     } else {
       const writer = writes.find((r) => r.value === final);
-      if (writer === undefined || writer.outcome === "failed") {
+      if (writer === undefined || !mayHaveWritten(writer)) {
         lost.push(`"${key}" ends with "${final}", which no live put wrote`);
         continue;
       }
       since = writer.outcome === "ok" ? writer.ret : Infinity;
     }
     for (const write of writes) {
-      if (write.outcome !== "ok" || write.call <= since || write.value === final) continue;
-      const what = write.kind === "put" ? `put of "${write.value}"` : "delete";
+      if (!isAcknowledgedWrite(write) || write.call <= since || write.value === final) continue;
+      const what = write.kind === "delete" ? "delete" : `${write.kind} of "${write.value}"`;
       lost.push(
         `"${key}" ends with ${final === null ? "no value" : `"${final}"`}, but the acknowledged ` +
           `${what} at ${write.call.toFixed(0)}-${write.ret.toFixed(0)} ms came after it`,
@@ -217,6 +249,14 @@ export function formatRecord(record: OpRecord): string {
   const at = `+${(record.call / 1000).toFixed(3)}s..${(record.ret / 1000).toFixed(3)}s`;
   const what = record.kind === "put"
     ? `put "${record.key}" = "${record.value}"`
+    : record.kind === "cas"
+    ? `cas "${record.key}" ${JSON.stringify(record.expected)} -> "${record.value}"${
+      record.outcome !== "ok"
+        ? ""
+        : record.swapped
+        ? " swapped"
+        : ` found ${JSON.stringify(record.read)}`
+    }`
     : record.kind === "delete"
     ? `delete "${record.key}"${record.outcome === "ok" ? ` -> deleted: ${record.deleted}` : ""}`
     : `get ${record.level} "${record.key}"${

@@ -14,10 +14,13 @@ function op(fields: Partial<OpRecord> & Pick<OpRecord, "kind" | "call" | "ret">)
     worker: 0,
     key: "k",
     value: null,
+    expected: null,
     level: null,
     outcome: "ok",
     read: null,
     deleted: false,
+    swapped: false,
+    index: null,
     node: "n1",
     status: 200,
     note: "",
@@ -30,6 +33,24 @@ const put = (value: string, call: number, ret: number, outcome: OpRecord["outcom
   op({ kind: "put", value, call, ret, outcome });
 const read = (level: OpRecord["level"], value: string | null, call: number, ret: number) =>
   op({ kind: "get", level, read: value, call, ret });
+
+const cas = (
+  expected: string | null,
+  value: string,
+  call: number,
+  ret: number,
+  answer: { outcome?: OpRecord["outcome"]; swapped?: boolean; found?: string | null } = {},
+) =>
+  op({
+    kind: "cas",
+    expected,
+    value,
+    call,
+    ret,
+    outcome: answer.outcome ?? "ok",
+    swapped: answer.swapped ?? false,
+    read: answer.found ?? null,
+  });
 
 Deno.test("a 503 is indeterminate for a write unless it says it was never proposed", () => {
   assertEquals(classifyAnswer("put", 503, { error: "x" }).outcome, "indeterminate");
@@ -106,4 +127,58 @@ Deno.test("a final value older than an acknowledged write means that write was l
   const open = [put("a", 0, 1), op({ kind: "delete", call: 2, ret: 3, outcome: "indeterminate" })];
   assertEquals(lostWrites(open, new Map([["k", null]])), []);
   assertEquals(lostWrites([put("a", 0, 1)], new Map([["k", null]])).length, 1);
+});
+
+Deno.test("compare-and-swaps: a swap of a value the key did not hold is refused", () => {
+  const finals = new Map([["k", "c"]]);
+  const accepted = [
+    put("a", 0, 1),
+    cas("a", "b", 2, 3, { swapped: true }),
+    cas("a", "x", 4, 5, { found: "b" }),
+    cas("b", "c", 6, 7, { swapped: true }),
+    read("consistent", "c", 8, 9),
+  ];
+  const verdicts = historyVerdicts(accepted, finals);
+  assertTrue(verdicts.every((v) => v.ok), verdicts.map((v) => v.detail).join("\n"));
+  // The key held "b", not "a", when the second swap was acknowledged.
+  const refused = [
+    put("a", 0, 1),
+    cas("a", "b", 2, 3, { swapped: true }),
+    cas("a", "c", 4, 5, { swapped: true }),
+    read("consistent", "c", 8, 9),
+  ];
+  const [linearizable] = historyVerdicts(refused, finals);
+  assertEquals(linearizable!.ok, false);
+  assertTrue(linearizable!.excerpt?.includes('cas "k" "a" -> "c" swapped'), linearizable!.excerpt);
+});
+
+Deno.test("compare-and-swaps: a refusal while the key held the value compared is caught", () => {
+  const records = [put("a", 0, 1), cas("a", "b", 2, 3, { found: "a" })];
+  assertEquals(historyVerdicts(records, new Map([["k", "a"]]))[0]!.ok, false);
+  // Compared with absence: refused only when the key exists.
+  const absent = [cas(null, "a", 0, 1, { swapped: true }), cas(null, "b", 2, 3, { found: "a" })];
+  assertTrue(historyVerdicts(absent, new Map([["k", "a"]])).every((v) => v.ok));
+});
+
+Deno.test("compare-and-swaps: an indeterminate one may take effect later, a refused one never", () => {
+  const late = [
+    put("a", 0, 1),
+    cas("a", "b", 2, 3, { outcome: "indeterminate" }),
+    read("consistent", "a", 4, 5),
+    read("consistent", "b", 6, 7),
+  ];
+  assertTrue(historyVerdicts(late, new Map([["k", "b"]])).every((v) => v.ok));
+  const refused = [put("a", 0, 1), cas("x", "b", 2, 3, { found: "a" })];
+  const [linearizable, , lost] = historyVerdicts(refused, new Map([["k", "b"]]));
+  assertEquals(linearizable!.ok, true);
+  assertTrue(lost!.detail.includes('ends with "b", which no live put wrote'), lost!.detail);
+  assertEquals(staleReadViolations([...refused, read("stale", "b", 4, 5)]).length, 1);
+});
+
+Deno.test("an acknowledged swap the final value does not reflect was lost", () => {
+  const records = [put("a", 0, 1), cas("a", "b", 2, 3, { swapped: true })];
+  const lost = lostWrites(records, new Map([["k", "a"]]));
+  assertEquals(lost.length, 1, lost.join("\n"));
+  assertTrue(lost[0]!.includes('acknowledged cas of "b"'));
+  assertEquals(lostWrites(records, new Map([["k", "b"]])), []);
 });

@@ -1,13 +1,17 @@
 /**
- * The chaos clients: concurrent workers doing puts, deletes and reads at
- * every level on a small key space with unique values, against whichever
- * node they pick (following redirects, as `curl -L` does), each operation
- * recorded with its times and outcome. Each worker draws its operations from
- * its own seeded generator.
+ * The chaos clients: concurrent workers doing puts, deletes,
+ * compare-and-swaps and reads at every level on a small key space with
+ * unique values, against whichever node they pick (following redirects, as
+ * `curl -L` does), each operation recorded with its times and outcome. Each
+ * worker draws its operations from its own seeded generator.
  *
- * New kinds of operation (compare-and-swap, transactions, watches) fit as
- * another entry of {@link OP_MIX} with its request and its answer's reading,
- * plus its model in the checker.
+ * A compare-and-swap is a `POST /txn` that compares the key with the value
+ * the worker last read or wrote there (or, when it last saw the key absent
+ * or never saw it, that it does not exist), puts a new value on success and
+ * reads the key on failure, so the worker learns what to compare next.
+ *
+ * New kinds of operation fit as another entry of {@link OP_MIX} with its
+ * request and its answer's reading, plus its model in the checker.
  *
  * @module
  */
@@ -15,6 +19,11 @@
 import type { ReadLevel } from "../../src/api.ts";
 import { createRng, type Rng } from "../../src/raft/rng.ts";
 import { classifyAnswer, classifyError, describeError, type OpRecord } from "./history.ts";
+
+/** What {@link Workload.perform} is asked to do. */
+export type OpRequest =
+  & Pick<OpRecord, "kind" | "key" | "value" | "level">
+  & Partial<Pick<OpRecord, "expected">>;
 
 /** A node the clients may send to. */
 export interface Endpoint {
@@ -67,11 +76,12 @@ interface OpChoice {
 
 /** The mix of operations each worker draws from (weights out of 100). */
 export const OP_MIX: readonly OpChoice[] = [
-  { weight: 35, kind: "put", level: null },
+  { weight: 30, kind: "put", level: null },
   { weight: 10, kind: "delete", level: null },
+  { weight: 15, kind: "cas", level: null },
   { weight: 15, kind: "get", level: "stale" },
-  { weight: 20, kind: "get", level: "default" },
-  { weight: 20, kind: "get", level: "consistent" },
+  { weight: 15, kind: "get", level: "default" },
+  { weight: 15, kind: "get", level: "consistent" },
 ];
 
 function drawOp(rng: Rng): OpChoice {
@@ -132,15 +142,21 @@ export class Workload {
 
   async #work(worker: number, rng: Rng): Promise<void> {
     let seq = 0;
+    /** What this worker last read or wrote for each key (null: absent). */
+    const seen = new Map<string, string | null>();
     while (this.#running) {
       const choice = drawOp(rng);
       const key = `k${rng.int(this.#options.keys)}`;
       const endpoints = this.#endpoints();
       const target = endpoints[rng.int(endpoints.length)]!;
-      const value = choice.kind === "put" ? `w${worker}-${++seq}` : null;
-      this.history.push(
-        await this.perform(worker, { kind: choice.kind, key, value, level: choice.level }, target),
-      );
+      const writes = choice.kind === "put" || choice.kind === "cas";
+      const value = writes ? `w${worker}-${++seq}` : null;
+      const expected = choice.kind === "cas" ? seen.get(key) ?? null : null;
+      const op = { kind: choice.kind, key, value, level: choice.level, expected };
+      const record = await this.perform(worker, op, target);
+      this.history.push(record);
+      const learnt = learned(record);
+      if (learnt !== undefined) seen.set(key, learnt);
       await new Promise((resolve) => setTimeout(resolve, this.#options.thinkMs));
     }
   }
@@ -152,7 +168,7 @@ export class Workload {
    */
   async perform(
     worker: number,
-    op: Pick<OpRecord, "kind" | "key" | "value" | "level">,
+    op: OpRequest,
     target: Endpoint,
     timeoutMs = this.#options.requestTimeoutMs,
     avoid = "",
@@ -160,11 +176,14 @@ export class Workload {
     const record: OpRecord = {
       worker,
       ...op,
+      expected: op.expected ?? null,
       call: this.#clock(),
       ret: 0,
       outcome: "failed",
       read: null,
       deleted: false,
+      swapped: false,
+      index: null,
       node: target.id,
       status: 0,
       note: "",
@@ -212,7 +231,12 @@ export class Workload {
     }
     const fields = (body ?? {}) as Record<string, unknown>;
     if (record.kind === "get") record.read = status === 404 ? null : String(fields.value);
+    if (record.kind === "get") return;
+    record.index = typeof fields.index === "number" ? fields.index : null;
     if (record.kind === "delete") record.deleted = fields.deleted === true;
+    if (record.kind !== "cas") return;
+    record.swapped = fields.succeeded === true;
+    if (!record.swapped) record.read = failureRead(fields);
   }
 
   /**
@@ -244,15 +268,13 @@ export class Workload {
   #url(op: Pick<OpRecord, "kind" | "key" | "level">, httpAddr: string): string {
     const key = encodeURIComponent(op.key);
     if (op.kind === "put") return `http://${httpAddr}/key`;
+    if (op.kind === "cas") return `http://${httpAddr}/txn`;
     if (op.kind === "delete") return `http://${httpAddr}/key?key=${key}`;
     const level = op.level === "consistent" && this.#options.unsafeReads ? "stale" : op.level;
     return `http://${httpAddr}/key?key=${key}&level=${level}`;
   }
 
-  #init(
-    op: Pick<OpRecord, "kind" | "key" | "value">,
-    timeoutMs: number,
-  ): RequestInit & { client?: Deno.HttpClient } {
+  #init(op: OpRequest, timeoutMs: number): RequestInit & { client?: Deno.HttpClient } {
     const signal = AbortSignal.timeout(timeoutMs);
     if (op.kind === "get") return { redirect: "manual", signal };
     const client = this.#writeClient;
@@ -260,7 +282,7 @@ export class Workload {
     return {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ key: op.key, value: op.value }),
+      body: JSON.stringify(op.kind === "cas" ? casTxn(op) : { key: op.key, value: op.value }),
       redirect: "manual",
       signal,
       client,
@@ -270,4 +292,43 @@ export class Workload {
   #nodeAt(host: string): string {
     return this.#endpoints().find((e) => e.httpAddr === host)?.id ?? host;
   }
+}
+
+/**
+ * The transaction of a compare-and-swap: put `value` if the key holds
+ * `expected` (absent when null), else read the key.
+ *
+ * @example
+ * ```ts
+ * import { casTxn } from "./workload.ts";
+ * const txn = casTxn({ key: "k0", expected: null, value: "w1-1" });
+ * if (JSON.stringify(txn.compare) !== '[{"key":"k0","exists":false}]') throw new Error();
+ * ```
+ */
+export function casTxn(op: Pick<OpRecord, "key" | "value"> & Partial<Pick<OpRecord, "expected">>) {
+  const expected = op.expected ?? null;
+  return {
+    compare: [
+      expected === null ? { key: op.key, exists: false } : { key: op.key, value: expected },
+    ],
+    success: [{ put: { key: op.key, value: op.value } }],
+    failure: [{ get: { key: op.key } }],
+  };
+}
+
+/** The value a transaction's failure read found (null when absent). */
+function failureRead(fields: Record<string, unknown>): string | null {
+  const results = Array.isArray(fields.results) ? fields.results : [];
+  const get = (results[0] as { get?: { record?: { value?: unknown } | null } } | undefined)?.get;
+  const value = get?.record?.value;
+  return typeof value === "string" ? value : null;
+}
+
+/** What an ok operation says the key holds afterwards (null: absent), or undefined when unknown. */
+function learned(record: OpRecord): string | null | undefined {
+  if (record.outcome !== "ok") return undefined;
+  if (record.kind === "get") return record.read;
+  if (record.kind === "delete") return null;
+  if (record.kind === "cas" && !record.swapped) return record.read;
+  return record.value;
 }

@@ -26,6 +26,14 @@
  *   the same reason a state is skipped when one explored before agrees with
  *   it but linearized only a subset of its unanswered writes (see `Memo`).
  *
+ * A compare-and-swap `cas(expected, value)` is a write that observes: it
+ * takes effect only when the register holds `expected` (null: absent),
+ * which it then replaces with `value`. Answered `swapped: false`, it is a
+ * read that saw something other than `expected` (`current`, when given).
+ * Unanswered, it may take effect at any later point where the register
+ * holds `expected`, or never; since it observes, it may directly follow an
+ * unanswered write.
+ *
  * @module
  */
 
@@ -33,10 +41,19 @@
 export type OperationInput =
   | { kind: "put"; key: string; value: string }
   | { kind: "delete"; key: string }
-  | { kind: "get"; key: string };
+  | { kind: "get"; key: string }
+  | { kind: "cas"; key: string; expected: string | null; value: string };
 
-/** What the store answered: `deleted` for a delete, `value` for a get, null for a put. */
-export type OperationOutput = { deleted: boolean } | { value: string | null } | null;
+/**
+ * What the store answered: `deleted` for a delete, `value` for a get,
+ * `swapped` for a compare-and-swap (with the value it found instead,
+ * `current`, when it says), null for a put.
+ */
+export type OperationOutput =
+  | { deleted: boolean }
+  | { value: string | null }
+  | { swapped: boolean; current?: string | null }
+  | null;
 
 /** One client operation as recorded by the simulator. */
 export interface Operation {
@@ -143,10 +160,18 @@ function formatOperation(op: Operation): string {
   const key = JSON.stringify(op.input.key);
   const input = op.input.kind === "put"
     ? `put ${key} = ${JSON.stringify(op.input.value)}`
+    : op.input.kind === "cas"
+    ? `cas ${key} ${JSON.stringify(op.input.expected)} -> ${JSON.stringify(op.input.value)}`
     : `${op.input.kind} ${key}`;
   if (op.ret === null) return `${span} ${input} (no response)`;
   if (op.output === null) return `${span} ${input}`;
   if ("deleted" in op.output) return `${span} ${input} -> deleted: ${op.output.deleted}`;
+  if ("swapped" in op.output) {
+    const current = op.output.current === undefined
+      ? ""
+      : ` (found ${JSON.stringify(op.output.current)})`;
+    return `${span} ${input} -> swapped: ${op.output.swapped}${current}`;
+  }
   return `${span} ${input} -> ${JSON.stringify(op.output.value)}`;
 }
 
@@ -168,6 +193,9 @@ function validateOperation(op: Operation, index: number): void {
   if (kind === "delete" && (output === null || !("deleted" in output))) {
     throw new Error(`Invalid history: delete ${index} returned "${JSON.stringify(output)}"`);
   }
+  if (kind === "cas" && (output === null || !("swapped" in output))) {
+    throw new Error(`Invalid history: cas ${index} returned "${JSON.stringify(output)}"`);
+  }
 }
 
 /** Groups by key in order of first appearance, each group sorted by call time; drops unanswered reads. */
@@ -188,6 +216,14 @@ function applyOperation(state: string | null, op: Operation): string | null | un
   const input = op.input;
   if (input.kind === "put") return input.value;
   const output = op.ret === null ? null : op.output;
+  if (input.kind === "cas") {
+    // Unanswered, it is linearized only where it takes effect.
+    const swapped = output === null || ("swapped" in output && output.swapped);
+    if (swapped) return state === input.expected ? input.value : undefined;
+    const current = output !== null && "current" in output ? output.current : undefined;
+    if (state === input.expected || (current !== undefined && current !== state)) return undefined;
+    return state;
+  }
   if (input.kind === "delete") {
     if (output !== null && "deleted" in output && output.deleted !== (state !== null)) {
       return undefined;
@@ -361,13 +397,14 @@ interface KeySearch {
 
 /**
  * Whether `op` may come right after the last linearized operation. After an
- * unanswered write only an answered get or delete may follow: anything else
- * overwrites it unobserved, so a linearization without it exists too. Without
- * this rule every subset of unanswered writes is a distinct search state.
+ * unanswered write only an answered get or delete, or a compare-and-swap,
+ * may follow: a put overwrites it unobserved, so a linearization without it
+ * exists too. Without this rule every subset of unanswered writes is a
+ * distinct search state.
  */
 function mayFollow(op: Operation, afterPending: boolean): boolean {
   if (!afterPending) return true;
-  return op.ret !== null && op.input.kind !== "put";
+  return op.input.kind === "cas" || (op.ret !== null && op.input.kind !== "put");
 }
 
 /**
@@ -403,6 +440,8 @@ class KeySearcher {
   run(stepsMax: number): KeySearch {
     const completedCount = this.#ops.filter((op) => op.ret !== null).length;
     const hasPending = completedCount < this.#ops.length;
+    // Only an unanswered compare-and-swap may directly follow an unanswered write.
+    const pendingMayChain = this.#ops.some((op) => op.ret === null && op.input.kind === "cas");
     let entry = this.#head.next;
     let pendingPass = false;
     let steps = 0;
@@ -419,7 +458,7 @@ class KeySearcher {
         continue;
       }
       // A return reached: no candidate before it is left to try in this pass.
-      if (!pendingPass && hasPending && !this.#afterPending()) {
+      if (!pendingPass && hasPending && (pendingMayChain || !this.#afterPending())) {
         pendingPass = true;
         entry = this.#head.next;
         continue;

@@ -25,6 +25,31 @@ function del(
   return { client, input: { kind: "delete", key }, call, ret, output } as Operation;
 }
 
+/** A compare-and-swap of `expected` to `value`; `swapped` null when unanswered. */
+function cas(
+  client: number,
+  swap: {
+    expected: string | null;
+    value: string;
+    swapped: boolean | null;
+    current?: string | null;
+  },
+  call: number,
+  ret: number | null,
+) {
+  const { expected, value, swapped, current } = swap;
+  const output = swapped === null
+    ? null
+    : { swapped, ...(current === undefined ? {} : { current }) };
+  return {
+    client,
+    input: { kind: "cas", key: "k", expected, value },
+    call,
+    ret,
+    output,
+  } as Operation;
+}
+
 function assertLinearizable(history: Operation[]): void {
   const result = checkLinearizable(history);
   assertTrue(result.ok, result.explanation);
@@ -140,6 +165,51 @@ Deno.test("a write without a response that was seen cannot be unseen", () => {
     get(3, "k", "b", 10, 11),
     get(3, "k", "a", 12, 13),
   ], "k");
+});
+
+Deno.test("a compare-and-swap takes effect only where the register held what it compared", () => {
+  assertLinearizable([
+    cas(1, { expected: null, value: "a", swapped: true }, 0, 1),
+    cas(2, { expected: null, value: "b", swapped: false, current: "a" }, 2, 3),
+    cas(2, { expected: "a", value: "b", swapped: true }, 4, 5),
+    get(1, "k", "b", 6, 7),
+  ]);
+  // Swapped while the register certainly held something else.
+  assertViolation([
+    put(1, "k", "x", 0, 1),
+    cas(2, { expected: "a", value: "b", swapped: true }, 2, 3),
+  ], "k");
+  // Refused while the register certainly held what it compared.
+  assertViolation([
+    put(1, "k", "a", 0, 1),
+    cas(2, { expected: "a", value: "b", swapped: false }, 2, 3),
+  ], "k");
+  // Refused, saying it found a value the register did not hold.
+  assertViolation([
+    put(1, "k", "x", 0, 1),
+    cas(2, { expected: "a", value: "b", swapped: false, current: "y" }, 2, 3),
+  ], "k");
+  // A swap's new value is what later reads see.
+  assertViolation([
+    put(1, "k", "a", 0, 1),
+    cas(2, { expected: "a", value: "b", swapped: true }, 2, 3),
+    get(1, "k", "a", 4, 5),
+  ], "k");
+});
+
+Deno.test("a compare-and-swap without a response takes effect later or never", () => {
+  const open = cas(2, { expected: "a", value: "b", swapped: null }, 2, null);
+  assertLinearizable([
+    put(1, "k", "a", 0, 1),
+    open,
+    get(3, "k", "a", 50, 51),
+    get(3, "k", "b", 52, 53),
+  ]);
+  assertLinearizable([put(1, "k", "a", 0, 1), open, get(3, "k", "a", 50, 51)]);
+  // Chained to a write without a response: it can only have swapped what that wrote.
+  assertLinearizable([put(1, "k", "a", 0, null), open, get(3, "k", "b", 5, 6)]);
+  // Never where the register held something else.
+  assertViolation([put(1, "k", "x", 0, 1), open, get(3, "k", "b", 5, 6)], "k");
 });
 
 Deno.test("a read without a response constrains nothing", () => {
