@@ -1,7 +1,15 @@
 import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
 import { parseChaosOptions } from "./options.ts";
 import { NEMESES, planRun } from "./plan.ts";
-import { availability, failoverTimes, medianMax, recoveryTimes, type RunResult } from "./report.ts";
+import {
+  availability,
+  failoverTimes,
+  formatTallies,
+  kindCounts,
+  medianMax,
+  recoveryTimes,
+  type RunResult,
+} from "./report.ts";
 import type { OpRecord } from "./history.ts";
 import type { TimelineEvent } from "./nemesis.ts";
 
@@ -107,4 +115,20 @@ Deno.test("recovery is timed from a fault's heal to the next acknowledged write"
     timeline: [event({ kind: "partition", start: 1000, end: 2000 })],
   } as RunResult;
   assertEquals(recoveryTimes(run), [{ kind: "partition", ms: 600 }]);
+});
+
+Deno.test("the tallies count compare-and-swaps and watch events", () => {
+  const cas = { ...write("n1", 0, 500), kind: "cas" as const, swapped: true };
+  const event = { index: 3, node: "n1", changes: [] };
+  const watch = { events: [event, { ...event, index: 4 }], streams: [], through: 4 };
+  const run = {
+    nemesis: "kill",
+    records: [write("n1", 0, 400), cas, { ...cas, swapped: false }],
+    watches: [watch, { ...watch, events: [event] }],
+    timeline: [],
+    verdicts: [],
+  } as unknown as RunResult;
+  const row = formatTallies([run]).split("\n").find((line) => line.startsWith("kill "));
+  assertEquals(row?.split(/ +/), ["kill", "1", "3", "0", "0", "2", "3"]);
+  assertEquals(kindCounts(run.records), "put 1, delete 0, cas 2 (swapped 1), get 0");
 });

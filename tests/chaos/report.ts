@@ -10,6 +10,7 @@
 import type { Verdict } from "./checks.ts";
 import type { OpRecord } from "./history.ts";
 import type { TimelineEvent } from "./nemesis.ts";
+import type { WatchLog } from "./watcher.ts";
 import type { FaultKind, NemesisName } from "./plan.ts";
 
 /** Kinds of failure a run's report lists. */
@@ -33,6 +34,8 @@ export interface RunResult {
   nodeArgs: string[];
   entry: string;
   records: OpRecord[];
+  /** What each watcher saw. */
+  watches: WatchLog[];
   timeline: TimelineEvent[];
   verdicts: Verdict[];
   /** Every node's log tail, kept when a check failed. */
@@ -164,6 +167,19 @@ export function failureBreakdown(records: readonly OpRecord[]): string[] {
   );
 }
 
+/** The workers' operations by kind: `put 120, delete 40, cas 61 (swapped 30), get 240`. */
+export function kindCounts(records: readonly OpRecord[]): string {
+  const of = (kind: OpRecord["kind"]) => records.filter((r) => r.worker >= 0 && r.kind === kind);
+  const swapped = of("cas").filter((r) => r.outcome === "ok" && r.swapped).length;
+  return `put ${of("put").length}, delete ${of("delete").length}, cas ${of("cas").length} ` +
+    `(swapped ${swapped}), get ${of("get").length}`;
+}
+
+/** Change events the watchers of `run` got, over all of them. */
+export function watchEventCount(run: Pick<RunResult, "watches">): number {
+  return run.watches.reduce((sum, w) => sum + w.events.length, 0);
+}
+
 function rate(a: Availability): string {
   return a.ms <= 0 ? "-" : (a.okOps / (a.ms / 1000)).toFixed(1);
 }
@@ -188,7 +204,15 @@ export function formatRun(run: RunResult): string {
   lines.push(
     `operations: ${records.length} (ok ${by("ok")}, failed ${by("failed")}, ` +
       `indeterminate ${by("indeterminate")}, anomalies ${anomalies})`,
+    `by kind: ${kindCounts(records)}`,
   );
+  for (const watch of run.watches) {
+    const resumes = Math.max(0, watch.streams.length - 1);
+    lines.push(
+      `${watch.name}: ${watch.events.length} change events through index ${watch.through}, ` +
+        `${watch.streams.length} streams (${resumes} resumes)`,
+    );
+  }
   const figures = [...availability(run)].map(([kind, a]) => `${kind} ${rate(a)}`);
   lines.push(`availability (ok ops/s): ${figures.join(", ")}`);
   const failures = failureBreakdown(run.records).slice(0, FAILURE_KINDS_SHOWN);
@@ -217,17 +241,21 @@ export function medianMax(values: readonly number[]): { median: number; max: num
 /** The tallies over many runs: per nemesis, per fault kind, and failover times. */
 export function formatTallies(runs: readonly RunResult[]): string {
   const lines = ["== tallies =="];
-  lines.push("nemesis     runs  operations  indeterminate  violations");
+  lines.push("nemesis     runs  operations  indeterminate  violations    cas  watch events");
   const nemeses = [...new Set(runs.map((r) => r.nemesis))];
   for (const nemesis of nemeses) {
     const of = runs.filter((r) => r.nemesis === nemesis);
     const records = of.flatMap((r) => r.records.filter((x) => x.worker >= 0));
     const indeterminate = records.filter((r) => r.outcome === "indeterminate").length;
     const failed = of.filter((r) => !passed(r)).length;
+    const cas = records.filter((r) => r.kind === "cas").length;
+    const events = of.reduce((sum, r) => sum + watchEventCount(r), 0);
     lines.push(
       `${nemesis.padEnd(11)} ${String(of.length).padStart(4)}  ${
         String(records.length).padStart(10)
-      }  ${String(indeterminate).padStart(13)}  ${String(failed).padStart(10)}`,
+      }  ${String(indeterminate).padStart(13)}  ${String(failed).padStart(10)}  ${
+        String(cas).padStart(5)
+      }  ${String(events).padStart(12)}`,
     );
   }
   lines.push("fault kind   episodes  operations  indeterminate  runs failed  ok ops/s");

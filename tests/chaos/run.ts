@@ -14,6 +14,9 @@ import { type NemesisName, planRun } from "./plan.ts";
 import { formatRun, passed, type RunResult } from "./report.ts";
 import { formatRecord, type OpRecord } from "./history.ts";
 import { type Endpoint, Workload, WORKLOAD_DEFAULTS } from "./workload.ts";
+import { Watcher } from "./watcher.ts";
+import { watchVerdict } from "./watch_verdict.ts";
+import { createRng } from "../../src/raft/rng.ts";
 
 /** What one run does. */
 export interface RunOptions {
@@ -44,6 +47,10 @@ const FAILOVER_BOUND_MS = 15_000;
 const SERVE_BOUND_MS = 15_000;
 const CONVERGE_BOUND_MS = 30_000;
 const FINAL_READ_BOUND_MS = 15_000;
+/** Watchers of the workload's keys, and how long they may take to catch up after healing. */
+const WATCHERS = 2;
+const WATCH_PREFIX = "k";
+const WATCH_CATCH_UP_MS = 20_000;
 /** Log lines kept per node in a failed run's report. */
 const LOG_TAIL_LINES = 80;
 
@@ -58,6 +65,7 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
     extraArgs: options.nodeArgs,
     ...(options.entry === "" ? {} : { entry: options.entry }),
   });
+  let watchers: Watcher[] = [];
   try {
     for (let i = 1; i <= options.nodes + 1; i++) await lab.addHost(`n${i}`, `${cluster.dir}/disks`);
     await cluster.form(options.nodes);
@@ -70,6 +78,7 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
       endpoints,
       clock,
     );
+    watchers = startWatchers(options.seed, endpoints);
     const nemesis = new Nemesis(cluster, lab, clock, {
       spareId: `n${options.nodes + 1}`,
       probe: (down, sinceMs, signal) =>
@@ -94,9 +103,11 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
     verdicts.push(noCrashes(cluster, nemesis.view, nemesis.diskExitPids));
     verdicts.push(...historyVerdicts(workload.history, finals));
     verdicts.push(anomalies(workload.history));
+    verdicts.push(...await watchVerdicts(watchers, cluster, converged.members, workload, finals));
     const run: RunResult = {
       ...options,
       records: workload.history,
+      watches: watchers.map((w) => w.log),
       timeline: nemesis.timeline,
       verdicts,
       logTails: "",
@@ -105,10 +116,44 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
     if (options.outDir !== null) await save(run, options.outDir, cluster.nodes);
     return run;
   } finally {
+    await Promise.all(watchers.map((w) => w.stop()));
     await cluster.cleanup();
     await lab.close();
     await Deno.remove(cluster.dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** Starts the watchers of the workload's keys, from the first index, each on a random node. */
+function startWatchers(seed: number, endpoints: () => readonly Endpoint[]): Watcher[] {
+  return Array.from({ length: WATCHERS }, (_, i) => {
+    const rng = createRng((seed ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
+    const log = { name: `watch-${i + 1}`, prefix: WATCH_PREFIX, fromIndex: 1 };
+    const watcher = new Watcher(log, endpoints, rng);
+    watcher.start();
+    return watcher;
+  });
+}
+
+/**
+ * Lets every watcher see through the commit index the converged members
+ * report, stops them, and answers their verdicts.
+ */
+async function watchVerdicts(
+  watchers: readonly Watcher[],
+  cluster: Cluster,
+  members: readonly NodeProcess[],
+  workload: Workload,
+  finals: ReadonlyMap<string, string | null>,
+): Promise<Verdict[]> {
+  const statuses = await Promise.all(members.map((n) => cluster.status(n)));
+  const index = Math.max(0, ...statuses.map((s) => s?.commitIndex ?? 0));
+  const reached = await Promise.all(
+    watchers.map((w) => w.catchUp(index, members, WATCH_CATCH_UP_MS)),
+  );
+  await Promise.all(watchers.map((w) => w.stop()));
+  return watchers.map((w, i) =>
+    watchVerdict(w.log, workload.history, finals, { index, reached: reached[i]! })
+  );
 }
 
 /**
@@ -161,4 +206,5 @@ async function save(run: RunResult, outDir: string, nodes: readonly NodeProcess[
     run.records.map((r) => JSON.stringify(r)).join("\n") + "\n",
   );
   await Deno.writeTextFile(`${dir}/timeline.json`, JSON.stringify(run.timeline, null, 2) + "\n");
+  await Deno.writeTextFile(`${dir}/watches.json`, JSON.stringify(run.watches, null, 2) + "\n");
 }
