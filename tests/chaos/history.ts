@@ -124,7 +124,7 @@ export function isAcknowledgedWrite(record: OpRecord): boolean {
 }
 
 /** A put or compare-and-swap that may have written its value: not failed, not refused. */
-function mayHaveWritten(record: OpRecord): boolean {
+export function mayHaveWritten(record: OpRecord): boolean {
   if (record.kind !== "put" && record.kind !== "cas") return false;
   if (record.outcome === "failed") return false;
   return record.kind === "put" || record.outcome !== "ok" || record.swapped;

@@ -51,6 +51,11 @@ const FINAL_READ_BOUND_MS = 15_000;
 const WATCHERS = 2;
 const WATCH_PREFIX = "k";
 const WATCH_CATCH_UP_MS = 20_000;
+/**
+ * A watched key outside the workload's keys, written once after healing:
+ * a watcher that saw its event has seen every write before it.
+ */
+const WATCH_MARK_KEY = "k-watch-mark";
 /** Log lines kept per node in a failed run's report. */
 const LOG_TAIL_LINES = 80;
 
@@ -99,11 +104,12 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
     const converged = await converges(cluster, nemesis.view, keys, CONVERGE_BOUND_MS);
     verdicts.push(converged.verdict);
     const finals = await finalReads(workload, converged.members, keys);
+    const watched = await watchVerdicts(watchers, cluster, converged.members, workload, finals);
     workload.close();
     verdicts.push(noCrashes(cluster, nemesis.view, nemesis.diskExitPids));
     verdicts.push(...historyVerdicts(workload.history, finals));
     verdicts.push(anomalies(workload.history));
-    verdicts.push(...await watchVerdicts(watchers, cluster, converged.members, workload, finals));
+    verdicts.push(...watched);
     const run: RunResult = {
       ...options,
       records: workload.history,
@@ -135,8 +141,9 @@ function startWatchers(seed: number, endpoints: () => readonly Endpoint[]): Watc
 }
 
 /**
- * Lets every watcher see through the commit index the converged members
- * report, stops them, and answers their verdicts.
+ * Writes the mark, lets every watcher see through its index (or, if it
+ * could not be written, the commit index the converged members report),
+ * stops them, and answers their verdicts.
  */
 async function watchVerdicts(
   watchers: readonly Watcher[],
@@ -145,8 +152,16 @@ async function watchVerdicts(
   workload: Workload,
   finals: ReadonlyMap<string, string | null>,
 ): Promise<Verdict[]> {
-  const statuses = await Promise.all(members.map((n) => cluster.status(n)));
-  const index = Math.max(0, ...statuses.map((s) => s?.commitIndex ?? 0));
+  let index = 0;
+  const mark = { kind: "put" as const, key: WATCH_MARK_KEY, value: "mark", level: null };
+  for (let i = 0; i < members.length * 2 && index === 0; i++) {
+    const record = await workload.perform(-4, mark, members[i % members.length]!);
+    index = record.outcome === "ok" ? record.index ?? 0 : 0;
+  }
+  if (index === 0) {
+    const statuses = await Promise.all(members.map((n) => cluster.status(n)));
+    index = Math.max(0, ...statuses.map((s) => s?.commitIndex ?? 0));
+  }
   const reached = await Promise.all(
     watchers.map((w) => w.catchUp(index, members, WATCH_CATCH_UP_MS)),
   );

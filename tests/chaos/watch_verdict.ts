@@ -4,14 +4,14 @@
  * have strictly increasing indexes, no repeat; the last event of each key
  * gives the value every node converged to; and every acknowledged write
  * whose answer carried an index is among the events at that index, with
- * its value. A watch every node refused with 410 is checked for order only,
+ * its value; and no event puts a value no live write wrote. A watch every node refused with 410 is checked for order only,
  * with a note.
  *
  * @module
  */
 
 import type { Verdict } from "./checks.ts";
-import { isAcknowledgedWrite, type OpRecord } from "./history.ts";
+import { isAcknowledgedWrite, mayHaveWritten, type OpRecord } from "./history.ts";
 import type { WatchLog } from "./watcher.ts";
 
 /** Problems of one kind listed in a verdict at most. */
@@ -63,6 +63,24 @@ function valueProblems(log: WatchLog, finals: ReadonlyMap<string, string | null>
     );
   }
   return problems;
+}
+
+/** Events of the workload's keys that put a value no live put or compare-and-swap wrote there. */
+function inventedValues(
+  log: WatchLog,
+  records: readonly OpRecord[],
+  finals: ReadonlyMap<string, string | null>,
+): string[] {
+  const written = new Set(records.filter(mayHaveWritten).map((r) => `${r.key}=${r.value}`));
+  const invented: string[] = [];
+  for (const event of log.events) {
+    for (const change of event.changes) {
+      if (change.type !== "put" || !finals.has(change.key)) continue;
+      if (written.has(`${change.key}=${change.value}`)) continue;
+      invented.push(`"${change.key}" = ${JSON.stringify(change.value)} at ${event.index}`);
+    }
+  }
+  return invented;
 }
 
 /** Acknowledged writes with an index that no event at that index shows, of those checked. */
@@ -126,6 +144,11 @@ export function watchVerdict(
   }
   const values = valueProblems(log, finals);
   if (values.length > 0) return { check, ok: false, detail: `${seen}; ${listed(values)}` };
+  const invented = inventedValues(log, records, finals);
+  if (invented.length > 0) {
+    const detail = `${seen}; events of writes nobody made: ${listed(invented)}`;
+    return { check, ok: false, detail };
+  }
   const { missing, checked } = missingWrites(log, records);
   if (missing.length > 0) {
     const detail = `${seen}; ${missing.length} acknowledged writes missing: ${listed(missing)}`;

@@ -125,3 +125,19 @@ Deno.test("a watch every node refused with 410 ends with a note, one that fell b
   assertEquals(behind.ok, false);
   assertTrue(behind.detail.includes("it saw through index 3, the cluster is at 9"), behind.detail);
 });
+
+Deno.test("an event of a value no live write wrote is a violation", () => {
+  const log = watchLog([put("k0", "a", 3), put("k0", "b", 5)]);
+  const records = [write("put", "k0", "a", 3), write("put", "k0", "b", 5, { outcome: "failed" })];
+  const verdict = watchVerdict(log, records, new Map([["k0", "b"]]), reached);
+  assertEquals(verdict.ok, false);
+  assertTrue(
+    verdict.detail.includes('events of writes nobody made: "k0" = "b" at 5'),
+    verdict.detail,
+  );
+  const open = [
+    write("put", "k0", "a", 3),
+    write("put", "k0", "b", 5, { outcome: "indeterminate" }),
+  ];
+  assertTrue(watchVerdict(log, open, new Map([["k0", "b"]]), reached).ok);
+});
