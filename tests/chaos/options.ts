@@ -28,11 +28,13 @@ export interface ChaosOptions {
 export const CHAOS_USAGE = `Usage: deno task chaos [options]
 
 Runs real rafter nodes, each on a host of its own inside a private Linux lab (network, mount
-and PID namespaces; needs root, iproute2, iptables and strace), while clients put, delete and
-read at every level and a nemesis kills, pauses, partitions, changes the membership and
-fails disks, all drawn from a seed. After each run every fault is healed and the checks run:
-the cluster serves again, every node converges, no node crashed but those stopped on purpose,
-the history is linearizable and no acknowledged write was lost. Exits 1 if any check failed.
+and PID namespaces; needs root, iproute2, iptables and strace), while clients put, delete,
+compare-and-swap (POST /txn) and read at every level, two watchers follow every change
+(GET /watch, resumed with Last-Event-ID), and a nemesis kills, pauses, partitions, changes
+the membership and fails disks, all drawn from a seed. After each run every fault is healed
+and the checks run: the cluster serves again, every node converges, no node crashed but those
+stopped on purpose, the history is linearizable, no acknowledged write was lost, and each
+watcher saw exactly the committed changes in order. Exits 1 if any check failed.
 
 Options:
   --runs N          runs, seeds counting up from --seed, 1..10000 [1]
