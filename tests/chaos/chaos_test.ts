@@ -3,7 +3,8 @@
  * run whose plan holds a leader isolated by a partition, failing syncs on
  * the leader with a node added meanwhile, a leader killed and a leader
  * paused, which today's server must pass; and a run whose "consistent" reads
- * skip ReadIndex, which the checks must fail. About a minute in all.
+ * skip ReadIndex and whose watchers resume one index late, which the checks
+ * must fail. About a minute in all.
  */
 
 import { assertEquals, assertTrue } from "../assert.ts";
@@ -41,17 +42,25 @@ Deno.test({
       assertTrue(output.includes(fault), `the run played "${fault}":\n${output}`);
     }
     assertTrue(output.includes("ok   linearizable"), output);
+    assertTrue(/by kind: .*cas \d+ \(swapped [1-9]/.test(output), output);
+    for (const watcher of ["watch-1", "watch-2"]) {
+      assertTrue(output.includes(`ok   watcher ${watcher} saw the committed changes`), output);
+    }
   },
 });
 
 Deno.test({
-  name: "consistent reads that skip ReadIndex are caught as a linearizability violation",
+  name: "reads that skip ReadIndex and watchers that resume late are caught",
   ignore: skip,
   async fn() {
     const { code, output } = await chaos(
-      ["--runs", "1", "--nemesis", "partition", "--seed", "23", "--seconds", "8", "--unsafe-reads"],
+      [
+        ...["--runs", "1", "--nemesis", "partition", "--seed", "23", "--seconds", "8"],
+        ...["--unsafe-reads", "--unsafe-watch"],
+      ],
     );
     assertEquals(code, 1, output);
+    assertTrue(/FAIL watcher watch-\d saw the committed changes in order: /.test(output), output);
     assertTrue(output.includes("FAIL linearizable: violated on key"), output);
     assertTrue(output.includes("history around the violation:\n"), output);
     assertTrue(/>> .* get consistent /.test(output), output);

@@ -17,6 +17,8 @@ export interface ChaosOptions {
   seed: number;
   outDir: string;
   unsafeReads: boolean;
+  /** Test only: watchers resume one index late (see `Watcher`), which the checks must catch. */
+  unsafeWatch: boolean;
   /** More flags for every node (a test-only server switch, a timing). */
   nodeArgs: string[];
   /** The script nodes run (another checkout's `main.ts`, a bundle), or `""` for this one's. */
@@ -45,6 +47,8 @@ Options:
   --out DIR         each run's report, history and timeline under DIR [data/chaos]
   --unsafe-reads    test only: consistent reads are sent as stale ones, a server that skips
                     ReadIndex, which the checks must catch
+  --unsafe-watch    test only: watchers resume one index past the last event id they got,
+                    a client that loses events, which the checks must catch
   --node-args "..." more flags for every node, space-separated (e.g. a test-only switch)
   --entry FILE      the script nodes run, e.g. dist/rafter.js or another checkout's main.ts
                     [this checkout's main.ts]
@@ -74,6 +78,7 @@ export function parseChaosOptions(args: string[], randomSeed: () => number): Cha
     seed: { type: "string" },
     out: { type: "string", default: "data/chaos" },
     "unsafe-reads": { type: "boolean", default: false },
+    "unsafe-watch": { type: "boolean", default: false },
     "node-args": { type: "string", default: "" },
     entry: { type: "string", default: "" },
     help: { type: "boolean", default: false },
@@ -86,6 +91,7 @@ export function parseChaosOptions(args: string[], randomSeed: () => number): Cha
     seed: parsed.seed === undefined ? randomSeed() : integer("seed", parsed.seed, 0, SEED_MAX),
     outDir: parsed.out,
     unsafeReads: parsed["unsafe-reads"],
+    unsafeWatch: parsed["unsafe-watch"],
     nodeArgs: parsed["node-args"].split(" ").filter((arg) => arg !== ""),
     entry: parsed.entry,
     help: parsed.help,

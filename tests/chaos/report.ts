@@ -31,6 +31,7 @@ export interface RunResult {
   nodes: number;
   seconds: number;
   unsafeReads: boolean;
+  unsafeWatch: boolean;
   nodeArgs: string[];
   entry: string;
   records: OpRecord[];
@@ -46,10 +47,11 @@ export interface RunResult {
 export function replayCommand(
   run: Pick<
     RunResult,
-    "nemesis" | "seed" | "nodes" | "seconds" | "unsafeReads" | "nodeArgs" | "entry"
+    "nemesis" | "seed" | "nodes" | "seconds" | "unsafeReads" | "unsafeWatch" | "nodeArgs" | "entry"
   >,
 ): string {
   const extra = (run.unsafeReads ? " --unsafe-reads" : "") +
+    (run.unsafeWatch ? " --unsafe-watch" : "") +
     (run.nodeArgs.length > 0 ? ` "--node-args=${run.nodeArgs.join(" ")}"` : "") +
     (run.entry === "" ? "" : ` --entry ${run.entry}`);
   return `deno task chaos --runs 1 --nemesis ${run.nemesis} --seed ${run.seed} ` +

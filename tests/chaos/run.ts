@@ -28,6 +28,8 @@ export interface RunOptions {
   nodes: number;
   /** Test only: consistent reads go out as stale ones (see `WorkloadOptions.unsafeReads`). */
   unsafeReads: boolean;
+  /** Test only: watchers resume one index late (see `Watcher`). */
+  unsafeWatch: boolean;
   /** Where the report and history go (a folder per seed), or null. */
   outDir: string | null;
   /** More flags for every node. */
@@ -83,7 +85,7 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
       endpoints,
       clock,
     );
-    watchers = startWatchers(options.seed, endpoints);
+    watchers = startWatchers(options, endpoints);
     const nemesis = new Nemesis(cluster, lab, clock, {
       spareId: `n${options.nodes + 1}`,
       probe: (down, sinceMs, signal) =>
@@ -130,11 +132,14 @@ export async function chaosRun(options: RunOptions): Promise<RunResult> {
 }
 
 /** Starts the watchers of the workload's keys, from the first index, each on a random node. */
-function startWatchers(seed: number, endpoints: () => readonly Endpoint[]): Watcher[] {
+function startWatchers(
+  options: Pick<RunOptions, "seed" | "unsafeWatch">,
+  endpoints: () => readonly Endpoint[],
+): Watcher[] {
   return Array.from({ length: WATCHERS }, (_, i) => {
-    const rng = createRng((seed ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
+    const rng = createRng((options.seed ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
     const log = { name: `watch-${i + 1}`, prefix: WATCH_PREFIX, fromIndex: 1 };
-    const watcher = new Watcher(log, endpoints, rng);
+    const watcher = new Watcher(log, endpoints, rng, options.unsafeWatch);
     watcher.start();
     return watcher;
   });

@@ -64,21 +64,25 @@ export class Watcher {
   #running = false;
   #loop: Promise<void> = Promise.resolve();
   #stream: AbortController | null = null;
+  readonly #resumeLate: boolean;
   /** The last event id got (change or progress), the position a resume asks for. */
   #lastId: number | null = null;
 
   /**
    * @param endpoints the nodes it may watch on (changed by {@link catchUp})
    * @param rng picks nodes and stream lives
+   * @param resumeLate test only: resume one index past the last event id, losing that index
    */
   constructor(
     log: Pick<WatchLog, "name" | "prefix" | "fromIndex">,
     endpoints: () => readonly Endpoint[],
     rng: Rng,
+    resumeLate = false,
   ) {
     this.log = { ...log, events: [], streams: [], through: log.fromIndex - 1, compacted: null };
     this.#endpoints = endpoints;
     this.#rng = rng;
+    this.#resumeLate = resumeLate;
   }
 
   /** Opens the first stream and keeps resuming until {@link stop}. */
@@ -150,9 +154,10 @@ export class Watcher {
     try {
       const query = `prefix=${encodeURIComponent(this.log.prefix)}` +
         (this.#lastId === null ? `&fromIndex=${this.log.fromIndex}` : "");
+      const resumeAfter = (this.#lastId ?? 0) + (this.#resumeLate ? 1 : 0);
       const headers: Record<string, string> = this.#lastId === null
         ? {}
-        : { "last-event-id": String(this.#lastId) };
+        : { "last-event-id": String(resumeAfter) };
       // The stream's life bounds its opening too.
       const response = await fetch(`http://${target.httpAddr}/watch?${query}`, {
         headers,
