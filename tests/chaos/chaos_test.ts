@@ -3,7 +3,7 @@
  * run whose plan holds a leader isolated by a partition, failing syncs on
  * the leader with a node added meanwhile, a leader killed and a leader
  * paused, which today's server must pass; and a run whose "consistent" reads
- * skip ReadIndex and whose watchers resume one index late, which the checks
+ * skip ReadIndex and whose watchers lose an event at each resume, which the checks
  * must fail. About a minute in all.
  */
 
@@ -50,7 +50,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "reads that skip ReadIndex and watchers that resume late are caught",
+  name: "reads that skip ReadIndex and watchers that lose events are caught",
   ignore: skip,
   async fn() {
     const { code, output } = await chaos(

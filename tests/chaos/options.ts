@@ -17,7 +17,7 @@ export interface ChaosOptions {
   seed: number;
   outDir: string;
   unsafeReads: boolean;
-  /** Test only: watchers resume one index late (see `Watcher`), which the checks must catch. */
+  /** Test only: watchers lose an event at each resume (see `Watcher`), which the checks must catch. */
   unsafeWatch: boolean;
   /** More flags for every node (a test-only server switch, a timing). */
   nodeArgs: string[];
@@ -47,8 +47,8 @@ Options:
   --out DIR         each run's report, history and timeline under DIR [data/chaos]
   --unsafe-reads    test only: consistent reads are sent as stale ones, a server that skips
                     ReadIndex, which the checks must catch
-  --unsafe-watch    test only: watchers resume one index past the last event id they got,
-                    a client that loses events, which the checks must catch
+  --unsafe-watch    test only: watchers drop the first change of every resumed stream, a
+                    client that loses an event at each resume, which the checks must catch
   --node-args "..." more flags for every node, space-separated (e.g. a test-only switch)
   --entry FILE      the script nodes run, e.g. dist/rafter.js or another checkout's main.ts
                     [this checkout's main.ts]

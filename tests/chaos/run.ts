@@ -15,7 +15,7 @@ import { formatRun, passed, type RunResult } from "./report.ts";
 import { formatRecord, type OpRecord } from "./history.ts";
 import { type Endpoint, Workload, WORKLOAD_DEFAULTS } from "./workload.ts";
 import { Watcher } from "./watcher.ts";
-import { watchVerdict } from "./watch_verdict.ts";
+import { watchersAgree, watchVerdict } from "./watch_verdict.ts";
 import { createRng } from "../../src/raft/rng.ts";
 
 /** What one run does. */
@@ -28,7 +28,7 @@ export interface RunOptions {
   nodes: number;
   /** Test only: consistent reads go out as stale ones (see `WorkloadOptions.unsafeReads`). */
   unsafeReads: boolean;
-  /** Test only: watchers resume one index late (see `Watcher`). */
+  /** Test only: watchers lose an event at each resume (see `Watcher`). */
   unsafeWatch: boolean;
   /** Where the report and history go (a folder per seed), or null. */
   outDir: string | null;
@@ -171,9 +171,11 @@ async function watchVerdicts(
     watchers.map((w) => w.catchUp(index, members, WATCH_CATCH_UP_MS)),
   );
   await Promise.all(watchers.map((w) => w.stop()));
-  return watchers.map((w, i) =>
+  const verdicts = watchers.map((w, i) =>
     watchVerdict(w.log, workload.history, finals, { index, reached: reached[i]! })
   );
+  const agree = watchersAgree(watchers.map((w) => w.log));
+  return agree === null ? verdicts : [...verdicts, agree];
 }
 
 /**

@@ -5,7 +5,9 @@
  * gives the value every node converged to; and every acknowledged write
  * whose answer carried an index is among the events at that index, with
  * its value; and no event puts a value no live write wrote. A watch every node refused with 410 is checked for order only,
- * with a note.
+ * with a note. Watchers that watched the same prefix from the same index
+ * must also agree with each other, event for event, as far as each saw:
+ * that also covers the changes of writes whose answer was lost.
  *
  * @module
  */
@@ -155,4 +157,48 @@ export function watchVerdict(
     return { check, ok: false, detail };
   }
   return { check, ok: true, detail: `${seen}, ${checked} acknowledged writes among them` };
+}
+
+function describeEvent(event: WatchLog["events"][number]): string {
+  const changes = event.changes.map((c) =>
+    c.type === "put" ? `put "${c.key}" = ${JSON.stringify(c.value)}` : `delete "${c.key}"`
+  );
+  return `@${event.index} [${changes.join("; ")}]`;
+}
+
+/**
+ * Whether watchers of the same prefix from the same index saw the same
+ * events through the lowest index all of them saw; null when fewer than two
+ * can be compared (a watch every node refused with 410 is left out).
+ *
+ * @example
+ * ```ts
+ * import { watchersAgree } from "./watch_verdict.ts";
+ * const log = (value: string) => ({
+ *   name: value, prefix: "k", fromIndex: 1, streams: [], through: 5, compacted: null,
+ *   events: [{ index: 5, node: "n1", changes: [{ type: "put" as const, key: "k0", value }] }],
+ * });
+ * if (watchersAgree([log("a"), log("b")])?.ok !== false) throw new Error("a difference went unnoticed");
+ * ```
+ */
+export function watchersAgree(logs: readonly WatchLog[]): Verdict | null {
+  const open = logs.filter((l) => l.compacted === null);
+  const first = open[0];
+  const compared = open.filter((l) =>
+    l.prefix === first?.prefix && l.fromIndex === first.fromIndex
+  );
+  if (first === undefined || compared.length < 2) return null;
+  const check = "watchers saw the same events";
+  const through = Math.min(...compared.map((l) => l.through));
+  const seen = compared.map((l) => l.events.filter((e) => e.index <= through).map(describeEvent));
+  for (const [n, events] of seen.entries()) {
+    const other = compared[n]!;
+    for (let i = 0; i < Math.max(events.length, seen[0]!.length); i++) {
+      if (events[i] === seen[0]![i]) continue;
+      const detail = `event ${i}: ${first.name} saw ${seen[0]![i] ?? "nothing"}, ${other.name} ` +
+        `saw ${events[i] ?? "nothing"}`;
+      return { check, ok: false, detail };
+    }
+  }
+  return { check, ok: true, detail: `${seen[0]!.length} events each through index ${through}` };
 }

@@ -1,7 +1,7 @@
 import { assertEquals, assertTrue } from "../assert.ts";
 import type { OpRecord } from "./history.ts";
 import type { SeenEvent, WatchLog } from "./watcher.ts";
-import { watchVerdict } from "./watch_verdict.ts";
+import { watchersAgree, watchVerdict } from "./watch_verdict.ts";
 
 function put(key: string, value: string, index: number, node = "n1"): SeenEvent {
   return { index, node, changes: [{ type: "put", key, value }] };
@@ -140,4 +140,20 @@ Deno.test("an event of a value no live write wrote is a violation", () => {
     write("put", "k0", "b", 5, { outcome: "indeterminate" }),
   ];
   assertTrue(watchVerdict(log, open, new Map([["k0", "b"]]), reached).ok);
+});
+
+Deno.test("two watchers must agree event for event as far as both saw", () => {
+  const one = watchLog([put("k0", "a", 3), put("k1", "b", 4), del("k0", 6)]);
+  const two = { ...watchLog([put("k0", "a", 3), put("k1", "b", 4, "n2")]), name: "watch-2" };
+  const agree = watchersAgree([one, { ...two, through: 5 }]);
+  assertEquals(agree?.ok, true, agree?.detail);
+  assertEquals(agree?.detail, "2 events each through index 5");
+  // A change of a write whose answer was lost, seen by one watcher only.
+  const lost = watchersAgree([one, { ...two, through: 6 }]);
+  assertEquals(lost?.ok, false);
+  assertEquals(lost?.detail, 'event 2: watch-1 saw @6 [delete "k0"], watch-2 saw nothing');
+  const other = { ...two, events: [put("k0", "a", 3), put("k1", "c", 4)] };
+  assertEquals(watchersAgree([one, other])?.ok, false);
+  // A watch that ended on a 410 is not compared.
+  assertEquals(watchersAgree([one, { ...two, compacted: "410" }]), null);
 });

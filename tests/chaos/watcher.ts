@@ -64,25 +64,26 @@ export class Watcher {
   #running = false;
   #loop: Promise<void> = Promise.resolve();
   #stream: AbortController | null = null;
-  readonly #resumeLate: boolean;
+  readonly #dropOnResume: boolean;
   /** The last event id got (change or progress), the position a resume asks for. */
   #lastId: number | null = null;
 
   /**
    * @param endpoints the nodes it may watch on (changed by {@link catchUp})
    * @param rng picks nodes and stream lives
-   * @param resumeLate test only: resume one index past the last event id, losing that index
+   * @param dropOnResume test only: drop the first change of every resumed stream, a
+   *   client that loses an event at each resume
    */
   constructor(
     log: Pick<WatchLog, "name" | "prefix" | "fromIndex">,
     endpoints: () => readonly Endpoint[],
     rng: Rng,
-    resumeLate = false,
+    dropOnResume = false,
   ) {
     this.log = { ...log, events: [], streams: [], through: log.fromIndex - 1, compacted: null };
     this.#endpoints = endpoints;
     this.#rng = rng;
-    this.#resumeLate = resumeLate;
+    this.#dropOnResume = dropOnResume;
   }
 
   /** Opens the first stream and keeps resuming until {@link stop}. */
@@ -154,10 +155,9 @@ export class Watcher {
     try {
       const query = `prefix=${encodeURIComponent(this.log.prefix)}` +
         (this.#lastId === null ? `&fromIndex=${this.log.fromIndex}` : "");
-      const resumeAfter = (this.#lastId ?? 0) + (this.#resumeLate ? 1 : 0);
       const headers: Record<string, string> = this.#lastId === null
         ? {}
-        : { "last-event-id": String(resumeAfter) };
+        : { "last-event-id": String(this.#lastId) };
       // The stream's life bounds its opening too.
       const response = await fetch(`http://${target.httpAddr}/watch?${query}`, {
         headers,
@@ -168,7 +168,8 @@ export class Watcher {
         return response.status === 410 ? `${target.id} answered 410 ${text}` : null;
       }
       this.log.streams.push(stream);
-      stream.ended = await this.#read(response.body, target.id, controller.signal);
+      const drop = this.#dropOnResume && stream.resumedAfter !== null;
+      stream.ended = await this.#read(response.body, target.id, controller.signal, drop);
     } catch (error) {
       stream.ended = controller.signal.aborted
         ? "stream life over"
@@ -180,7 +181,7 @@ export class Watcher {
   }
 
   /** Records the events of one stream; answers how it ended. */
-  async #read(body: ReadableStream<Uint8Array>, node: string, signal: AbortSignal) {
+  async #read(body: ReadableStream<Uint8Array>, node: string, signal: AbortSignal, drop: boolean) {
     const onAbort = () => body.cancel().catch(() => {});
     signal.addEventListener("abort", onAbort);
     try {
@@ -189,6 +190,10 @@ export class Watcher {
         const id = Number(event.id);
         if (event.event === "change") {
           const change = JSON.parse(event.data) as WatchEvent;
+          if (drop) {
+            drop = false;
+            continue;
+          }
           this.log.events.push({ index: change.index, changes: change.changes, node });
           this.log.through = Math.max(this.log.through, change.index);
         } else if (event.event === "progress") {
