@@ -8,7 +8,7 @@
  */
 
 import type { Verdict } from "./checks.ts";
-import type { OpRecord } from "./history.ts";
+import { isAcknowledgedWrite, type OpRecord } from "./history.ts";
 import type { TimelineEvent } from "./nemesis.ts";
 import type { WatchLog } from "./watcher.ts";
 import type { FaultKind, NemesisName } from "./plan.ts";
@@ -120,7 +120,7 @@ export function failoverTimes(run: RunResult): number[] {
  */
 export function recoveryTimes(run: RunResult): { kind: FaultKind; ms: number }[] {
   const writes = run.records
-    .filter((r) => r.worker >= 0 && r.kind !== "get" && r.outcome === "ok")
+    .filter((r) => r.worker >= 0 && isAcknowledgedWrite(r))
     .map((r) => r.ret)
     .sort((a, b) => a - b);
   const times: { kind: FaultKind; ms: number }[] = [];
@@ -212,7 +212,8 @@ export function formatRun(run: RunResult): string {
     const resumes = Math.max(0, watch.streams.length - 1);
     lines.push(
       `${watch.name}: ${watch.events.length} change events through index ${watch.through}, ` +
-        `${watch.streams.length} streams (${resumes} resumes)`,
+        `${watch.streams.length} streams (${resumes} resumes, ${watch.refused} refused with 410)` +
+        (watch.compacted === null ? "" : `, ended early: ${watch.compacted}`),
     );
   }
   const figures = [...availability(run)].map(([kind, a]) => `${kind} ${rate(a)}`);

@@ -119,7 +119,7 @@ function missingWrites(log: WatchLog, records: readonly OpRecord[]) {
  * const event = { index: 5, changes: [change], node: "n1" };
  * const log = {
  *   name: "watch-1", prefix: "k", fromIndex: 1, events: [event, event],
- *   streams: [], through: 5, compacted: null,
+ *   streams: [], through: 5, refused: 0, compacted: null,
  * };
  * const verdict = watchVerdict(log, [], new Map([["k0", "a"]]), { index: 5, reached: true });
  * if (verdict.ok) throw new Error("a repeated event went unnoticed");
@@ -175,7 +175,7 @@ function describeEvent(event: WatchLog["events"][number]): string {
  * ```ts
  * import { watchersAgree } from "./watch_verdict.ts";
  * const log = (value: string) => ({
- *   name: value, prefix: "k", fromIndex: 1, streams: [], through: 5, compacted: null,
+ *   name: value, prefix: "k", fromIndex: 1, streams: [], through: 5, refused: 0, compacted: null,
  *   events: [{ index: 5, node: "n1", changes: [{ type: "put" as const, key: "k0", value }] }],
  * });
  * if (watchersAgree([log("a"), log("b")])?.ok !== false) throw new Error("a difference went unnoticed");

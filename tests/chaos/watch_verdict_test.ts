@@ -18,7 +18,16 @@ function watchLog(events: SeenEvent[], compacted: string | null = null): WatchLo
     ended: "",
   }));
   const through = events.reduce((max, e) => Math.max(max, e.index), 0);
-  return { name: "watch-1", prefix: "k", fromIndex: 1, events, streams, through, compacted };
+  return {
+    name: "watch-1",
+    prefix: "k",
+    fromIndex: 1,
+    events,
+    streams,
+    through,
+    refused: 0,
+    compacted,
+  };
 }
 
 function write(

@@ -41,6 +41,8 @@ export interface WatchLog {
   streams: SeenStream[];
   /** The highest index the watcher knows it has seen everything up to (event or progress). */
   through: number;
+  /** Streams a node refused with 410 (its history no longer reached back). */
+  refused: number;
   /** Why the watch had to end early (every node answered 410), or null. */
   compacted: string | null;
 }
@@ -80,7 +82,8 @@ export class Watcher {
     rng: Rng,
     dropOnResume = false,
   ) {
-    this.log = { ...log, events: [], streams: [], through: log.fromIndex - 1, compacted: null };
+    const through = log.fromIndex - 1;
+    this.log = { ...log, events: [], streams: [], through, refused: 0, compacted: null };
     this.#endpoints = endpoints;
     this.#rng = rng;
     this.#dropOnResume = dropOnResume;
@@ -134,6 +137,7 @@ export class Watcher {
         refusedBy.clear();
       } else {
         refusedBy.add(target.id);
+        this.log.refused++;
         if (nodes.every((n) => refusedBy.has(n.id))) {
           this.log.compacted = refusal;
           return;
