@@ -17,6 +17,7 @@ export interface TransportLimits {
   reconnectMsMin: number;
   reconnectMsMax: number;
   inboundConnsMax: number;
+  replySilenceMsMax: number;
 }
 
 const MiB = 1024 * 1024;
@@ -31,6 +32,7 @@ export const DEFAULT_LIMITS: Readonly<TransportLimits> = {
   reconnectMsMin: 50,
   reconnectMsMax: 2000,
   inboundConnsMax: 256,
+  replySilenceMsMax: 5000,
 };
 
 /** Room in a chunk frame for the length, kind and slack. */

@@ -36,9 +36,29 @@ export interface LinkEnv {
   dropped(what: "handshake", remote: string, peer: string, reason: string): void;
   /** Tells the node about a peer whose handshake was accepted. */
   announce(info: PeerInfo): void;
+  /** When a message from peer `id` last arrived on any connection (`performance.now()`). */
+  lastHeardMs(id: string): number;
   /** Counts what is sent and dropped, if anything does. */
   meter: PeerMeter | undefined;
 }
+
+/** Messages the peer answers: a link that sent one expects to hear from it. */
+const ANSWERED: ReadonlySet<Message["type"]> = new Set([
+  "app",
+  "hb",
+  "vote",
+  "preVote",
+  "snap",
+  "readIndex",
+]);
+
+/**
+ * Bytes the peer's TCP stack must have taken since a request for the link to
+ * count as flowing though the peer has not answered yet (a large snapshot in
+ * chunks is answered only at its end): more than the kernel's send buffer
+ * and the peer's receive window can hold without the peer reading.
+ */
+const FLOWING_BYTES = 16 * 1024 * 1024;
 
 /**
  * Sends messages to one peer over one connection, reconnecting as needed.
@@ -54,6 +74,10 @@ export class PeerLink {
   private writing = new ByteWriter();
   private pendingCount = 0;
   private writingCount = 0;
+  /** Queued or written since the peer was last heard from: when the first such request was. */
+  private pendingAsks = false;
+  private askedMs: number | null = null;
+  private bytesSinceAsked = 0;
   private dropped = 0;
   private connected = false;
   private closed = false;
@@ -138,6 +162,7 @@ export class PeerLink {
       return this.overflow(m);
     }
     this.pendingCount++;
+    if (ANSWERED.has(m.type)) this.pendingAsks = true;
   }
 
   private overflow(m: Message): void {
@@ -241,6 +266,11 @@ export class PeerLink {
     const addr = this.addr;
     const state: { broken: string | null } = { broken: null };
     const watching = this.watch(reader, state);
+    this.askedMs = null;
+    const silence = setInterval(() => {
+      state.broken ??= this.silentFor();
+      if (state.broken !== null) closeQuietly(conn);
+    }, Math.max(1, Math.floor(this.env.limits.replySilenceMsMax / 4)));
     while (!this.closed && this.addr === addr && state.broken === null) {
       if (this.pending.length === 0) {
         await new Promise<void>((resolve) => this.wakeup = resolve);
@@ -252,10 +282,37 @@ export class PeerLink {
         state.broken ??= errorText(error);
       }
     }
+    clearInterval(silence);
     const reason = this.closed || this.addr !== addr ? null : state.broken;
     closeQuietly(conn);
     await watching;
     return reason;
+  }
+
+  /** `bytes` were written: enough of them since the request shows the peer is reading. */
+  private flowed(bytes: number): void {
+    if (this.askedMs === null) return;
+    this.bytesSinceAsked += bytes;
+    if (this.bytesSinceAsked < FLOWING_BYTES) return;
+    this.askedMs = performance.now();
+    this.bytesSinceAsked = 0;
+  }
+
+  /**
+   * Why the connection is presumed dead: a request went out and the peer has
+   * said nothing since, for longer than `replySilenceMsMax`; or null.
+   */
+  private silentFor(): string | null {
+    if (this.askedMs === null) return null;
+    if (this.env.lastHeardMs(this.id) >= this.askedMs) {
+      this.askedMs = null;
+      return null;
+    }
+    const silentMs = performance.now() - this.askedMs;
+    const { replySilenceMsMax } = this.env.limits;
+    return silentMs < replySilenceMsMax
+      ? null
+      : `no answer from the peer for ${replySilenceMsMax} ms`;
   }
 
   /** Outbound links carry nothing back: any frame or EOF means the link is over. */
@@ -278,9 +335,15 @@ export class PeerLink {
     this.writing = out;
     this.writingCount = this.pendingCount;
     this.pendingCount = 0;
+    if (this.pendingAsks && this.askedMs === null) {
+      this.askedMs = performance.now();
+      this.bytesSinceAsked = 0;
+    }
+    this.pendingAsks = false;
     try {
       const bytes = out.written();
       await writeAll(conn, bytes);
+      this.flowed(bytes.length);
       this.env.meter?.sent(this.id, bytes.length);
       this.overflowLogged = false;
     } catch (error) {
@@ -295,6 +358,7 @@ export class PeerLink {
   private dropQueued(): void {
     this.drop(this.pendingCount);
     this.pendingCount = 0;
+    this.pendingAsks = false;
     this.pending.reset();
   }
 

@@ -65,6 +65,8 @@ export class TcpTransport {
   private readonly env: LinkEnv & InboundEnv;
   private readonly dropLog: RateLimitedLog;
   private readonly drops: InboundStats = { handshakesRefused: 0, framesDropped: 0 };
+  /** When each peer was last heard from (any message), by `performance.now()`. */
+  private readonly heardMs = new Map<string, number>();
 
   /**
    * @param options identity, addresses and bounds (see {@link TransportOptions})
@@ -89,6 +91,7 @@ export class TcpTransport {
       dropped: (what, remote, peer, reason) => this.dropped(what, remote, peer, reason),
       announce: (info) => this.announce(info),
       deliver: (message) => this.deliver(message),
+      lastHeardMs: (id) => this.heardMs.get(id) ?? -Infinity,
       closing: () => this.closed,
       meter: options.meter,
     };
@@ -263,6 +266,7 @@ export class TcpTransport {
   }
 
   private deliver(message: Message): void {
+    this.heardMs.set(message.from, performance.now());
     if (message.to !== this.options.nodeId) {
       this.logger.debug("dropping a message for another node", {
         from: message.from,

@@ -69,6 +69,14 @@ export interface TransportOptions {
   /** Most inbound connections served at once (default 256). */
   inboundConnsMax?: number;
   /**
+   * A link that sent a request (an append, heartbeat, vote or read index)
+   * and has heard nothing at all from the peer since, for this long, is
+   * presumed dead and dialed again (default 5000 ms). After a partition a
+   * connection whose packets were lost can otherwise stay silent for as
+   * long as TCP's retransmission backoff, which grows to minutes.
+   */
+  replySilenceMsMax?: number;
+  /**
    * The cluster secret: every link then opens with the mutual challenge of
    * `challenge.ts`, and a peer that cannot prove it is refused. Null or
    * absent: handshakes as before secrets existed.
