@@ -16,6 +16,6 @@ export {
 export { LeaseDeadlines } from "./lease_deadlines.ts";
 export type { ApplyResult, Change, StoredRecord } from "./results.ts";
 export { type DriverPort, KvService, type ServiceSettings } from "./service.ts";
-export { decodeSnapshot, encodeSnapshot, encodeSnapshotInSlices } from "./snapshot.ts";
+export { decodeSnapshot, encodeSnapshot, encodeSnapshotPieces } from "./snapshot.ts";
 export { KvStateMachine } from "./state_machine.ts";
 export { DEFAULT_HISTORY_LIMITS, type HistoryLimits, WatchHistory } from "./watch_history.ts";

@@ -141,34 +141,47 @@ export function encodeSnapshot(state: FrozenState): Uint8Array {
 }
 
 /**
- * Encodes a frozen state about `sliceRecords` records at a time, awaiting
- * `pause()` between slices so that a large state does not hold the event
- * loop (a leader that stalls for an election timeout loses its followers).
+ * Encodes a frozen state as pieces of about `limits.pieceBytes` bytes or
+ * `limits.pieceRecords` records, whichever comes first, awaiting `pause()`
+ * after each, so that a large state does not hold the event loop (a leader
+ * that stalls for an election timeout loses its followers) and is never
+ * held whole: storage writes each piece as it comes. Joined, the pieces are
+ * exactly {@link encodeSnapshot}'s bytes.
+ *
+ * @example
+ * ```ts
+ * import { KvStateMachine } from "./state_machine.ts";
+ * import { encodeSnapshotPieces } from "./snapshot.ts";
+ * import { encodePut } from "./command.ts";
+ * const machine = new KvStateMachine();
+ * for (let i = 1; i <= 50; i++) {
+ *   machine.apply({ index: i, term: 1, type: "normal", data: encodePut(`k${i}`, "v") });
+ * }
+ * let pauses = 0;
+ * const pause = () => (pauses++, Promise.resolve());
+ * const pieces = [];
+ * for await (const piece of encodeSnapshotPieces(machine.freeze(), { pieceBytes: 1 << 20, pieceRecords: 20 }, pause)) {
+ *   pieces.push(piece);
+ * }
+ * if (pieces.length < 3 || pauses !== pieces.length) throw new Error(`${pieces.length} ${pauses}`);
+ * ```
  */
-export async function encodeSnapshotInSlices(
+export async function* encodeSnapshotPieces(
   state: FrozenState,
-  sliceRecords: number,
+  limits: { pieceBytes: number; pieceRecords: number },
   pause: () => Promise<void>,
-): Promise<Uint8Array> {
-  const writers = startWriters(state);
-  let sinceLastPause = 0;
-  for (const cursor = TreeCursor.first(state.records.root); cursor.valid; cursor.nextLeaf()) {
-    encodeLeaf(cursor.leaf, state.records.source, writers);
-    sinceLastPause += cursor.leaf.keys.length;
-    if (sinceLastPause < sliceRecords) continue;
-    sinceLastPause = 0;
+): AsyncGenerator<Uint8Array, void, undefined> {
+  for (const piece of encodeSnapshotChunks(state, limits.pieceBytes, limits.pieceRecords)) {
+    yield piece;
     await pause();
   }
-  // The last, partial slice is followed by a pause too: one per slice begun.
-  if (sinceLastPause > 0) await pause();
-  return finishSnapshot(writers.main, writers.numbers);
 }
 
 /**
  * Encodes a frozen state as chunks of about `chunkBytes` each (a chunk ends
  * after the record that reaches the size, so one large value makes it
- * longer; the indexes go a leaf of records at a time), produced one at a
- * time as they are asked for. Joined, they are
+ * longer, or after `chunkRecords` records; the indexes go a leaf of records
+ * at a time), produced one at a time as they are asked for. Joined, they are
  * exactly {@link encodeSnapshot}'s bytes: the records in one pass over the
  * frozen tree, their indexes in a second, the CRC-32 kept running, so no
  * more than a chunk is held at once.
@@ -192,9 +205,13 @@ export async function encodeSnapshotInSlices(
 export function* encodeSnapshotChunks(
   state: FrozenState,
   chunkBytes: number,
+  chunkRecords = Number.MAX_SAFE_INTEGER,
 ): Generator<Uint8Array, void, undefined> {
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) {
     throw new RangeError(`Chunk size "${chunkBytes}" is not a positive integer`);
+  }
+  if (!Number.isSafeInteger(chunkRecords) || chunkRecords < 1) {
+    throw new RangeError(`Chunk record count "${chunkRecords}" is not a positive integer`);
   }
   let crc = 0;
   let writer = new ByteWriter(chunkBytes + SNAPSHOT_HEADER_BYTES);
@@ -206,11 +223,14 @@ export function* encodeSnapshotChunks(
   };
   writeHead(writer, state);
   const { root, source } = state.records;
+  let records = 0;
   for (const cursor = TreeCursor.first(root); cursor.valid; cursor.nextLeaf()) {
     const leaf = cursor.leaf;
     for (let i = 0; i < leaf.keys.length; i++) {
       encodeRecord(leaf, i, source, writer);
-      if (writer.length >= chunkBytes) yield take();
+      if (writer.length < chunkBytes && ++records < chunkRecords) continue;
+      records = 0;
+      yield take();
     }
   }
   let numbersBytes = 0;
@@ -218,7 +238,10 @@ export function* encodeSnapshotChunks(
     const before = writer.length;
     encodeLeafNumbers(cursor.leaf, writer);
     numbersBytes += writer.length - before;
-    if (writer.length >= chunkBytes) yield take();
+    records += cursor.leaf.keys.length;
+    if (writer.length < chunkBytes && records < chunkRecords) continue;
+    records = 0;
+    yield take();
   }
   writer.u64(numbersBytes);
   crc = crc32(writer.written(), crc);

@@ -178,7 +178,7 @@ export class KvStateMachine {
   }
 
   /**
-   * Freezes the current state for `encodeSnapshotInSlices`, which may then
+   * Freezes the current state for `encodeSnapshotPieces`, which may then
    * run while more entries apply. O(1) for the records (the tree copies
    * nodes on write from now on); the lease list is copied, O(leases).
    */

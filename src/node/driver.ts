@@ -39,6 +39,8 @@ export type {
   DriverSettings,
 } from "./driver_options.ts";
 
+/** The data of a snapshot message whose bytes its link reads from storage. */
+const EMPTY = new Uint8Array(0);
 /** Ticks fed to the core at most per turn (after a long pause the rest follow). */
 const TICKS_PER_TURN_MAX = 100;
 /**
@@ -354,7 +356,7 @@ export class Driver {
     if (entries.length > 0) this.options.listener.entriesSaved?.(entries);
   }
 
-  /** Sends messages; a snapshot's bytes are read from storage first, off the loop. */
+  /** Sends messages; a snapshot's bytes are read from storage as its link sends them. */
   private send(messages: Message[]): void {
     const plain = messages.filter((m) => m.type !== "snap");
     if (plain.length > 0) this.options.transport.send(plain);
@@ -364,9 +366,12 @@ export class Driver {
   private async sendSnapshot(m: Message): Promise<void> {
     const index = m.snapshot?.meta.index ?? 0;
     try {
-      const snapshot = await this.snapshots.load(index);
-      this.options.listener.snapshotSent?.(m.to, index, snapshot.data.length);
-      this.options.transport.send([{ ...m, snapshot }]);
+      const source = await this.snapshots.open(index);
+      this.options.listener.snapshotSent?.(m.to, index, source.bytes);
+      this.options.transport.sendSnapshot(
+        { ...m, snapshot: { meta: source.meta, data: EMPTY } },
+        source,
+      );
     } catch (error) {
       this.options.listener.snapshotSent?.(m.to, index, 0, String(error));
       this.snapshotFailures.push(m.to);

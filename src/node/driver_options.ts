@@ -90,7 +90,7 @@ export interface DriverOptions {
   /** Seeds the core's election timeouts and sets this start's read ids apart; one per start. */
   seed: number;
   storage: NodeStorage;
-  transport: Pick<PeerTransport, "send">;
+  transport: Pick<PeerTransport, "send" | "sendSnapshot">;
   clock: Clock;
   listener: DriverListener;
   /** A snapshot from the network, already decoded on arrival, if it was. */

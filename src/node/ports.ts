@@ -8,7 +8,12 @@
 
 import type { Message } from "../raft/types.ts";
 import type { NodeIdentity, Storage } from "../storage/types.ts";
-import type { InboundStats, PeerInfo, TransportHandlers } from "../transport/types.ts";
+import type {
+  InboundStats,
+  PeerInfo,
+  SnapshotSource,
+  TransportHandlers,
+} from "../transport/types.ts";
 
 /** Storage the node needs beyond the log: its identity and the cluster id. */
 export interface NodeStorage extends Storage {
@@ -26,6 +31,11 @@ export interface PeerTransport {
   listen(): Promise<void>;
   /** Queues messages for their destinations without waiting; drops what it cannot send. */
   send(messages: Message[]): void;
+  /**
+   * Queues snapshot message `m` whose data `source` gives, read as the link
+   * sends it (never held whole); drops it, closing `source`, when it cannot.
+   */
+  sendSnapshot(m: Message, source: SnapshotSource): void;
   /** Adds an outbound destination, or moves one to `raftAddr`. */
   setPeer(id: string, raftAddr: string): void;
   /** Forgets a destination. */

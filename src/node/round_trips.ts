@@ -98,6 +98,7 @@ export function timeRoundTrips(factory: TransportFactory, trips: RoundTrips): Tr
         trips.sent(messages);
         inner.send(messages);
       },
+      sendSnapshot: (m, source) => inner.sendSnapshot(m, source),
       setPeer: (id, raftAddr) => inner.setPeer(id, raftAddr),
       removePeer: (id) => inner.removePeer(id),
       probe: (raftAddr, timeoutMs) => inner.probe(raftAddr, timeoutMs),

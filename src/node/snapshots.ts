@@ -1,24 +1,26 @@
 /**
  * When and how a node snapshots its state machine: every so many applied
  * entries (more when the state is large, so the cost per write stays flat),
- * frozen at once and encoded in slices in the background while the loop
- * goes on, then written beside the log; the loop learns of it in a later
- * turn and compacts the log behind it.
+ * frozen at once and encoded a piece at a time in the background while the
+ * loop goes on, each piece written as it comes (storage syncs every few MiB,
+ * so the log's syncs never queue behind the whole file, and no more than a
+ * piece is held); the loop learns of it in a later turn and compacts the log
+ * behind it. A snapshot sent to a follower is read from storage in ranges.
  *
  * @module
  */
 
-import { encodeSnapshotInSlices } from "../kv/snapshot.ts";
+import { encodeSnapshotPieces } from "../kv/snapshot.ts";
 import type { KvStateMachine } from "../kv/state_machine.ts";
 import type { RaftNode } from "../raft/raft.ts";
-import type { Snapshot, SnapshotMeta } from "../raft/types.ts";
-import type { Storage } from "../storage/types.ts";
+import type { SnapshotMeta } from "../raft/types.ts";
+import type { SnapshotReader, Storage } from "../storage/types.ts";
 import type { Clock } from "./ports.ts";
 
 /** A snapshot waits for at least 1/N as many applied entries as there are keys. */
 const SNAPSHOT_STATE_SHARE = 4;
-/** Records encoded per slice of a background snapshot (a few milliseconds each). */
-const SNAPSHOT_SLICE_RECORDS = 20_000;
+/** Bytes and records encoded per piece of a background snapshot (a few milliseconds each). */
+const SNAPSHOT_PIECE = { pieceBytes: 1024 * 1024, pieceRecords: 20_000 };
 /** A node's snapshot point moves by up to 1/N of the interval, apart from its peers'. */
 const SNAPSHOT_OFFSET_SHARE = 5;
 
@@ -96,24 +98,42 @@ export class Snapshotter {
     const started = this.options.clock.nowMs();
     const frozen = machine.freeze();
     this.options.onStarted?.(meta);
-    this.write = encodeSnapshotInSlices(frozen, SNAPSHOT_SLICE_RECORDS, this.options.clock.pause)
-      .then(async (data) => {
-        if (job.cancelled) {
-          this.job = null;
-          return;
-        }
-        const written = this.options.storage.saveSnapshot({ meta, data });
-        this.writing = written.catch(() => undefined);
-        try {
-          await written;
-        } finally {
-          this.writing = null;
-        }
-        this.saved.push(meta);
+    const pieces = encodeSnapshotPieces(frozen, SNAPSHOT_PIECE, this.options.clock.pause);
+    this.write = this.writePieces(meta, pieces, job)
+      .then((bytes) => {
+        if (bytes < 0) return;
         const seconds = (this.options.clock.nowMs() - started) / 1000;
-        this.options.onSaved(meta, data.length, seconds);
+        this.options.onSaved(meta, bytes, seconds);
       })
       .catch((error) => this.options.onFatal(error instanceof Error ? error : new Error(error)));
+  }
+
+  /** Writes the pieces as they come; -1 when the job was cancelled on the way. */
+  private async writePieces(
+    meta: SnapshotMeta,
+    pieces: AsyncGenerator<Uint8Array, void, undefined>,
+    job: { cancelled: boolean },
+  ): Promise<number> {
+    const cancelled = new CancelledError();
+    async function* untilCancelled() {
+      for await (const piece of pieces) {
+        if (job.cancelled) throw cancelled;
+        yield piece;
+      }
+    }
+    const written = this.options.storage.writeSnapshot(meta, untilCancelled());
+    this.writing = written.catch(() => undefined);
+    try {
+      const bytes = await written;
+      this.saved.push(meta);
+      return bytes;
+    } catch (error) {
+      if (error !== cancelled) throw error;
+      this.job = null;
+      return -1;
+    } finally {
+      this.writing = null;
+    }
   }
 
   /**
@@ -136,18 +156,24 @@ export class Snapshotter {
     return out;
   }
 
-  /** The snapshot at `index` with its bytes, read from storage, to send to a follower. */
-  async load(index: number): Promise<Snapshot> {
-    const snapshot = await this.options.storage.loadSnapshot();
-    if (snapshot === null || snapshot.meta.index !== index) {
-      throw new Error(`Snapshot ${index} is no longer in storage`);
-    }
-    return snapshot;
+  /** The snapshot at `index`, opened in storage to be read in ranges and sent to a follower. */
+  async open(index: number): Promise<SnapshotReader> {
+    const reader = await this.options.storage.openSnapshot(index);
+    if (reader === null) throw new Error(`Snapshot ${index} is no longer in storage`);
+    return reader;
   }
 
   /** Resolves once the snapshot being written (if any) is written. */
   settled(): Promise<void> {
     return this.write;
+  }
+}
+
+/** Ends the writing of a snapshot that a newer one from the leader replaces. */
+class CancelledError extends Error {
+  constructor() {
+    super("Snapshot cancelled: the leader's replaces it");
+    this.name = "CancelledError";
   }
 }
 

@@ -6,6 +6,7 @@
  */
 
 import type { Entry, Snapshot } from "../raft/types.ts";
+import type { Logger } from "../log.ts";
 import { StorageError } from "./errors.ts";
 import { listFiles, removeFile, syncDir } from "./fs_util.ts";
 import { readIdentity, writeIdentity } from "./identity.ts";
@@ -24,6 +25,18 @@ export interface DiskState {
   entries: Entry[];
   /** The WAL must restart the log after the snapshot before new appends. */
   needsRestart: boolean;
+}
+
+/** Logs the torn record recovery found at the end of the log, if any (it is cut on open). */
+export function reportTornTail(disk: DiskState, logger: Logger): void {
+  const tail = disk.replay.tail;
+  if (tail === null) return;
+  logger.warn("cut a torn record off the end of the log", {
+    file: tail.name,
+    offset: tail.offset,
+    bytes: tail.bytes,
+    reason: tail.reason,
+  });
 }
 
 /**

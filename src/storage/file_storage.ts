@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { HardState, Snapshot } from "../raft/types.ts";
-import type { NodeIdentity, RecoveredState, SaveBatch, Storage } from "./types.ts";
+import type { HardState, Snapshot, SnapshotMeta } from "../raft/types.ts";
+import type { NodeIdentity, RecoveredState, SaveBatch, SnapshotReader, Storage } from "./types.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { StorageError } from "./errors.ts";
 import { ensureDir, listFiles, removeFile, writeFileAtomic } from "./fs_util.ts";
@@ -21,10 +21,17 @@ import {
   RecordEncoder,
 } from "./wal_encoder.ts";
 import { WalSegments } from "./wal_segments.ts";
+import { type FileStorageOptions, segmentBytesMaxOf } from "./file_options.ts";
 import { reconcile, WalReplay } from "./wal_replay.ts";
-import { type DiskState, finishPendingReset, readWal, RESET_FILE } from "./file_recovery.ts";
+import {
+  type DiskState,
+  finishPendingReset,
+  readWal,
+  reportTornTail,
+  RESET_FILE,
+} from "./file_recovery.ts";
 import { SnapshotStore } from "./snapshot_store.ts";
-import { type FileStorageOptions, SEGMENT_BYTES_MAX_DEFAULT } from "./file_options.ts";
+import { piecesOf } from "./snapshot_pieces.ts";
 
 export { type FileStorageOptions, SEGMENT_BYTES_MAX_DEFAULT } from "./file_options.ts";
 
@@ -94,12 +101,7 @@ export class FileStorage implements Storage {
    */
   static async open(dir: string, options: FileStorageOptions): Promise<FileStorage> {
     const logger = options.logger ?? createLogger("info");
-    const segmentBytesMax = options.segmentBytesMax ?? SEGMENT_BYTES_MAX_DEFAULT;
-    if (!Number.isSafeInteger(segmentBytesMax) || segmentBytesMax < 1) {
-      throw new StorageError(
-        `Cannot open "${dir}": segmentBytesMax "${segmentBytesMax}" is not a positive integer`,
-      );
-    }
+    const segmentBytesMax = segmentBytesMaxOf(dir, options);
     await ensureDir(`${dir}/wal`);
     await ensureDir(`${dir}/snap`);
     await finishPendingReset(dir);
@@ -111,19 +113,11 @@ export class FileStorage implements Storage {
     const { store: snapshots, newest } = await SnapshotStore.open(`${dir}/snap`, logger);
     const disk = await readWal(`${dir}/wal`, newest);
     const snapshotIndex = disk.snapshot?.meta.index ?? 0;
-    const tail = disk.replay.tail;
-    if (tail !== null) {
-      logger.warn("cut a torn record off the end of the log", {
-        file: tail.name,
-        offset: tail.offset,
-        bytes: tail.bytes,
-        reason: tail.reason,
-      });
-    }
+    reportTornTail(disk, logger);
     const wal = await WalSegments.open(`${dir}/wal`, disk.segments, {
       firstIndex: snapshotIndex + 1,
       segmentBytesMax,
-      cutTail: tail !== null,
+      cutTail: disk.replay.tail !== null,
       onSynced: options.onSynced,
     });
     const hardState = disk.replay.hardState;
@@ -305,26 +299,34 @@ export class FileStorage implements Storage {
     this.#encoder.hardState(next);
   }
 
-  /**
-   * Persists `snapshot` (temporary file, sync, rename, directory sync, read
-   * back and verified) outside the queue of log writes, so a large snapshot
-   * does not hold up the batches saved meanwhile; only adopting it waits its
-   * turn. When the log does not hold the snapshot's index with its term, a
-   * truncate record then restarts the log after it. Deletes nothing.
-   */
+  /** Persists `snapshot`, as {@link writeSnapshot} does. */
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
-    const { index, term } = snapshot.meta;
-    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(term) || index < 1 || term < 1) {
-      throw new Error(`Cannot save a snapshot with index "${index}" and term "${term}"`);
-    }
+    await this.writeSnapshot(snapshot.meta, piecesOf(snapshot.data));
+  }
+
+  /**
+   * Persists the snapshot of `meta` from the state machine bytes in `pieces`
+   * as they come (temporary file synced every few MiB, rename, directory
+   * sync, read back and verified: `snapshot_writer.ts`) outside the queue of
+   * log writes, so a large snapshot does not hold up the batches saved
+   * meanwhile; only adopting it waits its turn. When the log does not hold
+   * the snapshot's index with its term, a truncate record then restarts the
+   * log after it. Deletes nothing. Answers the data bytes written.
+   */
+  async writeSnapshot(
+    meta: SnapshotMeta,
+    pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<number> {
     if (this.#failure !== null) throw this.#failure;
+    const { index, term } = meta;
+    let bytes: number;
     try {
-      await this.#snapshots.write(snapshot);
+      bytes = await this.#snapshots.write(meta, pieces);
     } catch (error) {
       if (error instanceof StorageError) this.#failure ??= error;
       throw error;
     }
-    return this.#run(async () => {
+    await this.#run(async () => {
       const terms = this.#terms;
       if (index < terms.snapshotIndex) {
         throw new Error(
@@ -343,6 +345,12 @@ export class FileStorage implements Storage {
         terms.compactTo(index, term);
       }
     });
+    return bytes;
+  }
+
+  /** The newest durable snapshot to read in ranges, or null unless it is at `index`. */
+  openSnapshot(index: number): Promise<SnapshotReader | null> {
+    return this.#run(() => this.#snapshots.open(index));
   }
 
   /** The newest durable snapshot, or null. */

@@ -97,6 +97,11 @@ export async function writeFileAtomic(
   } finally {
     file.close();
   }
+  await renameIntoPlace(dir, temporary, path);
+}
+
+/** Renames the synced file `temporary` to `path` in `dir`, then syncs `dir`. */
+export async function renameIntoPlace(dir: string, temporary: string, path: string): Promise<void> {
   try {
     await Deno.rename(temporary, path);
   } catch (error) {

@@ -10,8 +10,9 @@
  * @module
  */
 
-import type { Entry, HardState, Snapshot } from "../raft/types.ts";
-import type { RecoveredState, SaveBatch, Storage } from "./types.ts";
+import type { Entry, HardState, Snapshot, SnapshotMeta } from "../raft/types.ts";
+import type { RecoveredState, SaveBatch, SnapshotReader, Storage } from "./types.ts";
+import { joinPieces, memorySnapshotReader } from "./snapshot_pieces.ts";
 import { validateBatch } from "./batch.ts";
 import { StorageError } from "./errors.ts";
 
@@ -157,6 +158,26 @@ export class MemoryStorage implements Storage {
   /** Persists a snapshot. */
   saveSnapshot(snapshot: Snapshot): Promise<void> {
     return settle(() => this.saveSnapshotSync(snapshot));
+  }
+
+  /** Joins `pieces` and persists them as the snapshot of `meta`; answers the bytes. */
+  async writeSnapshot(
+    meta: SnapshotMeta,
+    pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<number> {
+    const data = await joinPieces(pieces);
+    this.saveSnapshotSync({ meta, data });
+    return data.length;
+  }
+
+  /** A reader over a copy of the newest snapshot, or null unless it is at `index`. */
+  openSnapshot(index: number): Promise<SnapshotReader | null> {
+    return settle(() => {
+      this.#check();
+      const snapshot = this.#snapshot;
+      if (snapshot === null || snapshot.meta.index !== index) return null;
+      return memorySnapshotReader(copySnapshot(snapshot));
+    });
   }
 
   /** The newest snapshot, deep-copied, or null. */

@@ -11,7 +11,7 @@
  */
 
 import { getU64, setU64 } from "../bytes/u64.ts";
-import type { Member, Membership, Snapshot } from "../raft/types.ts";
+import type { Member, Membership, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import { crc32cUpdate } from "./crc32c.ts";
 import { StorageError } from "./errors.ts";
 
@@ -46,22 +46,46 @@ export function newestFirst(names: SnapshotName[]): SnapshotName[] {
   return [...names].sort((a, b) => b.index - a.index || b.term - a.term);
 }
 
+/** Where the header's CRC-32C sits; it covers every byte after it. */
+export const SNAPSHOT_CRC_OFFSET = 4;
+
+/**
+ * The header of the snapshot file of `meta`, its checksum field left zero:
+ * the checksum covers the data that follows, so it is filled in last.
+ *
+ * @example
+ * ```ts
+ * import { encodeSnapshotHeader, snapshotHeaderBytes } from "./snapshot_file.ts";
+ * const meta = { index: 3, term: 1, membership: [] };
+ * if (encodeSnapshotHeader(meta).length !== snapshotHeaderBytes(meta)) throw new Error();
+ * ```
+ */
+export function encodeSnapshotHeader(meta: SnapshotMeta): Uint8Array {
+  const membership = new TextEncoder().encode(JSON.stringify(meta.membership.map(member)));
+  const header = new Uint8Array(HEADER_BYTES + membership.length);
+  const view = new DataView(header.buffer);
+  header.set(MAGIC, 0);
+  header[8] = VERSION;
+  setU64(view, 9, meta.index);
+  setU64(view, 17, meta.term);
+  view.setUint32(25, membership.length, true);
+  header.set(membership, HEADER_BYTES);
+  return header;
+}
+
+/** Bytes of the header of the snapshot file of `meta`: where its data starts. */
+export function snapshotHeaderBytes(meta: SnapshotMeta): number {
+  return encodeSnapshotHeader(meta).length;
+}
+
 /**
  * Encodes `snapshot` as a header chunk and the data chunk (not copied), to be
  * written one after the other.
  */
 export function encodeSnapshot(snapshot: Snapshot): [Uint8Array, Uint8Array] {
-  const membership = new TextEncoder().encode(JSON.stringify(snapshot.meta.membership.map(member)));
-  const header = new Uint8Array(HEADER_BYTES + membership.length);
-  const view = new DataView(header.buffer);
-  header.set(MAGIC, 0);
-  header[8] = VERSION;
-  setU64(view, 9, snapshot.meta.index);
-  setU64(view, 17, snapshot.meta.term);
-  view.setUint32(25, membership.length, true);
-  header.set(membership, HEADER_BYTES);
-  const crc = crc32cUpdate(crc32cUpdate(0, header, 8), snapshot.data);
-  view.setUint32(4, crc, true);
+  const header = encodeSnapshotHeader(snapshot.meta);
+  const crc = crc32cUpdate(crc32cUpdate(0, header, SNAPSHOT_CRC_OFFSET + 4), snapshot.data);
+  new DataView(header.buffer).setUint32(SNAPSHOT_CRC_OFFSET, crc, true);
   return [header, snapshot.data];
 }
 
@@ -115,16 +139,29 @@ export function checkSnapshotHeader(header: Uint8Array, name: SnapshotName): num
 }
 
 /**
- * Decodes and verifies the bytes of the snapshot file `name`. Returns the
- * snapshot, or a reason string when the file is damaged or does not match
- * its name. The data is a view into `bytes`.
+ * Decodes the header of snapshot file `name` from its first bytes (the fixed
+ * part and the membership): the snapshot's metadata and where its data
+ * starts, or a reason string when the header is damaged or does not match
+ * the name. The checksum is not checked: it covers the whole file.
+ *
+ * @example
+ * ```ts
+ * import { decodeSnapshotHeader, encodeSnapshotHeader, parseSnapshotName } from "./snapshot_file.ts";
+ * const header = encodeSnapshotHeader({ index: 7, term: 2, membership: [] });
+ * const decoded = decodeSnapshotHeader(header, parseSnapshotName(
+ *   "0000000000000002-0000000000000007.snap",
+ * )!);
+ * if (typeof decoded === "string" || decoded.dataOffset !== header.length) throw new Error();
+ * ```
  */
-export function decodeSnapshot(bytes: Uint8Array, name: SnapshotName): Snapshot | string {
+export function decodeSnapshotHeader(
+  bytes: Uint8Array,
+  name: SnapshotName,
+): { meta: SnapshotMeta; dataOffset: number } | string {
   if (bytes.length < HEADER_BYTES) return `file of ${bytes.length} bytes is too short`;
   if (MAGIC.some((byte, i) => bytes[i] !== byte)) return "bad magic";
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (crc32cUpdate(0, bytes, 8) !== view.getUint32(4, true)) return "checksum mismatch";
   if (bytes[8] !== VERSION) return `unknown version "${bytes[8]}"`;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const index = getU64(view, 9);
   const term = getU64(view, 17);
   if (index !== name.index || term !== name.term) {
@@ -134,10 +171,28 @@ export function decodeSnapshot(bytes: Uint8Array, name: SnapshotName): Snapshot 
   if (HEADER_BYTES + membershipBytes > bytes.length) return "membership runs past the end";
   const membership = parseMembership(bytes.subarray(HEADER_BYTES, HEADER_BYTES + membershipBytes));
   if (membership === null) return "membership is not a valid member list";
-  return {
-    meta: { index, term, membership },
-    data: bytes.subarray(HEADER_BYTES + membershipBytes),
-  };
+  return { meta: { index, term, membership }, dataOffset: HEADER_BYTES + membershipBytes };
+}
+
+/** The membership length a header's fixed part gives (valid only after its checks pass). */
+export function membershipBytesOf(fixed: Uint8Array): number {
+  return new DataView(fixed.buffer, fixed.byteOffset, fixed.byteLength).getUint32(25, true);
+}
+
+/**
+ * Decodes and verifies the bytes of the snapshot file `name`. Returns the
+ * snapshot, or a reason string when the file is damaged or does not match
+ * its name. The data is a view into `bytes`.
+ */
+export function decodeSnapshot(bytes: Uint8Array, name: SnapshotName): Snapshot | string {
+  if (bytes.length < HEADER_BYTES) return `file of ${bytes.length} bytes is too short`;
+  if (MAGIC.some((byte, i) => bytes[i] !== byte)) return "bad magic";
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const crc = crc32cUpdate(0, bytes, SNAPSHOT_CRC_OFFSET + 4);
+  if (crc !== view.getUint32(SNAPSHOT_CRC_OFFSET, true)) return "checksum mismatch";
+  const header = decodeSnapshotHeader(bytes, name);
+  if (typeof header === "string") return header;
+  return { meta: header.meta, data: bytes.subarray(header.dataOffset) };
 }
 
 /** Decodes `bytes` of snapshot `name`, throwing a {@link StorageError} naming `path` when damaged. */

@@ -7,22 +7,25 @@
  * @module
  */
 
-import type { Snapshot } from "../raft/types.ts";
+import type { Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { Logger } from "../log.ts";
 import { crc32cUpdate } from "./crc32c.ts";
 import { ioError, StorageError } from "./errors.ts";
-import { listFiles, readFileOrNull, removeFile, writeFileAtomic } from "./fs_util.ts";
+import { listFiles, readFileOrNull, removeFile } from "./fs_util.ts";
 import {
   checkSnapshotHeader,
   decodeSnapshot,
   decodeSnapshotOrThrow,
-  encodeSnapshot,
   newestFirst,
   parseSnapshotName,
   SNAPSHOT_HEADER_BYTES,
   snapshotFileName,
   type SnapshotName,
 } from "./snapshot_file.ts";
+import { openSnapshotReader } from "./snapshot_reader.ts";
+import { piecesOf } from "./snapshot_pieces.ts";
+import { writeSnapshotFile } from "./snapshot_writer.ts";
+import type { SnapshotReader } from "./types.ts";
 
 /** How many snapshots `deleteOld` keeps: the newest and the one before it. */
 export const SNAPSHOTS_KEPT = 2;
@@ -84,21 +87,29 @@ export class SnapshotStore {
 
   /** Writes `snapshot` atomically and makes it the newest. */
   async save(snapshot: Snapshot): Promise<void> {
-    await this.write(snapshot);
+    await this.write(snapshot.meta, piecesOf(snapshot.data));
     this.register(snapshot.meta.term, snapshot.meta.index);
   }
 
   /**
-   * Writes `snapshot`'s file atomically, then reads it back and verifies it,
-   * without making it the newest yet, so the write can overlap other work;
-   * {@link register} then adopts it. A crash in between leaves a valid file
-   * that the next open finds. A file that does not read back as written is
-   * set aside and rejects with a {@link StorageError}.
+   * Writes the file of the snapshot of `meta` atomically from the state
+   * machine bytes in `pieces` (see `snapshot_writer.ts`), then reads it back
+   * and verifies it, without making it the newest yet, so the write can
+   * overlap other work; {@link register} then adopts it. A crash in between
+   * leaves a valid file that the next open finds. A file that does not read
+   * back as written is set aside and rejects with a {@link StorageError}.
+   * Answers the data bytes written.
    */
-  async write(snapshot: Snapshot): Promise<void> {
-    const { term, index } = snapshot.meta;
+  async write(
+    meta: SnapshotMeta,
+    pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<number> {
+    const { term, index } = meta;
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(term) || index < 1 || term < 1) {
+      throw new Error(`Cannot save a snapshot with index "${index}" and term "${term}"`);
+    }
     const name = { name: snapshotFileName(term, index), term, index };
-    await writeFileAtomic(this.#dir, name.name, encodeSnapshot(snapshot));
+    const bytes = await writeSnapshotFile(this.#dir, name.name, meta, pieces);
     const path = `${this.#dir}/${name.name}`;
     const reason = await verifySnapshotFile(path, name);
     if (reason !== null) {
@@ -106,6 +117,14 @@ export class SnapshotStore {
       throw new StorageError(`Snapshot "${path}" does not read back as written: ${reason}`);
     }
     this.#verified.add(name.name);
+    return bytes;
+  }
+
+  /** The newest snapshot, if it is at `index`, to read in ranges; null otherwise. */
+  async open(index: number): Promise<SnapshotReader | null> {
+    const name = this.#names[0];
+    if (name === undefined || name.index !== index) return null;
+    return await openSnapshotReader(`${this.#dir}/${name.name}`, name);
   }
 
   /** Makes the written snapshot at (`term`, `index`) the newest. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Entry, HardState, Snapshot } from "../raft/types.ts";
+import type { Entry, HardState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 
 /** The identity written once into a fresh data directory (`node.json`). */
 export interface NodeIdentity {
@@ -35,6 +35,20 @@ export interface SaveBatch {
   entries: Entry[];
 }
 
+/**
+ * A stored snapshot's state machine bytes, read a range at a time (to send
+ * it to a follower without holding it in memory). Close it when done; it
+ * stays readable after the snapshot is deleted from storage.
+ */
+export interface SnapshotReader {
+  meta: SnapshotMeta;
+  /** Bytes of state machine data. */
+  bytes: number;
+  /** Reads `length` bytes (fewer only at the end) of the data from `offset`. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): void;
+}
+
 /** Durable storage for one node. Every method either completes durably or rejects (a fatal error). */
 export interface Storage {
   /** The state as of the last completed sync. */
@@ -47,6 +61,17 @@ export interface Storage {
    * the snapshot's index with the snapshot's term, the whole log is dropped.
    */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
+  /**
+   * Persists the snapshot of `meta` whose state machine bytes arrive in
+   * `pieces` (an encoding as it goes), as {@link saveSnapshot} does;
+   * answers how many data bytes it wrote.
+   */
+  writeSnapshot(
+    meta: SnapshotMeta,
+    pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<number>;
+  /** The newest durable snapshot to read in ranges, or null unless it is at `index`. */
+  openSnapshot(index: number): Promise<SnapshotReader | null>;
   /** The newest durable snapshot, or null. */
   loadSnapshot(): Promise<Snapshot | null>;
   /** Deletes log segments whose entries are all at or below `index`; keeps one older snapshot. */

@@ -27,7 +27,7 @@ export const DEFAULT_LIMITS: Readonly<TransportLimits> = {
   frameBytesMax: 16 * MiB,
   queueBytesMax: 64 * MiB,
   snapshotChunkBytes: 1 * MiB,
-  snapshotBytesMax: 1024 * MiB,
+  snapshotBytesMax: 8 * 1024 * MiB,
   handshakeTimeoutMs: 5000,
   reconnectMsMin: 50,
   reconnectMsMax: 2000,

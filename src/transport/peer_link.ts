@@ -1,8 +1,11 @@
 /**
  * One outbound link: the connection we send a peer's messages on. Frames
  * accumulate in a bounded buffer while a write is in flight; the next write
- * sends all of them at once. A failed link drops what it held (Raft resends)
- * and reconnects with exponential backoff.
+ * sends all of them at once, then the queued snapshot, if any (one at a
+ * time): its head, then its chunks read from storage as the connection takes
+ * them; frames queued meanwhile wait, so nothing comes between a head and its
+ * chunks. A link whose peer stays silent dials again (`reply_silence.ts`); a
+ * failed link drops what it held (Raft resends) and reconnects with backoff.
  *
  * @module
  */
@@ -18,7 +21,10 @@ import { HANDSHAKE_BYTES_MAX } from "./handshake.ts";
 import { closeQuietly, errorText, writeAll } from "./io.ts";
 import type { TransportLimits } from "./limits.ts";
 import { writeMessageFrames } from "./snapshot_chunks.ts";
+import { ReplySilence } from "./reply_silence.ts";
+import { SnapshotTransfer } from "./snapshot_stream.ts";
 import type { PeerInfo, PeerMeter, PeerSecret, PeerStats, PeerTls } from "./types.ts";
+import type { SnapshotSource } from "./types.ts";
 
 /** What a link needs from its transport. */
 export interface LinkEnv {
@@ -42,24 +48,6 @@ export interface LinkEnv {
   meter: PeerMeter | undefined;
 }
 
-/** Messages the peer answers: a link that sent one expects to hear from it. */
-const ANSWERED: ReadonlySet<Message["type"]> = new Set([
-  "app",
-  "hb",
-  "vote",
-  "preVote",
-  "snap",
-  "readIndex",
-]);
-
-/**
- * Bytes the peer's TCP stack must have taken since a request for the link to
- * count as flowing though the peer has not answered yet (a large snapshot in
- * chunks is answered only at its end): more than the kernel's send buffer
- * and the peer's receive window can hold without the peer reading.
- */
-const FLOWING_BYTES = 16 * 1024 * 1024;
-
 /**
  * Sends messages to one peer over one connection, reconnecting as needed.
  * Created by the transport; `close()` ends it and its connection.
@@ -74,10 +62,10 @@ export class PeerLink {
   private writing = new ByteWriter();
   private pendingCount = 0;
   private writingCount = 0;
-  /** Queued or written since the peer was last heard from: when the first such request was. */
-  private pendingAsks = false;
-  private askedMs: number | null = null;
-  private bytesSinceAsked = 0;
+  /** Requests written since the peer was last heard from. */
+  private readonly silence: ReplySilence;
+  /** The snapshot queued or being sent: its head frame, and where its chunks come from. */
+  private transfer: SnapshotTransfer | null = null;
   private dropped = 0;
   private connected = false;
   private closed = false;
@@ -101,6 +89,7 @@ export class PeerLink {
     this.addr = addr;
     this.env = env;
     this.delayMs = env.limits.reconnectMsMin;
+    this.silence = new ReplySilence(() => env.lastHeardMs(id), env.limits.replySilenceMsMax);
     this.done = this.run();
   }
 
@@ -113,6 +102,29 @@ export class PeerLink {
   enqueue(messages: Message[]): void {
     if (this.closed) return;
     for (const m of messages) this.enqueueOne(m);
+    this.wake();
+  }
+
+  /**
+   * Queues snapshot message `m` whose data `source` gives: its chunks are
+   * read as the connection takes them. One transfer at a time: while one is
+   * queued or under way, another is dropped (Raft sends it again).
+   */
+  enqueueSnapshot(m: Message, source: SnapshotSource): void {
+    if (this.closed || this.transfer !== null) {
+      source.close();
+      return this.drop(1);
+    }
+    try {
+      this.transfer = new SnapshotTransfer(m, source, this.env.limits.frameBytesMax);
+    } catch (error) {
+      this.drop(1);
+      this.env.logger.warn("dropping a snapshot that cannot be sent", {
+        peer: this.id,
+        error: errorText(error),
+      });
+      return;
+    }
     this.wake();
   }
 
@@ -162,7 +174,7 @@ export class PeerLink {
       return this.overflow(m);
     }
     this.pendingCount++;
-    if (ANSWERED.has(m.type)) this.pendingAsks = true;
+    this.silence.queued(m);
   }
 
   private overflow(m: Message): void {
@@ -266,13 +278,12 @@ export class PeerLink {
     const addr = this.addr;
     const state: { broken: string | null } = { broken: null };
     const watching = this.watch(reader, state);
-    this.askedMs = null;
-    const silence = setInterval(() => {
-      state.broken ??= this.silentFor();
-      if (state.broken !== null) closeQuietly(conn);
-    }, Math.max(1, Math.floor(this.env.limits.replySilenceMsMax / 4)));
+    const stopWatching = this.silence.watch((reason) => {
+      state.broken ??= reason;
+      closeQuietly(conn);
+    });
     while (!this.closed && this.addr === addr && state.broken === null) {
-      if (this.pending.length === 0) {
+      if (this.pending.length === 0 && this.transfer === null) {
         await new Promise<void>((resolve) => this.wakeup = resolve);
         continue;
       }
@@ -282,37 +293,11 @@ export class PeerLink {
         state.broken ??= errorText(error);
       }
     }
-    clearInterval(silence);
+    stopWatching();
     const reason = this.closed || this.addr !== addr ? null : state.broken;
     closeQuietly(conn);
     await watching;
     return reason;
-  }
-
-  /** `bytes` were written: enough of them since the request shows the peer is reading. */
-  private flowed(bytes: number): void {
-    if (this.askedMs === null) return;
-    this.bytesSinceAsked += bytes;
-    if (this.bytesSinceAsked < FLOWING_BYTES) return;
-    this.askedMs = performance.now();
-    this.bytesSinceAsked = 0;
-  }
-
-  /**
-   * Why the connection is presumed dead: a request went out and the peer has
-   * said nothing since, for longer than `replySilenceMsMax`; or null.
-   */
-  private silentFor(): string | null {
-    if (this.askedMs === null) return null;
-    if (this.env.lastHeardMs(this.id) >= this.askedMs) {
-      this.askedMs = null;
-      return null;
-    }
-    const silentMs = performance.now() - this.askedMs;
-    const { replySilenceMsMax } = this.env.limits;
-    return silentMs < replySilenceMsMax
-      ? null
-      : `no answer from the peer for ${replySilenceMsMax} ms`;
   }
 
   /** Outbound links carry nothing back: any frame or EOF means the link is over. */
@@ -328,38 +313,55 @@ export class PeerLink {
     this.wake();
   }
 
-  /** Sends everything queued in one write; while it runs, new frames queue in the other buffer. */
+  /**
+   * Sends everything queued in one write, then the queued snapshot, if any;
+   * while they run, new frames queue in the other buffer.
+   */
   private async flush(conn: Deno.Conn): Promise<void> {
     const out = this.pending;
     this.pending = this.writing;
     this.writing = out;
     this.writingCount = this.pendingCount;
     this.pendingCount = 0;
-    if (this.pendingAsks && this.askedMs === null) {
-      this.askedMs = performance.now();
-      this.bytesSinceAsked = 0;
-    }
-    this.pendingAsks = false;
+    const transfer = this.transfer;
+    this.silence.writing(transfer !== null);
     try {
       const bytes = out.written();
-      await writeAll(conn, bytes);
-      this.flowed(bytes.length);
+      if (bytes.length > 0) await writeAll(conn, bytes);
+      this.silence.flowed(bytes.length);
       this.env.meter?.sent(this.id, bytes.length);
       this.overflowLogged = false;
+      if (transfer !== null) {
+        await transfer.send(conn, this.env.limits, (bytes) => {
+          this.silence.flowed(bytes);
+          this.env.meter?.sent(this.id, bytes);
+        });
+      }
     } catch (error) {
-      this.drop(this.writingCount);
+      this.drop(this.writingCount + (transfer === null ? 0 : 1));
       throw error;
     } finally {
+      if (transfer !== null) this.endTransfer();
       this.writingCount = 0;
       out.reset();
     }
   }
 
+  private endTransfer(): void {
+    this.transfer?.source.close();
+    this.transfer = null;
+  }
+
   private dropQueued(): void {
     this.drop(this.pendingCount);
     this.pendingCount = 0;
-    this.pendingAsks = false;
+    this.silence.dropped();
     this.pending.reset();
+    // A snapshot not started yet goes with the queue; one under way ends with its write.
+    if (this.transfer !== null && !this.transfer.started) {
+      this.drop(1);
+      this.endTransfer();
+    }
   }
 
   private drop(messages: number): void {

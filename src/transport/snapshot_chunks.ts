@@ -3,8 +3,10 @@
  * than the chunk size goes out as a `snapHead` frame (the message with empty
  * data, plus the data's size) followed by `snapChunk` frames in order. The
  * receiver reassembles them, bounded, before delivering the message. TCP
- * keeps the frames in order, and the sender queues a whole transfer at once
- * or not at all, so nothing may come between the head and its last chunk.
+ * keeps the frames in order, and the sender writes a transfer's chunks right
+ * after its head (a stored snapshot is read a chunk at a time as the
+ * connection takes it), so nothing may come between the head and its last
+ * chunk.
  *
  * @module
  */
@@ -36,20 +38,64 @@ export function writeMessageFrames(
       endFrame(w, frame, limits.frameBytesMax);
       return;
     }
-    const head = beginFrame(w, FrameKind.snapHead);
-    w.f64(snapshot.data.length);
-    encodeMessage({ ...m, snapshot: { meta: snapshot.meta, data: EMPTY } }, w);
-    endFrame(w, head, limits.frameBytesMax);
+    writeSnapshotHead(w, m, snapshot.data.length, limits.frameBytesMax);
     const data = snapshot.data;
     for (let offset = 0; offset < data.length; offset += limits.snapshotChunkBytes) {
-      const chunk = beginFrame(w, FrameKind.snapChunk);
-      w.raw(data.subarray(offset, offset + limits.snapshotChunkBytes));
-      endFrame(w, chunk, limits.frameBytesMax);
+      const chunk = data.subarray(offset, offset + limits.snapshotChunkBytes);
+      writeSnapshotChunk(w, chunk, limits.frameBytesMax);
     }
   } catch (error) {
     w.length = start;
     throw error;
   }
+}
+
+/**
+ * Appends the `snapHead` frame of snapshot message `m` whose data, `bytes`
+ * long, follows in chunk frames ({@link writeSnapshotChunk}). All or
+ * nothing, as {@link writeMessageFrames}.
+ *
+ * @example
+ * ```ts
+ * import { ByteWriter } from "../bytes/writer.ts";
+ * import { SnapshotAssembler, writeSnapshotChunk, writeSnapshotHead } from "./snapshot_chunks.ts";
+ * const m = {
+ *   type: "snap" as const, from: "n1", to: "n2", term: 2, index: 0, logTerm: 0, entries: [],
+ *   commit: 0, reject: false, hint: 0, seq: 0, ctx: 0,
+ *   snapshot: { meta: { index: 9, term: 2, membership: [] }, data: new Uint8Array(0) },
+ * };
+ * const head = new ByteWriter();
+ * writeSnapshotHead(head, m, 3, 1024);
+ * const chunk = new ByteWriter();
+ * writeSnapshotChunk(chunk, new Uint8Array([7, 8, 9]), 1024);
+ * const assembler = new SnapshotAssembler(1 << 20);
+ * assembler.begin(head.written().subarray(4));
+ * if (assembler.add(chunk.written().subarray(4))?.snapshot?.data.join() !== "7,8,9") throw new Error();
+ * ```
+ */
+export function writeSnapshotHead(
+  w: ByteWriter,
+  m: Message,
+  bytes: number,
+  frameBytesMax: number,
+): void {
+  const start = w.length;
+  try {
+    const head = beginFrame(w, FrameKind.snapHead);
+    w.f64(bytes);
+    encodeMessage({ ...m, snapshot: { meta: m.snapshot!.meta, data: EMPTY } }, w);
+    endFrame(w, head, frameBytesMax);
+  } catch (error) {
+    w.length = start;
+    throw error;
+  }
+}
+
+/** Appends one `snapChunk` frame carrying `data`. */
+export function writeSnapshotChunk(w: ByteWriter, data: Uint8Array, frameBytesMax: number): void {
+  const chunk = beginFrame(w, FrameKind.snapChunk);
+  w.raw(data);
+  endFrame(w, chunk, frameBytesMax);
 }
 
 /**

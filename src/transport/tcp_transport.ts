@@ -24,6 +24,7 @@ import type {
   InboundStats,
   PeerInfo,
   PeerStats,
+  SnapshotSource,
   TransportHandlers,
   TransportOptions,
 } from "./types.ts";
@@ -156,6 +157,18 @@ export class TcpTransport {
       else list.push(m);
     }
     for (const [to, list] of byPeer) this.sendTo(to, list);
+  }
+
+  /**
+   * Queues snapshot message `m` whose data `source` gives, read a chunk at a
+   * time as the peer's connection takes it; dropped (and `source` closed)
+   * when the peer is unknown or a transfer to it is under way.
+   */
+  sendSnapshot(m: Message, source: SnapshotSource): void {
+    const link = this.closed ? undefined : this.links.get(m.to);
+    if (link !== undefined) return link.enqueueSnapshot(m, source);
+    source.close();
+    this.options.meter?.sendFailed(m.to, 1);
   }
 
   /**

@@ -58,7 +58,7 @@ export interface TransportOptions {
   queueBytesMax?: number;
   /** Snapshot data larger than this travels in chunks of this size (default 1 MiB). */
   snapshotChunkBytes?: number;
-  /** Largest snapshot a peer may send us in chunks, in bytes (default 1 GiB). */
+  /** Largest snapshot a peer may send us in chunks, in bytes (default 8 GiB). */
   snapshotBytesMax?: number;
   /** How long a new connection may take to exchange handshakes (default 5000 ms). */
   handshakeTimeoutMs?: number;
@@ -87,6 +87,19 @@ export interface TransportOptions {
   logger?: Logger;
   /** Counts the bytes and messages that go to and come from each peer (none by default). */
   meter?: PeerMeter;
+}
+
+/**
+ * The data of a snapshot being sent, read a range at a time as the link
+ * writes it (a stored snapshot file), so a large snapshot is never held
+ * whole. The link closes it when the transfer ends or fails.
+ */
+export interface SnapshotSource {
+  /** Bytes of snapshot data. */
+  bytes: number;
+  /** Reads `length` bytes (fewer only at the end) from `offset`. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { assertEquals, assertTrue } from "../assert.ts";
-import { encodeSnapshotInSlices } from "../../src/kv/snapshot.ts";
+import { encodeSnapshotPieces } from "../../src/kv/snapshot.ts";
+import { joinPieces } from "../../src/storage/snapshot_pieces.ts";
 import { KvStateMachine } from "../../src/kv/state_machine.ts";
 import { changesOf, Feeder } from "./helpers.ts";
 
@@ -81,7 +82,13 @@ Deno.test("a snapshot taken while writes go on holds the state at its freeze, le
   feeder.apply({ kind: "leaseGrant", ttlMs: 1000 });
   for (let i = 0; i < 3000; i++) feeder.put(`k${i}`, `v${i}`, { lease: i % 10 === 0 ? 1 : 0 });
   const expected = feeder.machine.snapshot();
-  const writing = encodeSnapshotInSlices(feeder.machine.freeze(), 500, () => Promise.resolve());
+  const writing = joinPieces(
+    encodeSnapshotPieces(
+      feeder.machine.freeze(),
+      { pieceBytes: 1 << 20, pieceRecords: 500 },
+      () => Promise.resolve(),
+    ),
+  );
   feeder.apply({ kind: "leaseRevoke", id: 1 });
   feeder.apply({ kind: "deletePrefix", prefix: "k1" });
   feeder.put("new", "key");

@@ -234,7 +234,8 @@ Deno.test("restored values are read from the snapshot, survive a second snapshot
 });
 
 Deno.test("a frozen state encodes in slices to the same bytes while the machine moves on", async () => {
-  const { encodeSnapshotInSlices } = await import("../../src/kv/snapshot.ts");
+  const { encodeSnapshotPieces } = await import("../../src/kv/snapshot.ts");
+  const { joinPieces } = await import("../../src/storage/snapshot_pieces.ts");
   const machine = new KvStateMachine();
   machine.setMembership([], 1);
   for (let i = 0; i < 500; i++) {
@@ -243,10 +244,12 @@ Deno.test("a frozen state encodes in slices to the same bytes while the machine 
   const expected = machine.snapshot();
   const frozen = machine.freeze();
   let pauses = 0;
-  const sliced = encodeSnapshotInSlices(frozen, 100, () => {
-    pauses++;
-    return Promise.resolve();
-  });
+  const sliced = joinPieces(
+    encodeSnapshotPieces(frozen, { pieceBytes: 1 << 20, pieceRecords: 100 }, () => {
+      pauses++;
+      return Promise.resolve();
+    }),
+  );
   // Overwrites and deletes after the freeze do not reach the frozen state.
   machine.apply({ index: 502, term: 1, type: "normal", data: encodePut("k0", "changed") });
   machine.apply({ index: 503, term: 1, type: "normal", data: encodeDelete("k1") });

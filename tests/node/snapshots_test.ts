@@ -21,11 +21,16 @@ Deno.test("node: a snapshot from the leader waits for the older one storage is w
   const storage = new MemoryStorage();
   const saves: number[] = [];
   const release = Promise.withResolvers<void>();
+  const write = storage.writeSnapshot.bind(storage);
   const save = storage.saveSnapshot.bind(storage);
   // The node's own snapshot is held in storage until the test releases it.
+  storage.writeSnapshot = async (meta, pieces) => {
+    saves.push(meta.index);
+    if (meta.index === APPLIED) await release.promise;
+    return await write(meta, pieces);
+  };
   storage.saveSnapshot = async (snapshot: Snapshot) => {
     saves.push(snapshot.meta.index);
-    if (snapshot.meta.index === APPLIED) await release.promise;
     return await save(snapshot);
   };
   const failures: Error[] = [];
@@ -43,7 +48,7 @@ Deno.test("node: a snapshot from the leader waits for the older one storage is w
   }
   const core = {
     snapshot: () => null,
-    log: { applied: APPLIED, lastIndex: () => APPLIED, term: () => 1 },
+    log: { applied: APPLIED, stableIndex: APPLIED, lastIndex: () => APPLIED, term: () => 1 },
   } as unknown as RaftNode;
 
   snapshots.maybeStart(core, machine);
@@ -59,6 +64,7 @@ Deno.test("node: a snapshot from the leader waits for the older one storage is w
   assertTrue(ready.done && ready.error === undefined, String(ready.error));
   const newer = { meta: { index: 156, term: 2, membership: [] }, data: machine.snapshot() };
   await storage.saveSnapshot(newer);
+  assertEquals(saves, [APPLIED, 156], "the older snapshot is written first");
   assertEquals(failures, [], "no storage error stops the node");
   assertEquals((await storage.loadSnapshot())?.meta.index, 156);
 });

@@ -8,9 +8,15 @@
  * @module
  */
 
-import type { Snapshot } from "../../src/raft/types.ts";
+import type { Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
 import { MemoryStorage } from "../../src/storage/memory_storage.ts";
-import type { NodeIdentity, RecoveredState, SaveBatch } from "../../src/storage/types.ts";
+import { joinPieces } from "../../src/storage/snapshot_pieces.ts";
+import type {
+  NodeIdentity,
+  RecoveredState,
+  SaveBatch,
+  SnapshotReader,
+} from "../../src/storage/types.ts";
 import type { NodeStorage } from "../../src/node/ports.ts";
 import { DurableLog } from "./durable_log.ts";
 
@@ -103,8 +109,21 @@ export class SimStorage implements NodeStorage {
     return this.enqueue(null, snapshot);
   }
 
+  async writeSnapshot(
+    meta: SnapshotMeta,
+    pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<number> {
+    const data = await joinPieces(pieces);
+    await this.saveSnapshot({ meta, data });
+    return data.length;
+  }
+
   loadSnapshot(): Promise<Snapshot | null> {
     return this.disk.memory.loadSnapshot();
+  }
+
+  openSnapshot(index: number): Promise<SnapshotReader | null> {
+    return this.disk.memory.openSnapshot(index);
   }
 
   compact(index: number): Promise<void> {

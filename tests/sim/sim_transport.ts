@@ -10,7 +10,12 @@
 import { COMMAND_VERSION } from "../../src/kv/command_types.ts";
 import type { PeerTransport } from "../../src/node/ports.ts";
 import type { Message, NodeId } from "../../src/raft/types.ts";
-import type { InboundStats, PeerInfo, TransportHandlers } from "../../src/transport/types.ts";
+import type {
+  InboundStats,
+  PeerInfo,
+  SnapshotSource,
+  TransportHandlers,
+} from "../../src/transport/types.ts";
 
 /** Where a simulated transport sends and probes: the cluster. */
 export interface SimWire {
@@ -87,6 +92,13 @@ export class SimTransport implements PeerTransport {
   send(messages: Message[]): void {
     if (this.closed) return;
     for (const m of messages) if (this.book.has(m.to)) this.wire.send(this, m);
+  }
+
+  /** Reads the whole snapshot (it is in memory already) and sends it as one message. */
+  sendSnapshot(m: Message, source: SnapshotSource): void {
+    source.read(0, source.bytes).then((data) => {
+      this.send([{ ...m, snapshot: { meta: m.snapshot!.meta, data } }]);
+    }).finally(() => source.close());
   }
 
   setPeer(id: NodeId, raftAddr: string): void {

@@ -1,0 +1,117 @@
+/**
+ * Whether an outbound link's peer has gone silent: a request it answers went
+ * out and nothing has been heard from the peer since, for longer than a
+ * bound, while its TCP stack took too little to show it is reading. The link
+ * then dials again (a connection left silent by a healed partition can sit
+ * in TCP's retransmission backoff for far longer than an election).
+ *
+ * @module
+ */
+
+import type { Message } from "../raft/types.ts";
+
+/** Messages the peer answers: a link that sent one expects to hear from it. */
+const ANSWERED: ReadonlySet<Message["type"]> = new Set([
+  "app",
+  "hb",
+  "vote",
+  "preVote",
+  "snap",
+  "readIndex",
+]);
+
+/**
+ * Bytes the peer's TCP stack must have taken since a request for the link to
+ * count as flowing though the peer has not answered yet (a large snapshot in
+ * chunks is answered only at its end): more than the kernel's send buffer
+ * and the peer's receive window can hold without the peer reading.
+ */
+const FLOWING_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The requests one link has queued and written, against when the peer was
+ * last heard from.
+ *
+ * @example
+ * ```ts
+ * import { ReplySilence } from "./reply_silence.ts";
+ * const silence = new ReplySilence(() => -1, 0);
+ * silence.queued({ type: "hb" } as import("../raft/types.ts").Message);
+ * silence.writing(false);
+ * if (silence.silentFor() === null) throw new Error("a request no one answered");
+ * ```
+ */
+export class ReplySilence {
+  #pendingAsks = false;
+  #askedMs: number | null = null;
+  #bytesSinceAsked = 0;
+  readonly #lastHeardMs: () => number;
+  readonly #silenceMsMax: number;
+
+  /**
+   * @param lastHeardMs when a message from the peer last arrived (`performance.now()`)
+   * @param silenceMsMax how long the peer may say nothing after a request
+   */
+  constructor(lastHeardMs: () => number, silenceMsMax: number) {
+    this.#lastHeardMs = lastHeardMs;
+    this.#silenceMsMax = silenceMsMax;
+  }
+
+  /** `m` was queued for the next write. */
+  queued(m: Message): void {
+    if (ANSWERED.has(m.type)) this.#pendingAsks = true;
+  }
+
+  /** The queue was dropped unsent. */
+  dropped(): void {
+    this.#pendingAsks = false;
+  }
+
+  /**
+   * A new connection, on which nothing was asked yet: checks it every quarter
+   * of the bound and calls `silent` with the reason once the peer is silent.
+   * Returns what stops the checks.
+   */
+  watch(silent: (reason: string) => void): () => void {
+    this.#askedMs = null;
+    const timer = setInterval(() => {
+      const reason = this.silentFor();
+      if (reason !== null) silent(reason);
+    }, Math.max(1, Math.floor(this.#silenceMsMax / 4)));
+    return () => clearInterval(timer);
+  }
+
+  /** The queue (and a snapshot, with `snapshot`) is being written. */
+  writing(snapshot: boolean): void {
+    if ((this.#pendingAsks || snapshot) && this.#askedMs === null) {
+      this.#askedMs = performance.now();
+      this.#bytesSinceAsked = 0;
+    }
+    this.#pendingAsks = false;
+  }
+
+  /** `bytes` were written: enough of them since the request shows the peer is reading. */
+  flowed(bytes: number): void {
+    if (this.#askedMs === null) return;
+    this.#bytesSinceAsked += bytes;
+    if (this.#bytesSinceAsked < FLOWING_BYTES) return;
+    this.#askedMs = performance.now();
+    this.#bytesSinceAsked = 0;
+  }
+
+  /**
+   * Why the connection is presumed dead: a request went out and the peer has
+   * said nothing since, for longer than the bound; or null.
+   */
+  silentFor(): string | null {
+    if (this.#askedMs === null) return null;
+    if (this.#lastHeardMs() >= this.#askedMs) {
+      this.#askedMs = null;
+      return null;
+    }
+    const silentMs = performance.now() - this.#askedMs;
+    return silentMs < this.#silenceMsMax
+      ? null
+      : `no answer from the peer for ${this.#silenceMsMax} ms`;
+  }
+}
