@@ -1,10 +1,12 @@
 /**
  * The loop of one node: take in ticks, peer messages, proposals and reads;
  * step the core; carry out the plan for its `Ready` (`ready_plan.ts`);
- * advance. One turn runs at a time; whatever arrives during a turn's sync
- * waits for the next, so each sync covers a batch (group commit). The
- * driver depends only on the ports (storage, transport, clock) and reports
- * what happened to a listener instead of calling upward.
+ * advance. One turn runs at a time; what arrives during a turn's sync waits
+ * for the next (group commit), but a leader steps its followers'
+ * acknowledgements as they arrive (§10.2.1), so they commit without waiting
+ * for its own sync. The driver depends only on the ports (storage,
+ * transport, clock) and reports what happened to a listener instead of
+ * calling upward.
  *
  * @module
  */
@@ -26,6 +28,7 @@ import type {
 import { LeaseDeadlines } from "../kv/lease_deadlines.ts";
 import { WatchHistory } from "../kv/watch_history.ts";
 import { Applier } from "./apply.ts";
+import { Inbox } from "./inbox.ts";
 import type { CoreState, DriverOptions } from "./driver_options.ts";
 import { planReady, type PlanStep } from "./ready_plan.ts";
 import { type Proposal, Requests } from "./requests.ts";
@@ -39,8 +42,6 @@ export type {
   DriverSettings,
 } from "./driver_options.ts";
 
-/** The data of a snapshot message whose bytes its link reads from storage. */
-const EMPTY = new Uint8Array(0);
 /** Ticks fed to the core at most per turn (after a long pause the rest follow). */
 const TICKS_PER_TURN_MAX = 100;
 /**
@@ -72,7 +73,7 @@ export class Driver {
   readonly deadlines = new LeaseDeadlines();
   private readonly options: DriverOptions;
   private readonly applier: Applier;
-  private inbox: Message[] = [];
+  private readonly inbox = new Inbox();
   private snapshotFailures: NodeId[] = [];
   private carry: HardState | null = null;
   private looping: Promise<void> | null = null;
@@ -113,19 +114,7 @@ export class Driver {
       deadlines: this.deadlines,
       nowMs: () => options.clock.nowMs(),
     }, options.listener);
-    this.snapshots = new Snapshotter({
-      id: options.id,
-      snapshotEntries: settings.snapshotEntries,
-      storage: options.storage,
-      clock: options.clock,
-      onStarted: (meta) => options.listener.snapshotStarted?.(meta),
-      onSaved: (meta, bytes, seconds) => {
-        options.listener.snapshotSaved?.(meta, bytes, seconds);
-        this.kick();
-      },
-      onFatal: (error) => this.fatal(error),
-      breakLabelAhead: options.breaks?.snapshotLabelAhead === true,
-    });
+    this.snapshots = Snapshotter.forDriver(options, () => this.kick(), (e) => this.fatal(e));
   }
 
   /** Starts the clock; the loop runs whenever there is work. */
@@ -278,17 +267,16 @@ export class Driver {
     this.compactSaved();
     for (const id of this.snapshotFailures) this.core.reportSnapshotFailure(id);
     this.snapshotFailures = [];
-    const inbox = this.inbox;
-    this.inbox = [];
-    for (const m of inbox) {
-      this.options.listener.messageStepped?.(m, this.core.step(m));
-    }
+    this.step(this.inbox.take());
     for (const p of this.requests.takeProposals()) this.proposeOne(p);
     for (const ctx of this.requests.takeReads()) {
       if (!this.core.readIndex(ctx)) this.requests.dropRead(ctx, new NotLeaderError(""));
     }
   }
 
+  private step(messages: Message[]): void {
+    for (const m of messages) this.options.listener.messageStepped?.(m, this.core.step(m));
+  }
   private proposeOne(p: Proposal): void {
     const result = p.conf === null
       ? this.core.propose(p.data)
@@ -352,30 +340,37 @@ export class Driver {
   }
 
   private async save(hardState: HardState | null, entries: Entry[]): Promise<void> {
-    await this.options.storage.save({ hardState, entries });
+    const { role, term } = this.core.state();
+    const ack = (m: Message) => role === "leader" && m.type === "appResp" && m.term === term;
+    const saving = this.options.storage.save({ hardState, entries });
+    await this.inbox.during(saving, ack, (picked) => this.stepDuringSave(picked));
     if (entries.length > 0) this.options.listener.entriesSaved?.(entries);
+  }
+
+  /**
+   * Steps acknowledgements of this leader's term that arrived during its sync
+   * and applies what they committed (§10.2.1: the leader counts itself only
+   * after its sync). Other messages wait: one that moved the term or cut the
+   * log would make this sync's replies promise what the log no longer holds.
+   */
+  private stepDuringSave(messages: Message[]): void {
+    this.step(messages);
+    const committed = this.core.takeCommitted();
+    if (committed.length === 0) return;
+    this.applier.apply(committed);
+    this.requests.serveReads(this.machine.appliedIndex);
   }
 
   /** Sends messages; a snapshot's bytes are read from storage as its link sends them. */
   private send(messages: Message[]): void {
     const plain = messages.filter((m) => m.type !== "snap");
     if (plain.length > 0) this.options.transport.send(plain);
-    for (const m of messages) if (m.type === "snap") this.sendSnapshot(m);
-  }
-
-  private async sendSnapshot(m: Message): Promise<void> {
-    const index = m.snapshot?.meta.index ?? 0;
-    try {
-      const source = await this.snapshots.open(index);
-      this.options.listener.snapshotSent?.(m.to, index, source.bytes);
-      this.options.transport.sendSnapshot(
-        { ...m, snapshot: { meta: source.meta, data: EMPTY } },
-        source,
-      );
-    } catch (error) {
-      this.options.listener.snapshotSent?.(m.to, index, 0, String(error));
-      this.snapshotFailures.push(m.to);
-      this.kick();
+    for (const m of messages) {
+      if (m.type !== "snap") continue;
+      this.snapshots.send(m, this.options.transport, this.options.listener, () => {
+        this.snapshotFailures.push(m.to);
+        this.kick();
+      });
     }
   }
 

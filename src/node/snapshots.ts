@@ -13,10 +13,13 @@
 import { encodeSnapshotPieces } from "../kv/snapshot.ts";
 import type { KvStateMachine } from "../kv/state_machine.ts";
 import type { RaftNode } from "../raft/raft.ts";
-import type { SnapshotMeta } from "../raft/types.ts";
+import type { Message, SnapshotMeta } from "../raft/types.ts";
 import type { SnapshotReader, Storage } from "../storage/types.ts";
-import type { Clock } from "./ports.ts";
+import type { DriverListener, DriverOptions } from "./driver_options.ts";
+import type { Clock, PeerTransport } from "./ports.ts";
 
+/** The data of a snapshot message whose bytes its link reads from storage. */
+const EMPTY = new Uint8Array(0);
 /** A snapshot waits for at least 1/N as many applied entries as there are keys. */
 const SNAPSHOT_STATE_SHARE = 4;
 /** Bytes and records encoded per piece of a background snapshot (a few milliseconds each). */
@@ -68,6 +71,32 @@ export class Snapshotter {
   /** Settles once the snapshot storage is writing now is written (or refused); null if none. */
   private writing: Promise<unknown> | null = null;
 
+  /**
+   * The snapshotter of a driver built from `options`: it reports to the
+   * driver's listener, then calls `saved` (the loop takes the snapshot in)
+   * or `fatal` (storage failed).
+   */
+  static forDriver(
+    options: DriverOptions,
+    saved: () => void,
+    fatal: (error: Error) => void,
+  ): Snapshotter {
+    const { listener } = options;
+    return new Snapshotter({
+      id: options.id,
+      snapshotEntries: options.settings.snapshotEntries,
+      storage: options.storage,
+      clock: options.clock,
+      onStarted: (meta) => listener.snapshotStarted?.(meta),
+      onSaved: (meta, bytes, seconds) => {
+        listener.snapshotSaved?.(meta, bytes, seconds);
+        saved();
+      },
+      onFatal: fatal,
+      breakLabelAhead: options.breaks?.snapshotLabelAhead === true,
+    });
+  }
+
   /** @param options when, where and how to report */
   constructor(options: SnapshotterOptions) {
     this.options = options;
@@ -78,8 +107,9 @@ export class Snapshotter {
   }
 
   /**
-   * Starts a snapshot when enough entries applied since the last one and
-   * the state machine has applied everything the core handed out.
+   * Starts a snapshot when enough entries applied since the last one, the
+   * state machine has applied everything the core handed out, and all of
+   * it is durable here.
    */
   maybeStart(core: RaftNode, machine: KvStateMachine): void {
     if (this.job !== null) return;
@@ -89,6 +119,9 @@ export class Snapshotter {
     // wait for writes worth a fraction of it, so the cost per write stays flat.
     const every = Math.max(this.every, Math.floor(machine.size / SNAPSHOT_STATE_SHARE));
     if (applied - last < every || applied !== core.log.applied) return;
+    // Entries applied while their own sync ran (§10.2.1) are not on this
+    // disk yet: a snapshot waits for them, or the log would restart past them.
+    if (applied > core.log.stableIndex) return;
     const index = this.options.breakLabelAhead === true && applied < core.log.lastIndex()
       ? applied + 1
       : applied;
@@ -161,6 +194,28 @@ export class Snapshotter {
     const reader = await this.options.storage.openSnapshot(index);
     if (reader === null) throw new Error(`Snapshot ${index} is no longer in storage`);
     return reader;
+  }
+
+  /**
+   * Sends snapshot message `m` through `transport`, its bytes read from
+   * storage as the link sends them; reports to `listener`, and calls
+   * `failed` when the snapshot cannot be opened.
+   */
+  async send(
+    m: Message,
+    transport: Pick<PeerTransport, "sendSnapshot">,
+    listener: Pick<DriverListener, "snapshotSent">,
+    failed: () => void,
+  ): Promise<void> {
+    const index = m.snapshot?.meta.index ?? 0;
+    try {
+      const source = await this.open(index);
+      listener.snapshotSent?.(m.to, index, source.bytes);
+      transport.sendSnapshot({ ...m, snapshot: { meta: source.meta, data: EMPTY } }, source);
+    } catch (error) {
+      listener.snapshotSent?.(m.to, index, 0, String(error));
+      failed();
+    }
   }
 
   /** Resolves once the snapshot being written (if any) is written. */

@@ -104,6 +104,8 @@ export class RaftNode {
   readonly log: RaftLog;
   private readonly core: Core;
   private prevHardState: HardState;
+  /** The last committed index handed out to apply, by `ready()` or `takeCommitted()`. */
+  private handedOutTo: number;
 
   /** Restores a node from its durable state. */
   constructor(options: RaftOptions) {
@@ -111,6 +113,7 @@ export class RaftNode {
     this.id = this.core.id;
     this.log = this.core.log;
     this.prevHardState = { ...options.hardState };
+    this.handedOutTo = this.log.applied;
   }
 
   /** Advances logical time by one tick. */
@@ -244,10 +247,47 @@ export class RaftNode {
       hs.term !== prev.term || hs.vote !== prev.vote;
     const first = rd.committed[0];
     assert(first === undefined || first.index === core.log.applied + 1, "apply continues");
+    this.handedOutTo = rd.committed[rd.committed.length - 1]?.index ?? core.log.applied;
     core.msgs = [];
     core.msgsAfterSync = [];
     core.readStates = [];
     return rd;
+  }
+
+  /**
+   * Hands out, between `ready()` and `advance()`, the entries that became
+   * committed since: a driver that steps its peers' messages while its own
+   * sync runs applies what a quorum already holds durable (§10.2.1). The
+   * leader counts itself only once its sync is acknowledged in `advance`,
+   * so in a group of three the two followers' acknowledgements commit
+   * without it. Call it once the `Ready`'s own committed entries are
+   * applied; entries handed out here are in no later `ready()`.
+   *
+   * @example
+   * ```ts
+   * import { bootstrapState, RaftNode } from "./raft.ts";
+   * import { defaultConfig } from "./config.ts";
+   * import { createRng } from "./rng.ts";
+   * const { hardState, entries } = bootstrapState({ id: "n1", raftAddr: "a:1", httpAddr: "" });
+   * const node = new RaftNode({
+   *   id: "n1", config: defaultConfig(), rng: createRng(1), hardState, snapshot: null, entries,
+   * });
+   * while (node.state().role !== "leader") node.tick();
+   * const rd = node.ready();
+   * if (node.takeCommitted().length !== 0) throw new Error("a lone leader commits after its sync");
+   * node.advance(rd);
+   * const next = node.ready();
+   * if (next.committed.length !== 1 || node.takeCommitted().length !== 0) throw new Error();
+   * ```
+   */
+  takeCommitted(): Entry[] {
+    const log = this.core.log;
+    const entries = log.committedAfter(Math.max(log.applied, this.handedOutTo));
+    const last = entries[entries.length - 1];
+    if (last === undefined) return entries;
+    this.handedOutTo = last.index;
+    log.appliedTo(last.index);
+    return entries;
   }
 
   /** Acknowledges that `rd` was persisted, sent and applied. */

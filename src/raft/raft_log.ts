@@ -199,8 +199,14 @@ export class RaftLog {
 
   /** Committed entries not yet handed to the state machine. */
   nextCommitted(): Entry[] {
-    if (this.committed <= this.applied) return [];
-    return this.entries.slice(this.applied - this.offset, this.committed - this.offset);
+    return this.committedAfter(this.applied);
+  }
+
+  /** Committed entries after `index` (at or above the offset). */
+  committedAfter(index: number): Entry[] {
+    if (this.committed <= index) return [];
+    if (index < this.offset) invariantBroken(`committed entries after ${index} are not compacted`);
+    return this.entries.slice(index - this.offset, this.committed - this.offset);
   }
 
   /** Notes that the state machine received everything up to `index`. */

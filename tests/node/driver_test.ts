@@ -236,3 +236,71 @@ Deno.test("node: a read index answered to an earlier start of the node does not 
     await t.stop();
   }
 });
+
+/** Elects n1 and lets both followers acknowledge its no-op, so it replicates at once. */
+async function replicatingLeader(t: TestNode): Promise<number> {
+  const term = await t.elect(["n2", "n3"]);
+  const noOp = t.sent.findLast((m) => m.type === "app" && m.to === "n2")!.entries.at(-1)!.index;
+  await t.receive("appResp", "n2", term, { index: noOp });
+  await t.receive("appResp", "n3", term, { index: noOp });
+  await t.sync();
+  assertEquals(t.node.driver.machine.appliedIndex, noOp);
+  return term;
+}
+
+Deno.test("node: §10.2.1 two followers' acknowledgements commit a write while the leader's own sync runs", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const term = await replicatingLeader(t);
+    const write = outcome(t.node.put("k", "v"));
+    await t.settle();
+    const append = t.sent.findLast((m) => m.type === "app" && m.to === "n2")!;
+    const index = append.entries.at(-1)!.index;
+    assertEquals(t.storage.pendingCount, 1, "the leader's save of the write is running");
+    await t.receive("appResp", "n2", term, { index });
+    assertTrue(!write.done, "one follower and a leader not yet synced are no quorum");
+    await t.receive("appResp", "n3", term, { index });
+    assertTrue(write.done && write.error === undefined, `the write commits: ${write.error}`);
+    assertEquals(t.storage.pendingCount, 1, "before the leader's own sync finished");
+    assertEquals(t.node.driver.machine.appliedIndex, index);
+    assertEquals(t.node.driver.core.snapshot(), null);
+    await t.sync();
+    assertEquals(t.node.driver.core.log.stableIndex, index);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: §10.2.1 the leader counts itself for a quorum only once its sync is done", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const term = await replicatingLeader(t);
+    const write = outcome(t.node.put("k", "v"));
+    await t.settle();
+    const index = t.sent.findLast((m) => m.type === "app" && m.to === "n2")!.entries.at(-1)!.index;
+    await t.receive("appResp", "n2", term, { index });
+    assertTrue(!write.done, "the leader's entry is not durable yet");
+    await t.sync();
+    assertTrue(write.done && write.error === undefined, `n2 and the synced leader: ${write.error}`);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("node: §10.2.1 during the leader's sync only acknowledgements of its term are stepped", async () => {
+  const t = await TestNode.start(["n1", "n2", "n3"]);
+  try {
+    const term = await replicatingLeader(t);
+    outcome(t.node.put("k", "v"));
+    await t.settle();
+    assertEquals(t.storage.pendingCount, 1, "the leader's save of the write is running");
+    await t.receive("hb", "n3", term + 1, { commit: 0 });
+    assertEquals(t.node.driver.core.state().term, term, "a higher term waits for the next turn");
+    assertEquals(t.node.driver.core.state().role, "leader");
+    await t.sync();
+    assertEquals(t.node.driver.core.state().term, term + 1, "then it is stepped");
+    assertEquals(t.node.driver.core.state().lead, "n3");
+  } finally {
+    await t.stop();
+  }
+});
