@@ -9,7 +9,7 @@
 import { assert } from "./assert.ts";
 import type { Core } from "./core.ts";
 import { campaign } from "./election.ts";
-import type { Message, NodeId } from "./types.ts";
+import { type Message, NO_NODE, type NodeId } from "./types.ts";
 
 /**
  * A follower steps a message of its term; returns why it was dropped, or null.
@@ -49,7 +49,9 @@ export function stepFollower(core: Core, m: Message): string | null {
       break;
     case "timeoutNow":
       // Only the leader hands its leadership over (a node may also ask itself, as tests do).
-      if (m.from !== core.lead && m.from !== core.id) {
+      // A node that knows no leader yet (it just restarted) takes the sender for this
+      // term's leader: no one else sends timeoutNow in it.
+      if (m.from !== core.lead && m.from !== core.id && core.lead !== NO_NODE) {
         return `timeoutNow from "${m.from}", who is not the leader`;
       }
       // §3.10: the leader asks us to campaign now, skipping PreVote.

@@ -83,3 +83,15 @@ Deno.test("§3.10 only a leader transfers, and only to a voter", () => {
   learners.tickAll(1);
   assertEquals(learners.node("n1").transferLeader("n2"), 'Node id "n2" is not a voter');
 });
+
+Deno.test("§3.10 a follower that restarted campaigns on the leader's timeoutNow before any heartbeat", () => {
+  const { net, lead, f1, term } = electedCluster();
+  net.crash(f1);
+  net.restart(f1);
+  assertEquals(net.node(f1).state().lead, "", "a restarted follower knows no leader yet");
+  // Only the leader of a term sends timeoutNow in it: the sender is that leader.
+  assertEquals(net.node(lead).transferLeader(f1), null);
+  net.deliverAll();
+  assertEquals(net.leader(), f1);
+  assertEquals(net.node(f1).state().term, term + 1);
+});
