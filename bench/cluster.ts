@@ -77,9 +77,12 @@ function assertPortFree(port: number): void {
   }
 }
 
-/** Copies a child's output to a file as it arrives (so a failure can show its tail). */
+/**
+ * Copies a child's output to the end of a file as it arrives (so a failure can show its
+ * tail, and a restarted node's lines follow its earlier ones).
+ */
 async function copyToFile(stream: ReadableStream<Uint8Array>, path: string): Promise<void> {
-  using file = await Deno.open(path, { write: true, create: true, truncate: true });
+  using file = await Deno.open(path, { append: true, create: true });
   // Not pipeTo: its file sink held lines back until the process ended.
   for await (const chunk of stream) {
     let written = 0;
@@ -140,6 +143,11 @@ export class RafterCluster {
     return this.#nodes.filter((node) => !node.exited).map((node) => node.child.pid);
   }
 
+  /** The stderr log of every node, node 1 first. */
+  get logPaths(): string[] {
+    return this.#nodes.map((node) => node.stderrPath);
+  }
+
   /** Base URL of every node, node 1 first. */
   get nodeUrls(): string[] {
     return this.#nodes.map((node) => node.httpUrl);
@@ -180,6 +188,12 @@ export class RafterCluster {
   get leaderUrl(): string {
     const scheme = this.#options.secure === null ? "http" : "https";
     return `${scheme}://127.0.0.1:${this.#options.httpPortFirst}`;
+  }
+
+  /** Base URL of node `index` (1-based). */
+  nodeUrl(index: number): string {
+    const scheme = this.#options.secure === null ? "http" : "https";
+    return `${scheme}://127.0.0.1:${this.#options.httpPortFirst + index - 1}`;
   }
 
   /** Base URL of node 2, a follower (node 1 when the cluster has one node). */
@@ -282,7 +296,25 @@ export class RafterCluster {
       node.exited = true;
       node.exitCode = status.code;
     });
-    this.#nodes.push(node);
+    this.#nodes[index - 1] = node;
+  }
+
+  /**
+   * Restarts node `index` (1-based): stops it (SIGTERM, then SIGKILL after a grace period)
+   * and starts it again on its data directory, or, with `wipe`, on an empty one that joins
+   * through node 1 (the caller removes it from the cluster first). Resolves with the new
+   * process's id and the time it was started (`performance.now()`).
+   */
+  async restartNode(index: number, wipe = false): Promise<{ pid: number; startedMs: number }> {
+    const node = this.#nodes[index - 1];
+    if (node === undefined || index === 1) {
+      throw new RangeError(`Cannot restart node "${index}": only a started follower restarts`);
+    }
+    await stopNode(node);
+    if (wipe) await Deno.remove(`${this.dir}/${node.id}`, { recursive: true });
+    const startedMs = performance.now();
+    this.#spawn(index);
+    return { pid: this.#nodes[index - 1]!.child.pid, startedMs };
   }
 
   async #waitFor(

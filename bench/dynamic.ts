@@ -8,7 +8,7 @@
  */
 
 import { indexOfBytes } from "./http_response.ts";
-import { benchValue, casSpec, keyName, type RequestSpec } from "./targets.ts";
+import { benchValue, casSpec, keyName, type RequestSet, type RequestSpec } from "./targets.ts";
 
 /** A source of requests that reads their answers. */
 export interface DynamicRequests {
@@ -105,10 +105,10 @@ export class AckLog {
 }
 
 /** Writes of a fixed request per key whose answers' indexes go into `acks`. */
-export function ackedWrites(specs: RequestSpec[], acks: AckLog): DynamicRequests {
+export function ackedWrites(writes: RequestSet, acks: AckLog): DynamicRequests {
   return {
     prepare: () => Promise.resolve(),
-    spec: (key) => specs[key]!,
+    spec: (key) => writes.spec(key),
     answered(_key, status, body, start, end) {
       if (status < 200 || status >= 300) return true; // counted as non-2xx by the caller
       return acks.record(body, start, end, performance.timeOrigin + performance.now());

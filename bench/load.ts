@@ -13,9 +13,11 @@ import { type HistogramData, LatencyHistogram } from "./histogram.ts";
 import { indexOfBytes } from "./http_response.ts";
 import { RawHttpConnection } from "./raw_client.ts";
 import {
+  batchedWrites,
   buildRequestSet,
   encodeRequest,
   type Operation,
+  type RequestSet,
   type RequestSpec,
   type Target,
 } from "./targets.ts";
@@ -43,6 +45,15 @@ export const durationMsMax = 3_600_000;
 const errorBackoffMs = 20;
 /** How often the timeout watchdog looks at pending requests, in milliseconds. */
 const watchdogIntervalMs = 50;
+/** Share of `mixed` requests that are writes; the rest are consistent reads. */
+export const MIXED_WRITE_SHARE = 0.1;
+/**
+ * Requests up to which each is encoded once before the clock starts; beyond, each is encoded
+ * as it is sent, so ten million keys do not cost the generator gigabytes.
+ */
+export const PREBUILT_REQUESTS_MAX = 100_000;
+/** Most keys one preload request may write (a transaction of that many puts). */
+export const PRELOAD_BATCH_MAX = 128;
 
 /** What to run. */
 export interface LoadOptions {
@@ -66,6 +77,8 @@ export interface LoadOptions {
   connectionsTotal?: number;
   /** For writes: keep each answer's index and arrival time (`acks` in the result). */
   recordAcks?: boolean;
+  /** For `preload` (rafter only): keys written per request, as one transaction (default 1). */
+  preloadBatch?: number;
   /** For an `https:` URL: PEM of the CA to trust (default: the system's roots). */
   caCert?: string | null;
   /** The `Authorization` header every request carries (default none). */
@@ -107,6 +120,7 @@ export function validateLoadOptions(options: LoadOptions): void {
     ["connections", options.connections, 1, connectionsMax],
     ["durationMs", options.durationMs, 1, durationMsMax],
     ["keys", options.keys, 1, 10_000_000],
+    ["preloadBatch", options.preloadBatch ?? 1, 1, PRELOAD_BATCH_MAX],
     ["valueBytes", options.valueBytes, 1, 1024 * 1024],
     ["timeoutMs", options.timeoutMs, 1, 600_000],
   ];
@@ -216,24 +230,30 @@ function pickerOf(options: LoadOptions, startMs: number): KeyPicker {
 }
 
 /** The requests that change per call or whose answers are read, if `options` has any. */
-function dynamicOf(url: URL, options: LoadOptions, specs: RequestSpec[], acks: AckLog) {
+function dynamicOf(url: URL, options: LoadOptions, writes: RequestSet, acks: AckLog) {
   if (options.op === "cas" && options.mode === "random") return casRequests(url, options);
-  if (options.recordAcks === true) return ackedWrites(specs, acks);
+  if (options.recordAcks === true) return ackedWrites(writes, acks);
   return null;
+}
+
+/** Preload requests: one per key, or one per batch of keys. */
+function preloadRequests(options: LoadOptions): number {
+  return Math.ceil(options.keys / (options.preloadBatch ?? 1));
 }
 
 function preloadPicker(options: LoadOptions, deadlineMs: number): KeyPicker {
   const first = options.connectionIndexFirst ?? 0;
   const total = options.connectionsTotal ?? options.connections;
+  const requests = preloadRequests(options);
   const nextKey = Int32Array.from({ length: options.connections }, (_, i) => first + i);
   return {
     next(connection) {
       const key = nextKey[connection]!;
-      if (key >= options.keys || performance.now() >= deadlineMs) return -1;
+      if (key >= requests || performance.now() >= deadlineMs) return -1;
       nextKey[connection] = key + total;
       return key;
     },
-    complete: () => nextKey.every((key) => key >= options.keys),
+    complete: () => nextKey.every((key) => key >= requests),
   };
 }
 
@@ -241,21 +261,47 @@ function prefixOf(url: URL): string {
   return url.pathname.replace(/\/+$/, "");
 }
 
+/** One kind of fixed request: each key's request and what its answer must contain. */
+interface FixedRequests {
+  set: RequestSet;
+  /** Requests the set numbers (keys, or preload batches). */
+  count: number;
+  /** What the answer must contain; empty to check nothing. */
+  expected: Uint8Array;
+}
+
+/** The fixed requests of a run: one kind, or for `mixed` the reads and then the writes. */
+function fixedRequests(options: LoadOptions, prefix: string): FixedRequests[] {
+  const encoder = new TextEncoder();
+  const sizes = { keys: options.keys, valueBytes: options.valueBytes, prefix };
+  const kind = (op: Operation): FixedRequests => {
+    const set = buildRequestSet(options.target, op, sizes);
+    return { set, count: options.keys, expected: encoder.encode(set.expected) };
+  };
+  if (options.mode === "preload" && (options.preloadBatch ?? 1) > 1) {
+    if (options.target !== "rafter") throw new RangeError("Batched preloads run against rafter");
+    const set = batchedWrites({ ...sizes, batch: options.preloadBatch! });
+    return [{ set, count: preloadRequests(options), expected: new Uint8Array(0) }];
+  }
+  if (options.op === "mixed") return [kind("read-consistent"), kind("write")];
+  return [kind(options.op)];
+}
+
+/** A `mixed` run's next kind of request: a write one time in ten, else a read. */
+function pickKind<T>(kinds: readonly T[]): T {
+  return kinds.length > 1 && Math.random() < MIXED_WRITE_SHARE ? kinds[1]! : kinds[0]!;
+}
+
 /** Runs one load in this thread and reports what it measured. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   validateLoadOptions(options);
   const url = new URL(options.url);
-  const set = buildRequestSet(options.target, options.op, {
-    keys: options.keys,
-    valueBytes: options.valueBytes,
-    prefix: prefixOf(url),
-  });
-  const expected = new TextEncoder().encode(set.expected);
+  const kinds = fixedRequests(options, prefixOf(url));
   const tally = new Tally();
   const acks = new AckLog();
-  const dynamic = dynamicOf(url, options, set.specs, acks);
+  const dynamic = dynamicOf(url, options, kinds[0]!.set, acks);
   await dynamic?.prepare();
-  const requests = { specs: set.specs, expected, dynamic };
+  const requests = { kinds, dynamic };
   const runner = options.client === "raw"
     ? await rawRunner(url, requests, options, tally)
     : fetchRunner(url, requests, options, tally);
@@ -285,9 +331,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
 /** What the runners send and how they check the answers. */
 interface Requests {
-  specs: RequestSpec[];
-  /** What a fixed request's answer must contain; empty to check nothing. */
-  expected: Uint8Array;
+  kinds: FixedRequests[];
   dynamic: DynamicRequests | null;
 }
 
@@ -305,18 +349,33 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** A kind of fixed request as the raw client sends it: encoded once, or as it goes out. */
+interface EncodedRequests {
+  bytes(key: number): Uint8Array;
+  expected: Uint8Array;
+}
+
+function encodedRequests(
+  kind: FixedRequests,
+  host: string,
+  headers: Record<string, string>,
+): EncodedRequests {
+  const encode = (key: number) => encodeRequest(kind.set.spec(key), host, headers);
+  if (kind.count > PREBUILT_REQUESTS_MAX) return { bytes: encode, expected: kind.expected };
+  const prebuilt = Array.from({ length: kind.count }, (_, key) => encode(key));
+  return { bytes: (key) => prebuilt[key]!, expected: kind.expected };
+}
+
 async function rawRunner(
   url: URL,
-  { specs, expected, dynamic }: Requests,
+  { kinds, dynamic }: Requests,
   options: LoadOptions,
   tally: Tally,
 ): Promise<Runner> {
   const headers: Record<string, string> = options.authorization
     ? { Authorization: options.authorization }
     : {};
-  const requests = dynamic === null
-    ? specs.map((spec) => encodeRequest(spec, url.host, headers))
-    : [];
+  const encoded = dynamic === null ? kinds.map((k) => encodedRequests(k, url.host, headers)) : [];
   const tls = url.protocol === "https:";
   const port = Number(url.port || (tls ? "443" : "80"));
   const caCert = tls ? options.caCert ?? null : null;
@@ -326,20 +385,21 @@ async function rawRunner(
   );
   // Connect before the clock starts; a failure here is retried inside the loop.
   await Promise.allSettled(conns.map((conn) => conn.connect()));
-  const checkBody = expected.length > 0;
   async function loop(index: number, picker: KeyPicker): Promise<void> {
     const conn = conns[index]!;
     for (let key = picker.next(index); key >= 0; key = picker.next(index)) {
       const startMs = performance.now();
       conn.startedAtMs = startMs;
       try {
-        const bytes = dynamic === null
-          ? requests[key]!
-          : encodeRequest(dynamic.spec(key), url.host, headers);
+        const kind = dynamic === null ? pickKind(encoded) : null;
+        const bytes = kind === null
+          ? encodeRequest(dynamic!.spec(key), url.host, headers)
+          : kind.bytes(key);
         const info = await conn.request(bytes);
-        const found = dynamic !== null
-          ? dynamic.answered(key, info.status, conn.buffer, info.bodyStart, info.bodyEnd)
-          : !checkBody || indexOfBytes(conn.buffer, expected, info.bodyStart, info.bodyEnd) >= 0;
+        const found = kind === null
+          ? dynamic!.answered(key, info.status, conn.buffer, info.bodyStart, info.bodyEnd)
+          : kind.expected.length === 0 ||
+            indexOfBytes(conn.buffer, kind.expected, info.bodyStart, info.bodyEnd) >= 0;
         tally.answered(startMs, info.status, key, found);
       } catch (error) {
         if (tally.failed(conn.aborted, options.timeoutMs, error)) await delay(errorBackoffMs);
@@ -368,7 +428,7 @@ async function rawRunner(
 
 function fetchRunner(
   url: URL,
-  { specs, expected, dynamic }: Requests,
+  { kinds, dynamic }: Requests,
   options: LoadOptions,
   tally: Tally,
 ): Runner {
@@ -382,11 +442,10 @@ function fetchRunner(
     body: spec.body,
     headers: spec.body === null ? auth : { ...auth, "content-type": "application/json" },
   });
-  const inits = dynamic === null ? specs.map(initOf) : [];
   const client = options.caCert ? Deno.createHttpClient({ caCerts: [options.caCert] }) : null;
-  const checkBody = expected.length > 0;
   async function once(key: number): Promise<void> {
-    const init = dynamic === null ? inits[key]! : initOf(dynamic.spec(key));
+    const kind = dynamic === null ? pickKind(kinds) : null;
+    const init = initOf(kind === null ? dynamic!.spec(key) : kind.set.spec(key));
     const startMs = performance.now();
     const signal = AbortSignal.timeout(options.timeoutMs);
     try {
@@ -398,9 +457,9 @@ function fetchRunner(
         ...(client === null ? {} : { client }),
       });
       const body = new Uint8Array(await response.arrayBuffer());
-      const found = dynamic !== null
-        ? dynamic.answered(key, response.status, body, 0, body.length)
-        : !checkBody || indexOfBytes(body, expected, 0, body.length) >= 0;
+      const found = kind === null
+        ? dynamic!.answered(key, response.status, body, 0, body.length)
+        : kind.expected.length === 0 || indexOfBytes(body, kind.expected, 0, body.length) >= 0;
       tally.answered(startMs, response.status, key, found);
     } catch (error) {
       if (tally.failed(signal.aborted, options.timeoutMs, error)) await delay(errorBackoffMs);

@@ -8,6 +8,16 @@
  */
 
 import { clusterFetch, RafterCluster } from "./cluster.ts";
+import { type MachineFloor, measureFloor } from "./disk_probe.ts";
+import {
+  megabytesByNode,
+  type MemorySamples,
+  processesMemory,
+  rawDataBytes,
+  sampleMemory,
+} from "./memory.ts";
+import { snapshotsTaken, summarizeSnapshots } from "./node_logs.ts";
+import { type RestartReport, runRestartPhase } from "./restart.ts";
 import type { LoadOptions } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
 import { processCpuMs, processesCpuMs } from "./process_cpu.ts";
@@ -24,14 +34,18 @@ import {
 
 /** Connections of the preload pass. */
 const preloadConnections = 64;
-/** Time allowed for the preload pass, in milliseconds. */
-const preloadTimeMsMax = 120_000;
+/** Time allowed for the preload pass, in milliseconds: at least this... */
+const preloadTimeMsMin = 120_000;
+/** ...and this much per key, so ten million keys get most of an hour. */
+const preloadTimeMsPerKey = 0.3;
 /** Pause between scenarios so one's tail does not spill into the next, in milliseconds. */
 const pauseMs = 1_000;
 /** Timeout of each preflight request, in milliseconds. */
 const preflightTimeoutMs = 5_000;
 
 let cluster: RafterCluster | null = null;
+/** What the machine allows, measured once when a scenario reads its figures against it. */
+let floor: MachineFloor | null = null;
 let stopping: Promise<void> | null = null;
 let interrupted = false;
 
@@ -85,14 +99,18 @@ function loadOptions(options: BenchOptions, url: string): Omit<LoadOptions, "op"
 }
 
 async function runPreload(options: BenchOptions, url: string): Promise<ScenarioReport> {
-  const connections = Math.min(preloadConnections, options.keys);
-  console.log(`-- preload: writing ${options.keys} keys (${connections} connections)`);
+  const requests = Math.ceil(options.keys / options.preloadBatch);
+  const connections = Math.min(preloadConnections, requests);
+  const preloadTimeMsMax = Math.max(preloadTimeMsMin, options.keys * preloadTimeMsPerKey);
+  const batches = options.preloadBatch > 1 ? `, ${options.preloadBatch} per transaction` : "";
+  console.log(`-- preload: writing ${options.keys} keys (${connections} connections${batches})`);
   const result = await runLoadInWorkers({
     ...loadOptions(options, url),
     op: "write",
     mode: "preload",
     connections,
     durationMs: preloadTimeMsMax,
+    preloadBatch: options.preloadBatch,
   }, options.threads);
   const report = reportOf("preload", connections, result);
   if (!result.complete) {
@@ -147,6 +165,7 @@ async function runScenario(
     op: scenario.op,
     mode: "random",
     connections: scenario.connections,
+    valueBytes: scenario.valueBytes ?? options.valueBytes,
   };
   const beside = { ...options, watchUrl: watchUrlOf(options, url) };
   if (scenario.kind === "watch-fanout") return await runWatchFanout(load, options.threads, beside);
@@ -157,6 +176,39 @@ async function runScenario(
   return reportOf(scenario.name, scenario.connections, result);
 }
 
+/** Figures read against the machine's floor: a lone client's latency, a large value's MB/s. */
+function floorExtra(scenario: Scenario, report: ScenarioReport): Record<string, number> {
+  if (floor === null) return {};
+  if (scenario.valueBytes !== undefined) {
+    return {
+      "MB/s": report.requestsPerSecond * scenario.valueBytes / 1e6,
+      "disk-MB/s": floor.sequentialMBps,
+    };
+  }
+  if (scenario.op !== "write" || scenario.connections !== 1) return {};
+  return { "floor-ms": floor.writeFloorP50Ms, "p50/floor": report.p50Ms / floor.writeFloorP50Ms };
+}
+
+/** Each node's memory and the snapshots the nodes took while a scenario ran. */
+async function clusterExtra(
+  memory: MemorySamples,
+  fromMs: number,
+  toMs: number,
+): Promise<Record<string, number | string>> {
+  if (cluster === null) return {};
+  const snapshots = summarizeSnapshots(await snapshotsTaken(cluster.logPaths), fromMs, toMs);
+  return {
+    "rss-mb": megabytesByNode(memory.lastBytes),
+    "peak-rss-mb": megabytesByNode(memory.highestBytes),
+    snapshots: snapshots.count,
+    ...(snapshots.count === 0 ? {} : {
+      "snapshot-mb": Math.round(snapshots.bytesMax / 1e6),
+      "snapshot-ms": snapshots.durationMsMedian,
+      "snapshot-ms-max": snapshots.durationMsMax,
+    }),
+  };
+}
+
 async function runScenarios(options: BenchOptions, url: string): Promise<ScenarioReport[]> {
   const reports: ScenarioReport[] = [];
   for (const scenario of options.scenarios) {
@@ -165,7 +217,10 @@ async function runScenarios(options: BenchOptions, url: string): Promise<Scenari
     console.log(`-- ${scenario.name}: ${describe(scenario, options)}`);
     const cpuBeforeMs = processCpuMs();
     const serverBeforeMs = cluster === null ? null : await processesCpuMs(cluster.pids);
+    const sampler = cluster === null ? null : sampleMemory(cluster.pids);
+    const fromMs = Date.now();
     const report = await runScenario(scenario, options, url);
+    const toMs = Date.now();
     const cpuAfterMs = processCpuMs();
     if (scenario.kind === "load" && cpuBeforeMs !== null && cpuAfterMs !== null) {
       report.generatorCpuMs = cpuAfterMs - cpuBeforeMs;
@@ -174,11 +229,66 @@ async function runScenarios(options: BenchOptions, url: string): Promise<Scenari
     if (serverBeforeMs !== null && serverAfterMs !== null) {
       report.serverCpuMs = serverAfterMs - serverBeforeMs;
     }
+    const memory = await sampler?.stop() ?? null;
+    const more = {
+      ...floorExtra(scenario, report),
+      ...(memory === null ? {} : await clusterExtra(memory, fromMs, toMs)),
+    };
+    if (Object.keys(more).length > 0) report.extra = { ...report.extra, ...more };
     console.log(`   ${progressLine(report)}`);
     if (report.extra !== undefined) console.log(`   ${extraText(report.extra)}`);
     reports.push(report);
   }
   return reports;
+}
+
+/** Measures the disk and loopback floor when a scenario's figures are read against it. */
+async function measureFloorIfNeeded(options: BenchOptions): Promise<void> {
+  if (cluster === null) return;
+  const needed = options.scenarios.some((s) =>
+    s.valueBytes !== undefined || (s.op === "write" && s.connections === 1 && s.kind === "load")
+  );
+  if (!needed) return;
+  floor = await measureFloor(cluster.dir);
+  console.log(
+    `-- machine: sequential write ${floor.sequentialMBps.toFixed(0)} MB/s; append+fdatasync ` +
+      `p50 ${floor.sync.p50Ms.toFixed(3)} ms p99 ${floor.sync.p99Ms.toFixed(3)} ms; loopback ` +
+      `round trip p50 ${floor.roundTrip.p50Ms.toFixed(3)} ms; one write's floor ` +
+      `${floor.writeFloorP50Ms.toFixed(3)} ms`,
+  );
+}
+
+/** Each node's memory now, against the raw bytes of the keys and values written. */
+async function reportMemory(options: BenchOptions): Promise<Record<string, unknown> | null> {
+  if (cluster === null) return null;
+  const readings = await processesMemory(cluster.pids);
+  const rss = readings.map((r) => r?.rssBytes ?? 0);
+  const peak = readings.map((r) => r?.peakBytes ?? 0);
+  const raw = rawDataBytes(options.keys, options.valueBytes);
+  const ratio = Math.max(...rss) / raw;
+  console.log(
+    `-- memory after the run: ${megabytesByNode(rss)} MB resident, at most ` +
+      `${ratio.toFixed(2)}x the ${(raw / 1e6).toFixed(1)} MB of keys and values; ` +
+      `peak since start ${megabytesByNode(peak)} MB`,
+  );
+  return { rssBytes: rss, peakBytes: peak, rawBytes: raw };
+}
+
+async function runRestart(options: BenchOptions): Promise<RestartReport | null> {
+  if (!options.restart || cluster === null || interrupted) return null;
+  console.log("-- restart: node 3 restarts, then rejoins wiped and catches up by snapshot");
+  const report = await runRestartPhase(cluster, {
+    valueBytes: options.valueBytes,
+    get: clusterFetch(cluster.secure, true),
+  });
+  console.log(
+    `   restart-ms=${report.restartMs.toFixed(0)} rss-mb=${
+      Math.round(report.restartRssBytes / 1e6)
+    } catch-up-ms=${report.catchUpMs.toFixed(0)} catch-up-peak-rss-mb=${
+      Math.round(report.catchUpPeakBytes / 1e6)
+    }`,
+  );
+  return report;
 }
 
 function header(options: BenchOptions, url: string): Record<string, unknown> {
@@ -256,9 +366,12 @@ async function run(options: BenchOptions): Promise<number> {
   const scraper = options.scrapeMs > 0 && cluster !== null
     ? startScraper(cluster.nodeUrls, options.scrapeMs, clusterFetch(cluster.secure, true))
     : null;
+  await measureFloorIfNeeded(options);
   const preload = options.preload ? await runPreload(options, url) : null;
   const reports = await runScenarios(options, url);
   const scrapes = await scraper?.stop() ?? null;
+  const memory = await reportMemory(options);
+  const restart = await runRestart(options);
   if (scrapes !== null) {
     console.log(
       `-- scraped /metrics of every node every ${scrapes.intervalMs} ms: ${scrapes.scrapes} ` +
@@ -269,7 +382,7 @@ async function run(options: BenchOptions): Promise<number> {
   console.log(`\n== summary: ${options.target} ${url}, latencies in ms`);
   console.log(formatTable(reports));
   if (options.jsonPath !== null) {
-    const data = { meta, preload, scenarios: reports, scrapes };
+    const data = { meta, floor, preload, scenarios: reports, scrapes, memory, restart };
     await Deno.writeTextFile(options.jsonPath, JSON.stringify(data, null, 2) + "\n");
     console.log(`results: ${options.jsonPath}`);
   }

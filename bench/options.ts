@@ -5,7 +5,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import { type ClientKind, connectionsMax } from "./load.ts";
+import { type ClientKind, connectionsMax, PRELOAD_BATCH_MAX } from "./load.ts";
 import { workersMax } from "./load_workers.ts";
 import { DEFAULT_SCENARIOS, parseScenario, type Scenario } from "./scenarios.ts";
 import { RAFTER_ONLY_OPERATIONS, type Target, TARGETS } from "./targets.ts";
@@ -21,6 +21,12 @@ const SCRAPE_MS_DEFAULT = 1000;
 const SCRAPE_MS_MAX = 60_000;
 /** Most watches of each kind `watch-fanout` opens. */
 const watchersMax = 10_000;
+/** The largest key space a run may use. */
+const KEYS_MAX = 10_000_000;
+/** Key spaces above this are preloaded in batches by default (one transaction per batch). */
+const PRELOAD_SINGLE_KEYS_MAX = 100_000;
+/** Keys per preload request for the larger key spaces. */
+const PRELOAD_BATCH_DEFAULT = 100;
 /** Most leases `lease-keepalive` keeps alive, and their longest TTL in milliseconds. */
 const leasesMax = 1_000_000;
 const leaseTtlMsMax = 3_600_000;
@@ -40,6 +46,8 @@ export interface BenchOptions {
   client: ClientKind;
   threads: number;
   preload: boolean;
+  /** Keys each preload request writes (one transaction of that many puts when above 1). */
+  preloadBatch: number;
   keepDir: boolean;
   /** Start the cluster and wait for Ctrl-C instead of running scenarios; 0 for a normal run. */
   serveOnlyS: number;
@@ -60,6 +68,8 @@ export interface BenchOptions {
   leaseTtlMs: number;
   /** Start the cluster with HTTPS, auth, the cluster secret and peer TLS on. */
   tls: boolean;
+  /** After the scenarios, restart node 3, then wipe it and time its catch-up. */
+  restart: boolean;
   help: boolean;
 }
 
@@ -76,15 +86,19 @@ export class UsageError extends Error {
 export const USAGE = `Usage: deno task bench [options]
 
 Starts a 3-node rafter cluster on loopback (or drives a running server), preloads every key,
-runs the scenarios and prints req/s and latency percentiles. Exits non-zero on any error.
+runs the scenarios and prints req/s and latency percentiles; for a cluster it started, also
+each node's resident memory and the snapshots taken during each scenario. Exits non-zero on
+any error.
 
 Options:
   --scenarios a,b,c    scenarios to run [${DEFAULT_SCENARIOS.join(",")}]
                        names: write-cN, read-consistent-cN, read-stale-cN, cas-cN, txn-cN,
-                       scan-cN (N connections), watch-fanout, lease-keepalive; see
+                       scan-cN (N connections), mixed-cN (90% consistent reads, 10%
+                       writes), write-cN-Sk (values of S KiB, with the disk's sequential
+                       write rate beside), watch-fanout, lease-keepalive; see
                        docs/PERFORMANCE.md
   --duration SECONDS   run time of each scenario, 1..600 [10]
-  --keys N             keyspace size, keys k0..k<N-1> [10000]
+  --keys N             keyspace size, keys k0..k<N-1>, at most ${KEYS_MAX} [10000]
   --value-bytes N      value size [100]
   --target T           rafter | etcd [rafter]
   --url URL            drive a running server instead of starting a cluster
@@ -94,6 +108,9 @@ Options:
   --client C           raw | fetch: the HTTP client of the load generator [raw]
   --threads N          Workers that share the connections, 1..${workersMax} [1]
   --no-preload         skip writing every key before the scenarios
+  --preload-batch N    keys per preload request, 1..${PRELOAD_BATCH_MAX}: above 1 each request
+                       is a transaction of N puts (rafter only)
+                       [1 up to ${PRELOAD_SINGLE_KEYS_MAX} keys, else ${PRELOAD_BATCH_DEFAULT} for rafter]
   --keep-dir           keep the cluster's data and logs after the run
   --metrics on|off     start the nodes with --metrics on or off [on]
   --raft-port N        Raft port of the first node started; the others follow [17001]
@@ -111,6 +128,9 @@ Options:
   --tls                start the cluster with everything on: HTTPS, auth (every request
                        carries a token), the cluster secret and peer TLS; the certificates
                        are made with openssl at run time
+  --restart            after the scenarios, restart node 3 and time its first consistent
+                       read; then remove it, wipe its data and time its catch-up by
+                       InstallSnapshot, with its peak memory
   --help               show this text
 
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared
@@ -193,6 +213,18 @@ function checkTarget(scenarios: Scenario[], target: Target): Scenario[] {
   return scenarios;
 }
 
+/** Keys per preload request: as given (batches for rafter only), or by the key space. */
+function preloadBatchOf(text: string | undefined, keys: number, target: Target): number {
+  if (text === undefined) {
+    return target === "rafter" && keys > PRELOAD_SINGLE_KEYS_MAX ? PRELOAD_BATCH_DEFAULT : 1;
+  }
+  const batch = integer("preload-batch", text, 1, PRELOAD_BATCH_MAX);
+  if (batch > 1 && target !== "rafter") {
+    throw new UsageError(`Option --preload-batch above 1 preloads rafter only, got "${batch}"`);
+  }
+  return batch;
+}
+
 function scenariosOf(text: string): Scenario[] {
   const names = text.split(",").map((name) => name.trim()).filter((name) => name !== "");
   if (names.length === 0) throw new UsageError(`Option --scenarios names none, got "${text}"`);
@@ -226,6 +258,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     client: { type: "string", default: "raw" },
     threads: { type: "string", default: "1" },
     "no-preload": { type: "boolean", default: false },
+    "preload-batch": { type: "string" },
     "keep-dir": { type: "boolean", default: false },
     "serve-only": { type: "boolean", default: false },
     metrics: { type: "string", default: "on" },
@@ -238,6 +271,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     leases: { type: "string", default: "10000" },
     "lease-ttl-ms": { type: "string", default: "10000" },
     tls: { type: "boolean", default: false },
+    restart: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   });
   const target = oneOf("target", parsed.target, TARGETS);
@@ -261,6 +295,11 @@ export function parseBenchOptions(args: string[]): BenchOptions {
   if (!metrics && scrapeMs > 0) {
     throw new UsageError(`Option --scrape-ms needs --metrics on, got "${scrapeMs}"`);
   }
+  if (parsed.restart && (target !== "rafter" || parsed.url !== undefined)) {
+    throw new UsageError(
+      "Option --restart restarts a node of the cluster bench starts; it takes no --target or --url",
+    );
+  }
   if (parsed.tls && (target !== "rafter" || parsed.url !== undefined)) {
     throw new UsageError(
       "Option --tls starts a secure rafter cluster; it takes no --target or --url",
@@ -271,10 +310,11 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     : target === "etcd"
     ? ETCD_URL_DEFAULT
     : null;
+  const keys = integer("keys", parsed.keys, 1, KEYS_MAX);
   return {
     scenarios: checkTarget(scenariosOf(parsed.scenarios), target),
     durationS: integer("duration", parsed.duration, 1, 600),
-    keys: integer("keys", parsed.keys, 1, 1_000_000),
+    keys,
     valueBytes: integer("value-bytes", parsed["value-bytes"], 1, 65_536),
     target,
     url,
@@ -283,6 +323,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     client: oneOf("client", parsed.client, ["raw", "fetch"] as const),
     threads: integer("threads", parsed.threads, 1, workersMax),
     preload: !parsed["no-preload"],
+    preloadBatch: preloadBatchOf(parsed["preload-batch"], keys, target),
     keepDir: parsed["keep-dir"],
     serveOnlyS: parsed["serve-only"] ? serveOnlySecondsMax : 0,
     metrics,
@@ -295,6 +336,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     leases: integer("leases", parsed.leases, 1, leasesMax),
     leaseTtlMs: integer("lease-ttl-ms", parsed["lease-ttl-ms"], 1, leaseTtlMsMax),
     tls: parsed.tls,
+    restart: parsed.restart,
     help: parsed.help,
   };
 }

@@ -1,8 +1,8 @@
 /**
- * Benchmark scenarios by name, `write-cN`, `read-consistent-cN`, `read-stale-cN`, `cas-cN`,
- * `txn-cN` and `scan-cN` (N the number of connections), `watch-fanout` and
- * `lease-keepalive` (write-c16 beside many watches or leases), and the report of their
- * results as a table and as JSON.
+ * Benchmark scenarios by name, `write-cN`, `read-consistent-cN`, `read-stale-cN`,
+ * `mixed-cN`, `cas-cN`, `txn-cN` and `scan-cN` (N the number of connections; `write-cN-Sk`
+ * writes values of S KiB), `watch-fanout` and `lease-keepalive` (write-c16 beside many
+ * watches or leases), and the report of their results as a table and as JSON.
  *
  * @module
  */
@@ -31,7 +31,14 @@ export interface Scenario {
   op: Operation;
   connections: number;
   kind: ScenarioKind;
+  /** The size of the values it writes, when the name sets one (`write-c16-64k`). */
+  valueBytes?: number;
 }
+
+/** Bytes in the `k` of a value size in a scenario name. */
+const BYTES_PER_K = 1024;
+/** The largest value size a scenario name may set, in KiB. */
+const VALUE_KIB_MAX = 1024;
 
 /** Connections of the writes that `watch-fanout` and `lease-keepalive` run. */
 export const BESIDE_WRITE_CONNECTIONS = 16;
@@ -44,24 +51,31 @@ export const BESIDE_WRITE_CONNECTIONS = 16;
  * import { parseScenario } from "./scenarios.ts";
  * const scenario = parseScenario("read-stale-c64");
  * if (scenario.op !== "read-stale" || scenario.connections !== 64) throw new Error();
+ * if (parseScenario("write-c16-64k").valueBytes !== 65_536) throw new Error();
  * ```
  */
 export function parseScenario(name: string, connectionsMax = 1024): Scenario {
   if (name === "watch-fanout" || name === "lease-keepalive") {
     return { name, op: "write", connections: BESIDE_WRITE_CONNECTIONS, kind: name };
   }
-  const match = /^(write|read-consistent|read-stale|cas|txn|scan)-c([1-9][0-9]*)$/.exec(name);
-  if (match === null) {
+  const match =
+    /^(write|read-consistent|read-stale|mixed|cas|txn|scan)-c([1-9][0-9]*)(?:-([1-9][0-9]*)k)?$/
+      .exec(name);
+  if (match === null || (match[3] !== undefined && match[1] !== "write")) {
     throw new Error(
-      `Unknown scenario "${name}"; use write-cN, read-consistent-cN, read-stale-cN, cas-cN, ` +
-        "txn-cN, scan-cN, watch-fanout or lease-keepalive",
+      `Unknown scenario "${name}"; use write-cN, write-cN-Sk, read-consistent-cN, ` +
+        "read-stale-cN, mixed-cN, cas-cN, txn-cN, scan-cN, watch-fanout or lease-keepalive",
     );
   }
   const connections = Number(match[2]);
   if (connections > connectionsMax) {
     throw new Error(`Scenario "${name}" has more than ${connectionsMax} connections`);
   }
-  return { name, op: match[1] as Operation, connections, kind: "load" };
+  const scenario: Scenario = { name, op: match[1] as Operation, connections, kind: "load" };
+  if (match[3] === undefined) return scenario;
+  const kib = Number(match[3]);
+  if (kib > VALUE_KIB_MAX) throw new Error(`Scenario "${name}" has values above ${VALUE_KIB_MAX}k`);
+  return { ...scenario, valueBytes: kib * BYTES_PER_K };
 }
 
 /** One row of the report. */

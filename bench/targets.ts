@@ -14,10 +14,18 @@ export const TARGETS: readonly Target[] = ["rafter", "etcd"];
 
 /**
  * What one request does: a write, a read at a level, a compare-and-swap (`cas`), a
- * transaction of four operations (`txn`) or one page of a prefix scan (`scan`). The last
- * three are rafter's data model and run against rafter only.
+ * transaction of four operations (`txn`) or one page of a prefix scan (`scan`); `mixed` is
+ * a consistent read or, one time in ten, a write. `cas`, `txn` and `scan` are rafter's data
+ * model and run against rafter only.
  */
-export type Operation = "write" | "read-consistent" | "read-stale" | "cas" | "txn" | "scan";
+export type Operation =
+  | "write"
+  | "read-consistent"
+  | "read-stale"
+  | "mixed"
+  | "cas"
+  | "txn"
+  | "scan";
 
 /** The operations only rafter serves. */
 export const RAFTER_ONLY_OPERATIONS: readonly Operation[] = ["cas", "txn", "scan"];
@@ -36,8 +44,8 @@ export interface RequestSpec {
 
 /** Everything a load run needs to send requests and check answers. */
 export interface RequestSet {
-  /** One request per key, indexed by key number. */
-  specs: RequestSpec[];
+  /** The request for key number `key`, built when asked: a set may cover millions of keys. */
+  spec(key: number): RequestSpec;
   /** What a successful read's body must contain, as text; "" for writes. */
   expected: string;
 }
@@ -148,7 +156,7 @@ function expectedOf(target: Target, op: Operation, value: string, value64: strin
 }
 
 /**
- * Builds the requests of `op` for keys `k0` to `k<keys-1>`. `prefix` is the path in front of
+ * The requests of `op` for keys `k0` to `k<keys-1>`. `prefix` is the path in front of
  * rafter's API paths (from the base URL), ignored for etcd.
  */
 export function buildRequestSet(
@@ -159,18 +167,49 @@ export function buildRequestSet(
   const value = benchValue(options.valueBytes);
   const value64 = base64(value);
   const prefix = (options.prefix ?? "").replace(/\/+$/, "");
-  const specs: RequestSpec[] = [];
   if (target === "etcd" && RAFTER_ONLY_OPERATIONS.includes(op)) {
     throw new Error(`Operation "${op}" runs against rafter only`);
   }
-  for (let i = 0; i < options.keys; i++) {
-    specs.push(
-      target === "etcd"
-        ? etcdSpec(op, keyName(i), value64)
-        : rafterSpec(op, i, { keys: options.keys, value, prefix }),
-    );
-  }
-  return { specs, expected: expectedOf(target, op, value, value64) };
+  if (op === "mixed") throw new Error(`Operation "mixed" is built as its reads and its writes`);
+  const keys = options.keys;
+  return {
+    spec: target === "etcd"
+      ? (key) => etcdSpec(op, keyName(key), value64)
+      : (key) => rafterSpec(op, key, { keys, value, prefix }),
+    expected: expectedOf(target, op, value, value64),
+  };
+}
+
+/**
+ * Writes of keys `k0` to `k<keys-1>` in batches of `batch`: request number `b` is one
+ * transaction that puts keys `b * batch` up to `(b + 1) * batch - 1` (rafter only), so a
+ * large key space is preloaded in a fraction of the requests.
+ *
+ * @example
+ * ```ts
+ * import { batchedWrites } from "./targets.ts";
+ * const set = batchedWrites({ keys: 5, valueBytes: 1, batch: 2 });
+ * const body = JSON.parse(set.spec(2).body!);
+ * if (body.success.length !== 1 || body.success[0].put.key !== "k4") throw new Error();
+ * ```
+ */
+export function batchedWrites(
+  options: { keys: number; valueBytes: number; batch: number; prefix?: string },
+): RequestSet {
+  const value = benchValue(options.valueBytes);
+  const prefix = (options.prefix ?? "").replace(/\/+$/, "");
+  return {
+    spec(request) {
+      const success = [];
+      const end = Math.min(options.keys, (request + 1) * options.batch);
+      for (let key = request * options.batch; key < end; key++) {
+        success.push({ put: { key: keyName(key), value } });
+      }
+      const body = JSON.stringify({ compare: [], success, failure: [] });
+      return { method: "POST", path: `${prefix}/txn`, body };
+    },
+    expected: "",
+  };
 }
 
 /**

@@ -124,7 +124,7 @@ Deno.test("integerAfter reads the digits after a needle, or -1", () => {
 
 Deno.test("txn and scan requests: four operations; pages of 100 after a key", () => {
   const txn = buildRequestSet("rafter", "txn", { keys: 10, valueBytes: 3 });
-  assertEquals(JSON.parse(txn.specs[8]!.body!), {
+  assertEquals(JSON.parse(txn.spec(8).body!), {
     compare: [{ key: "k8", exists: true }],
     success: [
       { put: { key: "k8", value: "hov" } },
@@ -136,7 +136,7 @@ Deno.test("txn and scan requests: four operations; pages of 100 after a key", ()
   });
   assertEquals(txn.expected, '"succeeded":true');
   const scan = buildRequestSet("rafter", "scan", { keys: 10, valueBytes: 3, prefix: "/api" });
-  assertEquals(scan.specs[3], {
+  assertEquals(scan.spec(3), {
     method: "GET",
     path: "/api/keys?prefix=k&after=k3&limit=100",
     body: null,

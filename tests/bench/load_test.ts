@@ -192,18 +192,18 @@ Deno.test("request sets match the kv API and the etcd JSON gateway", () => {
   assertEquals(value.length, 100);
   assertEquals(value.slice(0, 8), "hovCJQX4");
   const rafter = buildRequestSet("rafter", "write", { keys: 2, valueBytes: 100, prefix: "/api/" });
-  assertEquals(rafter.specs[1], {
+  assertEquals(rafter.spec(1), {
     method: "POST",
     path: "/api/key",
     body: JSON.stringify({ key: "k1", value }),
   });
   const stale = buildRequestSet("rafter", "read-stale", { keys: 1, valueBytes: 100 });
-  assertEquals(stale.specs[0]?.path, "/key?key=k0&level=stale");
+  assertEquals(stale.spec(0).path, "/key?key=k0&level=stale");
   assertEquals(stale.expected, value);
   const etcd = buildRequestSet("etcd", "read-consistent", { keys: 1, valueBytes: 100 });
-  assertEquals(etcd.specs[0], { method: "POST", path: "/v3/kv/range", body: '{"key":"azA="}' });
+  assertEquals(etcd.spec(0), { method: "POST", path: "/v3/kv/range", body: '{"key":"azA="}' });
   assertEquals(etcd.expected, btoa(value));
-  const wire = decoder.decode(encodeRequest(etcd.specs[0]!, "127.0.0.1:23791"));
+  const wire = decoder.decode(encodeRequest(etcd.spec(0), "127.0.0.1:23791"));
   assertEquals(
     wire,
     "POST /v3/kv/range HTTP/1.1\r\nHost: 127.0.0.1:23791\r\n" +
@@ -217,6 +217,16 @@ function startKvServer(options: { chunked?: boolean; hang?: string } = {}) {
   const writes: string[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const url = new URL(req.url);
+    if (req.method === "POST" && url.pathname === "/txn") {
+      const { success } = await req.json() as {
+        success: { put: { key: string; value: string } }[];
+      };
+      for (const { put } of success) {
+        store.set(put.key, put.value);
+        writes.push(put.key);
+      }
+      return Response.json({ succeeded: true });
+    }
     if (req.method === "POST") {
       const { key, value } = await req.json();
       store.set(key, value);
@@ -269,6 +279,54 @@ Deno.test("preload writes every key exactly once over all connections", async ()
       assertEquals(kv.writes.length, 40);
       assertEquals(kv.store.get("k39"), benchValue(100));
     }
+  } finally {
+    await kv.server.shutdown();
+  }
+});
+
+Deno.test("a batched preload writes every key once, a transaction of puts per request", async () => {
+  const kv = startKvServer();
+  try {
+    for (const client of ["raw", "fetch"] as const) {
+      kv.writes.length = 0;
+      const result = await runLoad({
+        ...baseOptions,
+        url: kv.url,
+        op: "write",
+        mode: "preload",
+        preloadBatch: 7,
+        connections: 2,
+        durationMs: 10_000,
+        client,
+      });
+      assertEquals([result.requests, result.ok, errorCount(result)], [6, 6, 0], client);
+      assertEquals(result.complete, true);
+      assertEquals([new Set(kv.writes).size, kv.writes.length], [40, 40]);
+    }
+  } finally {
+    await kv.server.shutdown();
+  }
+});
+
+Deno.test("a mixed run sends consistent reads and about one write in ten", async () => {
+  const kv = startKvServer();
+  try {
+    for (let i = 0; i < 40; i++) kv.store.set(`k${i}`, benchValue(100));
+    const result = await runLoad({
+      ...baseOptions,
+      url: kv.url,
+      op: "mixed",
+      mode: "random",
+      connections: 4,
+      durationMs: 500,
+      client: "raw",
+    });
+    assertEquals(errorCount(result), 0, result.firstError);
+    const share = kv.writes.length / result.requests;
+    assertTrue(
+      result.requests > 100 && share > 0.03 && share < 0.2,
+      `${share} of ${result.requests}`,
+    );
   } finally {
     await kv.server.shutdown();
   }

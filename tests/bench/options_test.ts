@@ -41,6 +41,34 @@ Deno.test("bad options are refused with the value quoted", () => {
   for (const [args, pattern] of bad) assertThrows(() => parseBenchOptions(args), pattern);
 });
 
+Deno.test("ten million keys are preloaded in batches, and --restart needs a started cluster", () => {
+  const large = parseBenchOptions(["--keys", "10000000", "--restart"]);
+  assertEquals([large.keys, large.preloadBatch, large.restart], [10_000_000, 100, true]);
+  assertEquals(parseBenchOptions(["--keys", "100000"]).preloadBatch, 1);
+  assertEquals(parseBenchOptions(["--keys", "200000", "--preload-batch", "1"]).preloadBatch, 1);
+  assertEquals(parseBenchOptions(["--target", "etcd", "--keys", "1000000"]).preloadBatch, 1);
+  const bad: [string[], RegExp][] = [
+    [["--keys", "10000001"], /--keys must be an integer in 1\.\.10000000, got "10000001"/],
+    [["--preload-batch", "129"], /--preload-batch must be an integer in 1\.\.128, got "129"/],
+    [["--target", "etcd", "--preload-batch", "5"], /preloads rafter only, got "5"/],
+    [["--restart", "--url", "http://127.0.0.1:1"], /--restart restarts a node/],
+  ];
+  for (const [args, pattern] of bad) assertThrows(() => parseBenchOptions(args), pattern);
+});
+
+Deno.test("mixed-cN and write-cN-Sk name a mixed load and a value size", () => {
+  assertEquals(parseScenario("mixed-c64"), {
+    name: "mixed-c64",
+    op: "mixed",
+    connections: 64,
+    kind: "load",
+  });
+  assertEquals(parseScenario("write-c16-64k").valueBytes, 64 * 1024);
+  assertEquals(parseScenario("write-c16-64k").op, "write");
+  assertThrows(() => parseScenario("read-stale-c16-64k"), /Unknown scenario "read-stale-c16-64k"/);
+  assertThrows(() => parseScenario("write-c1-2048k"), /values above 1024k/);
+});
+
 Deno.test("scenario names carry the operation and the connection count", () => {
   assertEquals(parseScenario("write-c16"), {
     name: "write-c16",
