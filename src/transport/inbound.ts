@@ -38,6 +38,8 @@ export interface InboundEnv {
   deliver(message: Message): void;
   /** True once the transport is closing: errors then are expected and not logged. */
   closing(): boolean;
+  /** A connection from peer `id` passed its handshake (so it can be closed by peer). */
+  opened(id: string, conn: Deno.Conn): void;
   /** Counts what arrives, if anything does. */
   meter: PeerMeter | undefined;
 }
@@ -52,6 +54,7 @@ export async function serveInbound(conn: Deno.Conn, env: InboundEnv): Promise<vo
     const info = await acceptHandshake(conn, reader, env);
     if (info === null) return;
     peer = info.id;
+    env.opened(peer, conn);
     await receive(reader, info, env);
     env.logger.debug("peer connection closed", { peer, remote });
   } catch (error) {

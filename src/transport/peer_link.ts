@@ -21,7 +21,7 @@ import { HANDSHAKE_BYTES_MAX } from "./handshake.ts";
 import { closeQuietly, errorText, writeAll } from "./io.ts";
 import type { TransportLimits } from "./limits.ts";
 import { writeMessageFrames } from "./snapshot_chunks.ts";
-import { ReplySilence } from "./reply_silence.ts";
+import { type PeerAnswers, ReplySilence } from "./reply_silence.ts";
 import { SnapshotTransfer } from "./snapshot_stream.ts";
 import type { PeerInfo, PeerMeter, PeerSecret, PeerStats, PeerTls } from "./types.ts";
 import type { SnapshotSource } from "./types.ts";
@@ -42,8 +42,8 @@ export interface LinkEnv {
   dropped(what: "handshake", remote: string, peer: string, reason: string): void;
   /** Tells the node about a peer whose handshake was accepted. */
   announce(info: PeerInfo): void;
-  /** When a message from peer `id` last arrived on any connection (`performance.now()`). */
-  lastHeardMs(id: string): number;
+  /** When peers last answered us, and what to do once one went silent. */
+  answers: PeerAnswers;
   /** Counts what is sent and dropped, if anything does. */
   meter: PeerMeter | undefined;
 }
@@ -89,7 +89,7 @@ export class PeerLink {
     this.addr = addr;
     this.env = env;
     this.delayMs = env.limits.reconnectMsMin;
-    this.silence = new ReplySilence(() => env.lastHeardMs(id), env.limits.replySilenceMsMax);
+    this.silence = new ReplySilence(id, env.answers, env.limits.replySilenceMsMax);
     this.done = this.run();
   }
 

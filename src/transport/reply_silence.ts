@@ -1,14 +1,42 @@
 /**
  * Whether an outbound link's peer has gone silent: a request it answers went
- * out and nothing has been heard from the peer since, for longer than a
- * bound, while its TCP stack took too little to show it is reading. The link
- * then dials again (a connection left silent by a healed partition can sit
- * in TCP's retransmission backoff for far longer than an election).
+ * out and no answer has come from the peer since, for longer than a bound,
+ * while its TCP stack took too little to show it is reading. The link then
+ * dials again, and the connections the peer opened to us are closed (a
+ * connection left silent by a healed partition can sit in TCP's
+ * retransmission backoff for far longer than an election, in either
+ * direction; the peer's own requests reaching us prove nothing about ours).
  *
  * @module
  */
 
 import type { Message } from "../raft/types.ts";
+
+/** How a link learns that its peer answered, and tells that the peer went silent. */
+export interface PeerAnswers {
+  /** When peer `id` last sent an answer to one of our requests (`performance.now()`). */
+  lastAnsweredMs(id: string): number;
+  /**
+   * Peer `id` went silent: its own link to us may be the dead one (its answers
+   * travel on it), so the connections it opened to us are closed, which lets
+   * it notice and dial again.
+   */
+  silent(id: string): void;
+}
+
+/** Answers to requests: only these show that the peer hears us and we hear it. */
+const ANSWERS: ReadonlySet<Message["type"]> = new Set([
+  "appResp",
+  "hbResp",
+  "voteResp",
+  "preVoteResp",
+  "readIndexResp",
+]);
+
+/** True for a message that answers a request (see {@link PeerAnswers}). */
+export function isAnswer(type: Message["type"]): boolean {
+  return ANSWERS.has(type);
+}
 
 /** Messages the peer answers: a link that sent one expects to hear from it. */
 const ANSWERED: ReadonlySet<Message["type"]> = new Set([
@@ -35,7 +63,7 @@ const FLOWING_BYTES = 16 * 1024 * 1024;
  * @example
  * ```ts
  * import { ReplySilence } from "./reply_silence.ts";
- * const silence = new ReplySilence(() => -1, 0);
+ * const silence = new ReplySilence("n2", { lastAnsweredMs: () => -1, silent: () => {} }, 0);
  * silence.queued({ type: "hb" } as import("../raft/types.ts").Message);
  * silence.writing(false);
  * if (silence.silentFor() === null) throw new Error("a request no one answered");
@@ -45,15 +73,18 @@ export class ReplySilence {
   #pendingAsks = false;
   #askedMs: number | null = null;
   #bytesSinceAsked = 0;
-  readonly #lastHeardMs: () => number;
+  readonly #id: string;
+  readonly #answers: PeerAnswers;
   readonly #silenceMsMax: number;
 
   /**
-   * @param lastHeardMs when a message from the peer last arrived (`performance.now()`)
-   * @param silenceMsMax how long the peer may say nothing after a request
+   * @param id the peer's node id
+   * @param answers when the peer last answered, and what to do when it is silent
+   * @param silenceMsMax how long the peer may leave a request unanswered
    */
-  constructor(lastHeardMs: () => number, silenceMsMax: number) {
-    this.#lastHeardMs = lastHeardMs;
+  constructor(id: string, answers: PeerAnswers, silenceMsMax: number) {
+    this.#id = id;
+    this.#answers = answers;
     this.#silenceMsMax = silenceMsMax;
   }
 
@@ -76,7 +107,9 @@ export class ReplySilence {
     this.#askedMs = null;
     const timer = setInterval(() => {
       const reason = this.silentFor();
-      if (reason !== null) silent(reason);
+      if (reason === null) return;
+      this.#answers.silent(this.#id);
+      silent(reason);
     }, Math.max(1, Math.floor(this.#silenceMsMax / 4)));
     return () => clearInterval(timer);
   }
@@ -105,7 +138,7 @@ export class ReplySilence {
    */
   silentFor(): string | null {
     if (this.#askedMs === null) return null;
-    if (this.#lastHeardMs() >= this.#askedMs) {
+    if (this.#answers.lastAnsweredMs(this.#id) >= this.#askedMs) {
       this.#askedMs = null;
       return null;
     }

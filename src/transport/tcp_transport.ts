@@ -17,6 +17,7 @@ import { PeerProofError } from "./challenge.ts";
 import { dial } from "./dial.ts";
 import { clustersConflict } from "./handshake.ts";
 import { type InboundEnv, serveInbound } from "./inbound.ts";
+import { isAnswer } from "./reply_silence.ts";
 import { closeQuietly, errorText } from "./io.ts";
 import { resolveLimits, type TransportLimits } from "./limits.ts";
 import { type LinkEnv, PeerLink } from "./peer_link.ts";
@@ -66,8 +67,10 @@ export class TcpTransport {
   private readonly env: LinkEnv & InboundEnv;
   private readonly dropLog: RateLimitedLog;
   private readonly drops: InboundStats = { handshakesRefused: 0, framesDropped: 0 };
-  /** When each peer was last heard from (any message), by `performance.now()`. */
-  private readonly heardMs = new Map<string, number>();
+  /** When each peer last answered one of our requests, by `performance.now()`. */
+  private readonly answeredMs = new Map<string, number>();
+  /** The peer each handshaken inbound connection is from. */
+  private readonly inboundPeers = new Map<Deno.Conn, string>();
 
   /**
    * @param options identity, addresses and bounds (see {@link TransportOptions})
@@ -92,7 +95,11 @@ export class TcpTransport {
       dropped: (what, remote, peer, reason) => this.dropped(what, remote, peer, reason),
       announce: (info) => this.announce(info),
       deliver: (message) => this.deliver(message),
-      lastHeardMs: (id) => this.heardMs.get(id) ?? -Infinity,
+      answers: {
+        lastAnsweredMs: (id) => this.answeredMs.get(id) ?? -Infinity,
+        silent: (id) => this.closeInboundFrom(id),
+      },
+      opened: (id, conn) => this.inboundPeers.set(conn, id),
       closing: () => this.closed,
       meter: options.meter,
     };
@@ -279,7 +286,7 @@ export class TcpTransport {
   }
 
   private deliver(message: Message): void {
-    this.heardMs.set(message.from, performance.now());
+    if (isAnswer(message.type)) this.answeredMs.set(message.from, performance.now());
     if (message.to !== this.options.nodeId) {
       this.logger.debug("dropping a message for another node", {
         from: message.from,
@@ -315,7 +322,17 @@ export class TcpTransport {
       return;
     }
     this.inbound.add(conn);
-    this.track(serveInbound(conn, this.env).finally(() => this.inbound.delete(conn)));
+    this.track(
+      serveInbound(conn, this.env).finally(() => {
+        this.inbound.delete(conn);
+        this.inboundPeers.delete(conn);
+      }),
+    );
+  }
+
+  /** Closes the connections peer `id` opened to us: it dials again when it next sends. */
+  private closeInboundFrom(id: string): void {
+    for (const [conn, peer] of this.inboundPeers) if (peer === id) closeQuietly(conn);
   }
 
   private track(task: Promise<void>): void {

@@ -74,7 +74,8 @@ class BlackHole {
 
 /** n2 answers every vote n1 sends it, as a correct peer does. */
 async function pair(): Promise<{ a: TestNode; b: TestNode; hole: BlackHole }> {
-  const b = await startNode("n2", {}, {
+  // n2 never gives up on its own link in these tests: only n1's checks are under test.
+  const b = await startNode("n2", { replySilenceMsMax: 60_000 }, {
     onMessage: (m) => {
       b.inbox.push(m);
       if (m.type === "vote") {
@@ -114,6 +115,31 @@ Deno.test("a link that hears nothing after its requests dials again; one that is
       a.logs.some((line) => line.includes(`no answer from the peer for ${SILENCE_MS} ms`)),
       "the link says why it dialed again",
     );
+  } finally {
+    hole.close();
+    await a.transport.close();
+    await b.transport.close();
+  }
+});
+
+Deno.test("the peer's own requests reaching us do not count as answers to ours", async () => {
+  const { a, b, hole } = await pair();
+  try {
+    a.transport.send([vote(1)]);
+    await waitUntil(() => a.inbox.length === 1, "the answer to vote 1");
+    hole.swallowOpen();
+    const before = b.inbox.length;
+    // n2 keeps sending n1 heartbeats over its own link, which works: n1 hears from n2, but
+    // nothing n1 asks is answered, so its link must still be replaced.
+    await repeatUntil(
+      () => {
+        a.transport.send([vote(100)]);
+        b.transport.send([makeMessage("hb", "n2", "n1", { term: 100, seq: 1 })]);
+      },
+      () => b.inbox.length > before,
+      "a vote over a new connection",
+    );
+    assertTrue(hole.accepted >= 2, "the silent connection was replaced");
   } finally {
     hole.close();
     await a.transport.close();
