@@ -60,7 +60,8 @@ export class TcpTransport {
   private readonly logger: Logger;
   private listener: Deno.Listener<Deno.Conn, Deno.NetAddr> | null = null;
   private readonly links = new Map<string, PeerLink>();
-  private readonly inbound = new Set<Deno.Conn>();
+  /** Open inbound connections, with the peer each is from (`""` until its handshake). */
+  private readonly inbound = new Map<Deno.Conn, string>();
   private readonly tasks = new Set<Promise<void>>();
   private readonly dials = new Set<AbortController>();
   private closed = false;
@@ -69,8 +70,6 @@ export class TcpTransport {
   private readonly drops: InboundStats = { handshakesRefused: 0, framesDropped: 0 };
   /** When each peer last answered one of our requests, by `performance.now()`. */
   private readonly answeredMs = new Map<string, number>();
-  /** The peer each handshaken inbound connection is from. */
-  private readonly inboundPeers = new Map<Deno.Conn, string>();
 
   /**
    * @param options identity, addresses and bounds (see {@link TransportOptions})
@@ -99,7 +98,7 @@ export class TcpTransport {
         lastAnsweredMs: (id) => this.answeredMs.get(id) ?? -Infinity,
         silent: (id) => this.closeInboundFrom(id),
       },
-      opened: (id, conn) => this.inboundPeers.set(conn, id),
+      opened: (id, conn) => this.inbound.set(conn, id),
       closing: () => this.closed,
       meter: options.meter,
     };
@@ -224,7 +223,7 @@ export class TcpTransport {
       // Already closed.
     }
     for (const abort of this.dials) abort.abort();
-    for (const conn of this.inbound) closeQuietly(conn);
+    for (const conn of this.inbound.keys()) closeQuietly(conn);
     for (const link of this.links.values()) this.track(link.close());
     this.links.clear();
     // Bounded: closing stops every task, and no new task starts once closed.
@@ -321,18 +320,13 @@ export class TcpTransport {
       closeQuietly(conn);
       return;
     }
-    this.inbound.add(conn);
-    this.track(
-      serveInbound(conn, this.env).finally(() => {
-        this.inbound.delete(conn);
-        this.inboundPeers.delete(conn);
-      }),
-    );
+    this.inbound.set(conn, "");
+    this.track(serveInbound(conn, this.env).finally(() => this.inbound.delete(conn)));
   }
 
   /** Closes the connections peer `id` opened to us: it dials again when it next sends. */
   private closeInboundFrom(id: string): void {
-    for (const [conn, peer] of this.inboundPeers) if (peer === id) closeQuietly(conn);
+    for (const [conn, peer] of this.inbound) if (peer === id) closeQuietly(conn);
   }
 
   private track(task: Promise<void>): void {
