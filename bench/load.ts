@@ -478,8 +478,16 @@ function fetchRunner(
   };
 }
 
-/** Adds `b` into a copy of `a`; elapsed time is the longer of the two. */
-export function mergeResults(a: LoadResult, b: LoadResult): LoadResult {
+/**
+ * Adds `b` into a copy of `a`. Results of workers that ran side by side
+ * (`"parallel"`, the default) span the longer of their two times; results of
+ * spans that ran one after the other (`"sequential"`) span the sum.
+ */
+export function mergeResults(
+  a: LoadResult,
+  b: LoadResult,
+  ran: "parallel" | "sequential" = "parallel",
+): LoadResult {
   const histogram = LatencyHistogram.fromData(a.histogram);
   histogram.merge(LatencyHistogram.fromData(b.histogram));
   const statusCounts = { ...a.statusCounts };
@@ -495,7 +503,7 @@ export function mergeResults(a: LoadResult, b: LoadResult): LoadResult {
     timeouts: a.timeouts + b.timeouts,
     statusCounts,
     complete: a.complete && b.complete,
-    elapsedMs: Math.max(a.elapsedMs, b.elapsedMs),
+    elapsedMs: ran === "parallel" ? Math.max(a.elapsedMs, b.elapsedMs) : a.elapsedMs + b.elapsedMs,
     histogram: histogram.toData(),
     firstError: a.firstError !== "" ? a.firstError : b.firstError,
     ...(a.acks === undefined || b.acks === undefined ? {} : { acks: mergeAcks(a.acks, b.acks) }),

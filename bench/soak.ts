@@ -199,7 +199,7 @@ async function runPhases(cluster: RafterCluster, options: SoakOptions, sampler: 
       { ...base, url, mode: "random", durationMs },
       options.threads,
     );
-    steady = steady === null ? span : mergeResults(steady, span);
+    steady = steady === null ? span : mergeResults(steady, span, "sequential");
     restMs = options.durationMs - sampler.elapsedMs();
   }
   return { fill, steady: steady ?? fill, changes };

@@ -4,6 +4,8 @@ import {
   HttpProtocolError,
   indexOfBytes,
   LatencyHistogram,
+  type LoadResult,
+  mergeResults,
   parseHttpResponse,
   runLoad,
 } from "../../bench/load.ts";
@@ -91,6 +93,31 @@ Deno.test("histograms merge and survive a round trip through plain data", () => 
     () => LatencyHistogram.fromData({ counts: new Uint32Array(3), maxMicros: 0, sumMicros: 0 }),
     /Histogram needs \d+ buckets, got "3"/,
   );
+});
+
+function spanResult(ok: number, elapsedMs: number): LoadResult {
+  const histogram = new LatencyHistogram();
+  for (let i = 0; i < ok; i++) histogram.record(1);
+  return {
+    requests: ok,
+    ok,
+    non2xx: 0,
+    misses: 0,
+    socketErrors: 0,
+    timeouts: 0,
+    statusCounts: { "200": ok },
+    complete: true,
+    elapsedMs,
+    histogram: histogram.toData(),
+    firstError: "",
+  };
+}
+
+Deno.test("results of parallel workers span the longer time, of sequential spans the sum", () => {
+  const parallel = mergeResults(spanResult(10, 60_000), spanResult(20, 59_000));
+  assertEquals([parallel.ok, parallel.elapsedMs, parallel.statusCounts["200"]], [30, 60_000, 30]);
+  const sequential = mergeResults(spanResult(10, 60_000), spanResult(20, 59_000), "sequential");
+  assertEquals([sequential.ok, sequential.elapsedMs], [30, 119_000]);
 });
 
 const okResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
