@@ -34,7 +34,8 @@ export function drainUnreadBody(
   return async (c, next) => {
     const request = c.req.raw;
     await next();
-    if (request.body === null || request.bodyUsed) return;
+    // bodyUsed first: asking a read request for its body builds a stream.
+    if (request.bodyUsed || request.body === null) return;
     await readBody(request, limits.bodyBytesMax, limits.bodyReadTimeoutMs).catch(() => {});
   };
 }

@@ -9,6 +9,7 @@
 import { HTTPException } from "hono/http-exception";
 import { READ_LEVELS, type ReadLevel } from "../api.ts";
 import { decodeUtf8 } from "../bytes/utf8.ts";
+import { withinDeadline } from "./read_deadlines.ts";
 
 /** Bounds on client input. */
 export interface Limits {
@@ -50,27 +51,13 @@ function tooLarge(bytes: number | string, bytesMax: number): HTTPException {
 }
 
 /** Runs `read`; past `timeoutMs` calls `abandon` and throws a 408. */
-async function withinTime<T>(
-  read: Promise<T>,
-  timeoutMs: number,
-  abandon: () => void,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      abandon();
-      reject(
-        new HTTPException(408, { message: `Request body not received within ${timeoutMs} ms` }),
-      );
-    }, timeoutMs);
-  });
-  // The read may fail after the deadline has answered; that failure is moot.
-  read.catch(() => {});
-  try {
-    return await Promise.race([read, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withinTime<T>(read: Promise<T>, timeoutMs: number, abandon: () => void): Promise<T> {
+  return withinDeadline(
+    read,
+    timeoutMs,
+    abandon,
+    () => new HTTPException(408, { message: `Request body not received within ${timeoutMs} ms` }),
+  );
 }
 
 /** Bodies already read, by request: the guard reads one before its handler does. */

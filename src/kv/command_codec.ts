@@ -113,6 +113,9 @@ function sizeHint(command: Command): number {
     (typeof value === "string" ? 3 * value.length : value.length);
 }
 
+/** The writer {@link encodeCommand} encodes into (it never calls itself). */
+const scratch = new ByteWriter();
+
 /**
  * Encodes any command in the version 2 form.
  *
@@ -125,7 +128,11 @@ function sizeHint(command: Command): number {
  * ```
  */
 export function encodeCommand(command: Command): Uint8Array {
-  const writer = new ByteWriter(sizeHint(command));
+  // One writer for every command: a put then costs one exact-size copy
+  // instead of a fresh buffer, its view and a trimmed copy.
+  const writer = scratch;
+  writer.reset();
+  writer.reserve(sizeHint(command));
   switch (command.kind) {
     case "put":
       encodePut(writer, command);
@@ -149,7 +156,7 @@ export function encodeCommand(command: Command): Uint8Array {
       writer.varint(command.id);
       break;
   }
-  return writer.finish();
+  return writer.written().slice();
 }
 
 function readFlags(reader: ByteReader): number {
