@@ -8,6 +8,7 @@
 
 import type { Logger } from "../log.ts";
 import { AuthFileError, type AuthRules, parseAuthFile } from "./auth_file.ts";
+import { CallerCache } from "./caller_cache.ts";
 
 /** Reads and parses the auth file at `path`; the error names the file and the bad field. */
 async function readRules(path: string): Promise<AuthRules> {
@@ -29,6 +30,8 @@ export class AuthStore {
   #rules: AuthRules;
   readonly #path: string;
   readonly #logger: Logger | null;
+  /** Headers that authenticated under the current rules; emptied when they change. */
+  readonly callers = new CallerCache();
 
   /**
    * Rules held in memory; `path` (when not `""`) is what {@link reload} reads.
@@ -75,6 +78,7 @@ export class AuthStore {
     if (this.#path === "") return false;
     try {
       this.#rules = await readRules(this.#path);
+      this.callers.clear();
     } catch (error) {
       this.#logger?.error("auth file reload failed; the previous rules stay", {
         error: (error as Error).message,

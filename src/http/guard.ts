@@ -87,6 +87,9 @@ function identify(
   queryToken: boolean,
 ): { principal: Principal; anonymous: boolean } | Response {
   const rules = auth.rules;
+  const header = request.headers.get("authorization");
+  const known = header === null ? undefined : auth.callers.known(header);
+  if (known !== undefined) return { principal: known, anonymous: false };
   let credentials;
   try {
     credentials = readCredentials(request.headers, request.url, queryToken);
@@ -97,6 +100,7 @@ function identify(
   if (credentials === null) return { principal: rules.anonymous, anonymous: true };
   const user = authenticate(rules, credentials);
   if (user === null) return unauthorized("Invalid credentials: unknown user or token");
+  if (header !== null) auth.callers.remember(header, user);
   return { principal: user, anonymous: false };
 }
 

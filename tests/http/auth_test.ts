@@ -5,7 +5,8 @@ import type { HttpDeps } from "../../src/http/deps.ts";
 import { createApp, DEFAULT_LIMITS } from "../../src/http/mod.ts";
 import { declareRoutes } from "../../src/http/routes.ts";
 import { silentLogger } from "../../src/log.ts";
-import { basic, bearer, securedApp, testAuth, TOKENS } from "./auth_users.ts";
+import { AuthStore, hashToken } from "../../src/auth/mod.ts";
+import { authFileText, basic, bearer, securedApp, testAuth, TOKENS } from "./auth_users.ts";
 import { FakeNode } from "./fake_node.ts";
 import { send } from "./send.ts";
 
@@ -182,4 +183,29 @@ Deno.test("a lease revoke reaching a follower is checked by the leader against t
   assertEquals(forwarded.length, 2);
   assertEquals((await send(app, "DELETE", `/lease?id=${id}`)).status, 401);
   assertEquals(forwarded.length, 2);
+});
+
+Deno.test("a header that authenticated is refused once a reload changes that user's token", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(path, authFileText());
+    const auth = await AuthStore.load(path);
+    const node = new FakeNode();
+    node.records.set("app/a", { key: "app/a", value: "v0", createIndex: 1, modIndex: 1 });
+    const app = createApp(node, { auth });
+    const read = () => send(app, "GET", "/key?key=app/a&level=stale", undefined, bearer("app"));
+    assertEquals((await read()).status, 200);
+    assertEquals((await read()).status, 200);
+    assertEquals(auth.callers.size, 1);
+    const rules = JSON.parse(authFileText());
+    rules.users[0].tokenSha256 = hashToken("a-new-token-0123456789abcdef");
+    await Deno.writeTextFile(path, JSON.stringify(rules));
+    assertEquals(await auth.reload(), true);
+    assertEquals((await read()).status, 401);
+    const wrong = { authorization: "Bearer not-a-token-0123456789" };
+    assertEquals((await send(app, "GET", "/key?key=app/a", undefined, wrong)).status, 401);
+    assertEquals(auth.callers.size, 0);
+  } finally {
+    await Deno.remove(path);
+  }
 });
