@@ -2,20 +2,9 @@ import { assertEquals } from "../assert.ts";
 import type { Change } from "../../src/kv/results.ts";
 import { WatchHistory } from "../../src/kv/watch_history.ts";
 import { watchResponse } from "../../src/http/sse.ts";
+import { put } from "../kv/changes.ts";
 
 const decoder = new TextDecoder();
-
-function put(key: string, index: number): Change {
-  return {
-    type: "put",
-    key,
-    value: `v${index}`,
-    createIndex: index,
-    modIndex: index,
-    lease: 0,
-    prev: null,
-  };
-}
 
 function events(chunk: string, kind: string): string[] {
   return chunk.split("\n\n").filter((block) => block.includes(`event: ${kind}\n`));

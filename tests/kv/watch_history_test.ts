@@ -1,19 +1,8 @@
 import { assertEquals, assertThrows, assertTrue } from "../assert.ts";
 import type { WatchEnd, WatchEvent, WatchStream } from "../../src/api.ts";
 import type { Change } from "../../src/kv/results.ts";
+import { put } from "./changes.ts";
 import { WatchHistory } from "../../src/kv/watch_history.ts";
-
-function put(key: string, index: number): Change {
-  return {
-    type: "put",
-    key,
-    value: `v${index}`,
-    createIndex: index,
-    modIndex: index,
-    lease: 0,
-    prev: null,
-  };
-}
 
 /** Everything a watch has ready now. */
 function drain(watch: WatchStream): (WatchEvent | WatchEnd)[] {
