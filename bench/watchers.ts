@@ -129,19 +129,24 @@ export class Watchers {
     this.#readers.push(reader);
     const decoder = new TextDecoder();
     let pending = "";
+    let endedByNode = false;
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         const atMs = performance.timeOrigin + performance.now();
         pending += decoder.decode(value, { stream: true });
-        for (let end = pending.indexOf("\n\n"); end >= 0; end = pending.indexOf("\n\n")) {
-          this.#message(pending.slice(0, end), atMs, seen);
-          pending = pending.slice(end + 2);
+        // A chunk may carry hundreds of events: walk it, and keep only the unfinished tail.
+        let start = 0;
+        for (let end = pending.indexOf("\n\n"); end >= 0; end = pending.indexOf("\n\n", start)) {
+          endedByNode = this.#message(pending, start, end, atMs, seen) || endedByNode;
+          start = end + 2;
           opened();
         }
+        pending = pending.slice(start);
       }
-      if (!this.#controller.signal.aborted) this.#end("the node closed the stream");
+      // A stream the node ended with an error message was counted then.
+      if (!this.#controller.signal.aborted && !endedByNode) this.#end("the node closed the stream");
     } catch (error) {
       if (!this.#controller.signal.aborted) this.#end(String(error));
     } finally {
@@ -149,15 +154,26 @@ export class Watchers {
     }
   }
 
-  #message(message: string, atMs: number, seen: Set<number> | null): void {
-    if (message.includes("\nevent: error")) {
-      this.#end(message.slice(message.indexOf("data: ") + 6));
-      return;
+  /** The message of `text` from `start` to `end` (its blank line); true when it ends the watch. */
+  #message(
+    text: string,
+    start: number,
+    end: number,
+    atMs: number,
+    seen: Set<number> | null,
+  ): boolean {
+    if (!text.startsWith("id: ", start)) {
+      // Only the error message that ends a watch has no id.
+      if (!text.startsWith("event: error", start)) return false;
+      this.#end(text.slice(text.indexOf("data: ", start) + 6, end));
+      return true;
     }
-    if (!message.startsWith("id: ") || !message.includes("\nevent: change")) return;
-    const index = Number(message.slice(4, message.indexOf("\n")));
+    const line = text.indexOf("\n", start);
+    if (!text.startsWith("event: change", line + 1)) return false;
+    const index = Number(text.slice(start + 4, line));
     this.#log.add(index, atMs);
     seen?.add(index);
+    return false;
   }
 
   #end(reason: string): void {
