@@ -291,7 +291,7 @@ export class Driver {
   /** The core learns of saved snapshots, and the log is compacted behind them. */
   private compactSaved(): void {
     for (const meta of this.snapshots.takeSaved()) {
-      const compactTo = Math.max(0, meta.index - this.options.settings.snapshotCatchUpEntries);
+      const compactTo = this.snapshots.compactionPoint(this.core.log, meta.index);
       this.core.snapshotTaken(meta, compactTo);
       this.options.storage.compact(compactTo).catch((error: Error) => this.fatal(error));
     }

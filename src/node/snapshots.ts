@@ -1,6 +1,8 @@
 /**
  * When and how a node snapshots its state machine: every so many applied
- * entries (more when the state is large, so the cost per write stays flat),
+ * entries or bytes of them (more when the state is large, so the cost per
+ * write stays flat; the bytes bound the memory the log holds between two
+ * snapshots when entries are large),
  * frozen at once and encoded a piece at a time in the background while the
  * loop goes on, each piece written as it comes (storage syncs every few MiB,
  * so the log's syncs never queue behind the whole file, and no more than a
@@ -13,6 +15,7 @@
 import { encodeSnapshotPieces } from "../kv/snapshot.ts";
 import type { KvStateMachine } from "../kv/state_machine.ts";
 import type { RaftNode } from "../raft/raft.ts";
+import { entryBytes, type RaftLog } from "../raft/raft_log.ts";
 import type { Message, SnapshotMeta } from "../raft/types.ts";
 import type { SnapshotReader, Storage } from "../storage/types.ts";
 import type { DriverListener, DriverOptions } from "./driver_options.ts";
@@ -23,7 +26,14 @@ const EMPTY = new Uint8Array(0);
 /** A snapshot waits for at least 1/N as many applied entries as there are keys. */
 const SNAPSHOT_STATE_SHARE = 4;
 /** Bytes and records encoded per piece of a background snapshot (a few milliseconds each). */
-const SNAPSHOT_PIECE = { pieceBytes: 1024 * 1024, pieceRecords: 20_000 };
+const SNAPSHOT_PIECE = { pieceBytes: 1024 * 1024, pieceRecords: 20_000, reuse: true };
+/**
+ * Bytes of applied entries (data plus header) that start a snapshot before
+ * their count does, or 1/SNAPSHOT_STATE_SHARE of the state's bytes if more.
+ */
+export const SNAPSHOT_LOG_BYTES = 16 * 1024 * 1024;
+/** At most this many bytes of entries stay in the log behind a snapshot, for lagging followers. */
+export const SNAPSHOT_CATCH_UP_BYTES = 8 * 1024 * 1024;
 /** A node's snapshot point moves by up to 1/N of the interval, apart from its peers'. */
 const SNAPSHOT_OFFSET_SHARE = 5;
 
@@ -41,6 +51,10 @@ export interface SnapshotterOptions {
   onSaved(meta: SnapshotMeta, bytes: number, seconds: number): void;
   /** Writing failed: storage is broken. */
   onFatal(error: Error): void;
+  /** Entries kept in the log behind a snapshot for followers a little behind (default 0). */
+  catchUpEntries?: number;
+  /** Bytes of applied entries that start a snapshot (default {@link SNAPSHOT_LOG_BYTES}). */
+  logBytes?: number;
   /** Test-only bug: label a snapshot one entry past the state it holds. */
   breakLabelAhead?: boolean;
 }
@@ -70,6 +84,9 @@ export class Snapshotter {
   private write: Promise<void> = Promise.resolve();
   /** Settles once the snapshot storage is writing now is written (or refused); null if none. */
   private writing: Promise<unknown> | null = null;
+  /** Bytes of the entries applied after the last snapshot's point, counted up to `countedTo`. */
+  private appliedBytes = 0;
+  private countedTo = 0;
 
   /**
    * The snapshotter of a driver built from `options`: it reports to the
@@ -85,6 +102,7 @@ export class Snapshotter {
     return new Snapshotter({
       id: options.id,
       snapshotEntries: options.settings.snapshotEntries,
+      catchUpEntries: options.settings.snapshotCatchUpEntries,
       storage: options.storage,
       clock: options.clock,
       onStarted: (meta) => listener.snapshotStarted?.(meta),
@@ -118,7 +136,12 @@ export class Snapshotter {
     // A snapshot costs time proportional to the whole state: with many keys,
     // wait for writes worth a fraction of it, so the cost per write stays flat.
     const every = Math.max(this.every, Math.floor(machine.size / SNAPSHOT_STATE_SHARE));
-    if (applied - last < every || applied !== core.log.applied) return;
+    const bytes = Math.max(
+      this.options.logBytes ?? SNAPSHOT_LOG_BYTES,
+      Math.floor(machine.dataBytes / SNAPSHOT_STATE_SHARE),
+    );
+    const due = applied - last >= every || this.countApplied(core.log, last) >= bytes;
+    if (!due || applied !== core.log.applied) return;
     // Entries applied while their own sync ran (§10.2.1) are not on this
     // disk yet: a snapshot waits for them, or the log would restart past them.
     if (applied > core.log.stableIndex) return;
@@ -128,6 +151,8 @@ export class Snapshotter {
     const meta = { index, term: core.log.term(index), membership: machine.membership };
     const job = { cancelled: false };
     this.job = job;
+    this.appliedBytes = 0;
+    this.countedTo = applied;
     const started = this.options.clock.nowMs();
     const frozen = machine.freeze();
     this.options.onStarted?.(meta);
@@ -139,6 +164,33 @@ export class Snapshotter {
         this.options.onSaved(meta, bytes, seconds);
       })
       .catch((error) => this.options.onFatal(error instanceof Error ? error : new Error(error)));
+  }
+
+  /**
+   * Adds the bytes of the entries applied since the last call to those
+   * applied since snapshot `last` (the count starts again at a newer one,
+   * such as a snapshot installed from the leader); answers the sum.
+   */
+  private countApplied(log: RaftLog, last: number): number {
+    if (this.countedTo < last) {
+      this.countedTo = last;
+      this.appliedBytes = 0;
+    }
+    for (let index = Math.max(this.countedTo, log.offset) + 1; index <= log.applied; index++) {
+      this.appliedBytes += entryBytes(log.entry(index));
+    }
+    this.countedTo = Math.max(this.countedTo, log.applied);
+    return this.appliedBytes;
+  }
+
+  /**
+   * Where the log is compacted behind snapshot `index`: up to `catchUpEntries`
+   * entries and {@link SNAPSHOT_CATCH_UP_BYTES} bytes of them stay for
+   * followers a little behind (further behind, they get the snapshot).
+   */
+  compactionPoint(log: RaftLog, index: number): number {
+    const entries = this.options.catchUpEntries ?? 0;
+    return log.compactionKeeping(index, entries, SNAPSHOT_CATCH_UP_BYTES);
   }
 
   /** Writes the pieces as they come; -1 when the job was cancelled on the way. */

@@ -238,6 +238,22 @@ export class RaftLog {
   }
 
   /**
+   * Where to compact behind a snapshot at `index` so that at most `countMax`
+   * entries and `bytesMax` bytes of them (counted as {@link entryBytes}) stay
+   * for followers that are a little behind; never below the offset.
+   */
+  compactionKeeping(index: number, countMax: number, bytesMax: number): number {
+    let keep = Math.min(index, this.lastIndex());
+    let bytes = 0;
+    while (keep > this.offset && index - keep < countMax) {
+      bytes += entryBytes(this.entry(keep));
+      if (bytes > bytesMax) break;
+      keep--;
+    }
+    return keep;
+  }
+
+  /**
    * The fast-backtracking hint for a rejected AppendEntries at `index`
    * (§5.3 note): the conflicting term and the first index this log holds of
    * it, or term 0 and the index after our last when the log is shorter.
