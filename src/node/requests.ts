@@ -12,6 +12,7 @@
 import { NotLeaderError, UnavailableError } from "../api.ts";
 import type { ApplyResult } from "../kv/state_machine.ts";
 import type { ConfChange } from "../raft/types.ts";
+import { packProposals } from "./packing.ts";
 
 /** A promise's settle functions. */
 export interface Settle<T> {
@@ -140,11 +141,11 @@ export class Requests {
     for (const waiter of waiters) waiter.resolve();
   }
 
-  /** The proposals queued since the last turn. */
+  /** The proposals queued since the last turn, their commands packed into one buffer. */
   takeProposals(): Proposal[] {
     const out = this.proposals;
     this.proposals = [];
-    return out;
+    return packProposals(out);
   }
 
   /** The read ids queued since the last turn. */
