@@ -146,7 +146,8 @@ export function encodeSnapshot(state: FrozenState): Uint8Array {
  * after each, so that a large state does not hold the event loop (a leader
  * that stalls for an election timeout loses its followers) and is never
  * held whole: storage writes each piece as it comes. Joined, the pieces are
- * exactly {@link encodeSnapshot}'s bytes.
+ * exactly {@link encodeSnapshot}'s bytes. With `limits.reuse` they share one
+ * buffer (see {@link encodeSnapshotChunks}).
  *
  * @example
  * ```ts
@@ -168,10 +169,11 @@ export function encodeSnapshot(state: FrozenState): Uint8Array {
  */
 export async function* encodeSnapshotPieces(
   state: FrozenState,
-  limits: { pieceBytes: number; pieceRecords: number },
+  limits: { pieceBytes: number; pieceRecords: number; reuse?: boolean },
   pause: () => Promise<void>,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  for (const piece of encodeSnapshotChunks(state, limits.pieceBytes, limits.pieceRecords)) {
+  const { pieceBytes, pieceRecords, reuse = false } = limits;
+  for (const piece of encodeSnapshotChunks(state, pieceBytes, pieceRecords, reuse)) {
     yield piece;
     await pause();
   }
@@ -184,7 +186,8 @@ export async function* encodeSnapshotPieces(
  * at a time), produced one at a time as they are asked for. Joined, they are
  * exactly {@link encodeSnapshot}'s bytes: the records in one pass over the
  * frozen tree, their indexes in a second, the CRC-32 kept running, so no
- * more than a chunk is held at once.
+ * more than a chunk is held at once. With `reuse`, every chunk is written
+ * into the same buffer: a chunk must be used up before the next is asked for.
  *
  * @example
  * ```ts
@@ -206,6 +209,7 @@ export function* encodeSnapshotChunks(
   state: FrozenState,
   chunkBytes: number,
   chunkRecords = Number.MAX_SAFE_INTEGER,
+  reuse = false,
 ): Generator<Uint8Array, void, undefined> {
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) {
     throw new RangeError(`Chunk size "${chunkBytes}" is not a positive integer`);
@@ -214,11 +218,18 @@ export function* encodeSnapshotChunks(
     throw new RangeError(`Chunk record count "${chunkRecords}" is not a positive integer`);
   }
   let crc = 0;
-  let writer = new ByteWriter(chunkBytes + SNAPSHOT_HEADER_BYTES);
+  const capacity = chunkBytes + SNAPSHOT_HEADER_BYTES;
+  let writer = new ByteWriter(capacity);
   const take = (): Uint8Array => {
     const bytes = writer.finish();
     crc = crc32(bytes, crc);
-    writer = new ByteWriter(chunkBytes + SNAPSHOT_HEADER_BYTES);
+    // Reused, the buffer makes no garbage: the engine frees a dead buffer
+    // only at its next full collection, so a snapshot's worth of them piled
+    // up in native memory and left it fragmented.
+    // (One that a large value grew is let go, or every later chunk would be
+    // copied out of a mostly empty buffer.)
+    if (reuse && writer.bytes.length === capacity) writer.length = 0;
+    else writer = new ByteWriter(capacity);
     return bytes;
   };
   writeHead(writer, state);

@@ -44,7 +44,8 @@ export async function joinPieces(
   const all: Uint8Array[] = [];
   let bytes = 0;
   for await (const piece of pieces) {
-    all.push(piece);
+    // A writer may reuse a piece's buffer for the next one: keep a copy.
+    all.push(piece.slice());
     bytes += piece.length;
   }
   const joined = new Uint8Array(bytes);

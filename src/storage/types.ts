@@ -64,7 +64,8 @@ export interface Storage {
   /**
    * Persists the snapshot of `meta` whose state machine bytes arrive in
    * `pieces` (an encoding as it goes), as {@link saveSnapshot} does;
-   * answers how many data bytes it wrote.
+   * answers how many data bytes it wrote. A piece is read before the next
+   * is asked for: its bytes may be overwritten after that.
    */
   writeSnapshot(
     meta: SnapshotMeta,

@@ -73,3 +73,23 @@ Deno.test("a chunk size that is not a positive integer is refused", () => {
   assertThrows(() => [...encodeSnapshotChunks(state, 0)], /Chunk size "0" is not a positive/);
   assertThrows(() => [...encodeSnapshotChunks(state, 1.5)], /Chunk size "1.5"/);
 });
+
+Deno.test("chunks encoded into one reused buffer join into the same snapshot, used as they come", () => {
+  const feeder = mixedState();
+  for (let i = 0; i < 5000; i++) feeder.put(`more/${i}`, "v".repeat(100));
+  const machine = feeder.machine;
+  const whole = encodeSnapshot(machine.freeze());
+  for (const chunkBytes of [7, 4096, 20_000, 65_536]) {
+    const writer = new ByteWriter();
+    const buffers = new Set<ArrayBufferLike>();
+    for (const chunk of encodeSnapshotChunks(machine.freeze(), chunkBytes, undefined, true)) {
+      writer.raw(chunk);
+      buffers.add(chunk.buffer);
+    }
+    assertEquals(writer.written(), whole, `chunk size ${chunkBytes}`);
+    // Chunks that fill their buffer are not copied out of it, so a new buffer comes only after a
+    // chunk outgrew it (the 70 kB value); chunks small beside the header's room are copied out.
+    if (chunkBytes < 20_000) continue;
+    assertTrue(buffers.size <= 4, `chunk size ${chunkBytes}: ${buffers.size} buffers`);
+  }
+});
