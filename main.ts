@@ -1,8 +1,9 @@
+#!/usr/bin/env -S deno run --v8-flags=--max-semi-space-size=8,--heap-growing-percent=25 --allow-net --allow-read --allow-write --allow-env --allow-run
 /**
  * rafter: a distributed key-value store on Raft.
  *
- *   deno run --allow-net --allow-read --allow-write --allow-env main.ts [serve] [flags]
- *   deno run --allow-net --allow-read --allow-write --allow-env --allow-run main.ts COMMAND ...
+ *   deno task start [serve] [flags]       (the V8 flags of src/v8_flags.ts included)
+ *   deno task rafter COMMAND ...
  *
  * @module
  */

@@ -9,6 +9,7 @@
  */
 
 import { makeSecureSetup, type SecureSetup } from "./secure.ts";
+import { v8FlagsOption } from "../src/v8_flags.ts";
 
 /** Where and how to start the cluster. */
 export interface ClusterOptions {
@@ -254,6 +255,7 @@ export class RafterCluster {
     const httpAddr = `127.0.0.1:${this.#options.httpPortFirst + index - 1}`;
     const args = [
       "run",
+      v8FlagsOption(),
       "--allow-net",
       "--allow-read",
       "--allow-write",

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { v8FlagsOption } from "../src/v8_flags.ts";
+
 const main = new URL("../main.ts", import.meta.url).pathname;
 const permissions = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
 
@@ -12,6 +14,7 @@ function start(i: number): Deno.ChildProcess {
   const role = i === 1 ? ["--bootstrap"] : ["--join", "http://127.0.0.1:8001"];
   const args = [
     "run",
+    v8FlagsOption(),
     ...permissions,
     main,
     "--id",

@@ -10,6 +10,7 @@
  */
 
 import type { NodeStatus } from "../../src/api.ts";
+import { v8FlagsOption } from "../../src/v8_flags.ts";
 
 /** The repository root: nodes run `main.ts` from here so `deno.json` applies. */
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -370,6 +371,7 @@ export class Cluster {
       args: [
         ...wrapperArgs,
         "run",
+        v8FlagsOption(),
         "--allow-net",
         "--allow-read",
         "--allow-write",
