@@ -34,8 +34,8 @@ Flags of serve:
   --election-ms N         election timeout, at least 3 heartbeats (default 500)
   --snapshot-entries N    applied entries between snapshots (default 10000; with more than
                           4N keys, a quarter of the key count); a snapshot also starts
-                          once the applied entries reach 16 MiB (or a quarter of the
-                          keys' and values' bytes, if more)
+                          once the applied entries reach 16 MiB (or half the keys' and
+                          values' bytes, if more)
   --request-timeout-ms N  longest a request waits (for a leader, a commit, a read index)
                           before 503 (default 5000)
   --quota-bytes N         cap on keys plus values; writes past it answer 507 (default: one

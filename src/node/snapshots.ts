@@ -29,9 +29,17 @@ const SNAPSHOT_STATE_SHARE = 4;
 const SNAPSHOT_PIECE = { pieceBytes: 1024 * 1024, pieceRecords: 20_000, reuse: true };
 /**
  * Bytes of applied entries (data plus header) that start a snapshot before
- * their count does, or 1/SNAPSHOT_STATE_SHARE of the state's bytes if more.
+ * their count does, or 1/SNAPSHOT_STATE_BYTES_SHARE of the state's bytes if
+ * more.
  */
 export const SNAPSHOT_LOG_BYTES = 16 * 1024 * 1024;
+/**
+ * A snapshot waits for applied entries worth at least 1/N of the state's
+ * bytes: with small entries the count (above) comes first, as it did before
+ * the bytes counted, and large ones cost at most N times their bytes in
+ * snapshots.
+ */
+const SNAPSHOT_STATE_BYTES_SHARE = 2;
 /** At most this many bytes of entries stay in the log behind a snapshot, for lagging followers. */
 export const SNAPSHOT_CATCH_UP_BYTES = 8 * 1024 * 1024;
 /** A node's snapshot point moves by up to 1/N of the interval, apart from its peers'. */
@@ -138,7 +146,7 @@ export class Snapshotter {
     const every = Math.max(this.every, Math.floor(machine.size / SNAPSHOT_STATE_SHARE));
     const bytes = Math.max(
       this.options.logBytes ?? SNAPSHOT_LOG_BYTES,
-      Math.floor(machine.dataBytes / SNAPSHOT_STATE_SHARE),
+      Math.floor(machine.dataBytes / SNAPSHOT_STATE_BYTES_SHARE),
     );
     const due = applied - last >= every || this.countApplied(core.log, last) >= bytes;
     if (!due || applied !== core.log.applied) return;
