@@ -36,5 +36,7 @@ Deno.test("v8 flags: V8 takes them, and the young generation stays small", async
   assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
   const newSpaceBytes = Number(new TextDecoder().decode(output.stdout).split(" ")[0]);
   const semiSpaceMib = Number(/--max-semi-space-size=(\d+)/.exec(NODE_V8_FLAGS.join(" "))![1]);
-  assertTrue(newSpaceBytes > 0 && newSpaceBytes <= 2 * semiSpaceMib * MIB, String(newSpaceBytes));
+  // Two semi-spaces of the flag's size (V8's default reaches 64 MiB here); the bound allows twice
+  // that, so a reading taken while the space resizes does not fail the test.
+  assertTrue(newSpaceBytes > 0 && newSpaceBytes <= 4 * semiSpaceMib * MIB, String(newSpaceBytes));
 });
