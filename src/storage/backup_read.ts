@@ -8,6 +8,7 @@
 
 import { BACKUP_FRAME_BYTES_MAX, BackupReader, type BackupSummary } from "./backup_file.ts";
 import { ioError } from "./errors.ts";
+import { openForRead } from "./fs_util.ts";
 
 /** What {@link readBackupFile} calls as it goes. */
 export interface BackupFileHandlers {
@@ -37,12 +38,7 @@ export async function readBackupFile(
   path: string,
   handlers: BackupFileHandlers = {},
 ): Promise<BackupSummary> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    throw ioError("open", path, error);
-  }
+  const file = await openForRead(path);
   const reader = new BackupReader();
   const buffer = new Uint8Array(BACKUP_FRAME_BYTES_MAX);
   try {

@@ -18,6 +18,15 @@ export async function writeAll(file: Deno.FsFile, bytes: Uint8Array, path: strin
   }
 }
 
+/** Opens `path` for reading; a failure is a {@link StorageError} naming the file. */
+export async function openForRead(path: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(path, { read: true });
+  } catch (error) {
+    throw ioError("open", path, error);
+  }
+}
+
 /** Makes the entries of directory `path` (creations, renames, deletions) durable. */
 export async function syncDir(path: string): Promise<void> {
   let dir: Deno.FsFile | undefined;

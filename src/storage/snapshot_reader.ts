@@ -8,6 +8,7 @@
  */
 
 import { ioError, StorageError } from "./errors.ts";
+import { openForRead } from "./fs_util.ts";
 import {
   decodeSnapshotHeader,
   membershipBytesOf,
@@ -81,12 +82,7 @@ export async function openSnapshotReader(
   path: string,
   name: SnapshotName,
 ): Promise<SnapshotReader> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    throw ioError("open", path, error);
-  }
+  const file = await openForRead(path);
   try {
     const { meta, dataOffset } = await readHeader(file, path, name);
     let size: number;

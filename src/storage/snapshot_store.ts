@@ -11,7 +11,7 @@ import type { Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { Logger } from "../log.ts";
 import { crc32cUpdate } from "./crc32c.ts";
 import { ioError, StorageError } from "./errors.ts";
-import { listFiles, readFileOrNull, removeFile } from "./fs_util.ts";
+import { listFiles, openForRead, readFileOrNull, removeFile } from "./fs_util.ts";
 import {
   checkSnapshotHeader,
   decodeSnapshot,
@@ -221,12 +221,7 @@ export async function verifySnapshotFile(
   path: string,
   name: SnapshotName,
 ): Promise<string | null> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    throw ioError("open", path, error);
-  }
+  const file = await openForRead(path);
   try {
     const chunk = new Uint8Array(VERIFY_CHUNK_BYTES);
     let filled = 0;
