@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { RafterClient } from "../src/client/mod.ts";
 import { RafterCluster } from "./cluster.ts";
 import { LatencyHistogram } from "./histogram.ts";
+import { median } from "./median.ts";
 
 /** Keys read and written; preloaded so reads find them. */
 const KEYS = 1_000;
@@ -97,12 +98,6 @@ async function measure(
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
   return histogram;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function run(options: Options, url: string): Promise<void> {

@@ -13,6 +13,7 @@
 
 import { parseArgs } from "node:util";
 import type { ScenarioReport } from "./scenarios.ts";
+import { median } from "./median.ts";
 
 const USAGE = `Usage: deno task bench:overhead [--rounds N] [-- BENCH OPTIONS...]
 
@@ -39,12 +40,6 @@ interface Run {
   round: number;
   load: number[];
   scenarios: ScenarioReport[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function runOnce(side: Side, round: number, passThrough: string[]): Promise<Run> {

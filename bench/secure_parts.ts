@@ -14,6 +14,7 @@ import { parseFlags, UsageError } from "./options.ts";
 import { type LoadOptions, type LoadResult } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
 import { makeSecureSetup, type SecureSetup } from "./secure.ts";
+import { median } from "./median.ts";
 
 const USAGE = `Usage: deno task bench:secure-parts [--rounds N] [--duration S] [--scenarios LIST]
 
@@ -33,12 +34,6 @@ const REQUEST_TIMEOUT_MS = 5_000;
 const READY_TIMEOUT_MS = 20_000;
 /** First HTTP port used; each node takes the next two (HTTP, Raft). */
 const PORT_FIRST = 19_400;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** The node's flags for `setup`: the CA, certificate and key for HTTPS, the auth file for auth. */
 function nodeFlags(setup: Setup, secure: SecureSetup): string[] {
