@@ -15,6 +15,7 @@ import type { LoadOptions, LoadResult } from "./load.ts";
 import { runLoadInWorkers } from "./load_workers.ts";
 import { reportOf, type ScenarioReport } from "./scenarios.ts";
 import { Watchers, type WatchTally } from "./watchers.ts";
+import { processCpuMs } from "./process_cpu.ts";
 
 /** How long the last events may take to arrive after the writes stop, in milliseconds. */
 const DRAIN_MS_MAX = 5_000;
@@ -33,6 +34,16 @@ export interface BesideOptions {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Starts counting this process's CPU (the writers' worker and, beside them, the watches'
+ * readers); the function returned answers it as a percentage of one core since the start.
+ */
+function cpuShare(): () => number {
+  const fromMs = performance.now();
+  const cpuFromMs = processCpuMs() ?? 0;
+  return () => ((processCpuMs() ?? 0) - cpuFromMs) / Math.max(1, performance.now() - fromMs) * 100;
 }
 
 function change(now: number, before: number): number {
@@ -80,7 +91,9 @@ export async function runWatchFanout(
   threads: number,
   options: BesideOptions,
 ): Promise<ScenarioReport> {
+  const aloneCpu = cpuShare();
   const alone = await baseline(load, threads);
+  const aloneCpuPercent = aloneCpu();
   const watchers = await Watchers.open(options.watchUrl, {
     perKey: options.watchersPerKey,
     wholeSpace: options.watchersWholeSpace,
@@ -88,8 +101,11 @@ export async function runWatchFanout(
   });
   let result: LoadResult;
   let tally: WatchTally;
+  let besideCpuPercent: number;
+  const besideCpu = cpuShare();
   try {
     result = await runLoadInWorkers({ ...load, recordAcks: true }, threads);
+    besideCpuPercent = besideCpu();
     await drain(watchers, result.acks!);
     tally = watchers.tally();
   } finally {
@@ -109,6 +125,8 @@ export async function runWatchFanout(
     "before-ack": early,
     missed,
     ended: tally.ended,
+    "bench-cpu%-alone": aloneCpuPercent,
+    "bench-cpu%-beside": besideCpuPercent,
   };
   const faults = missed + tally.ended + alone.errors;
   if (faults > 0) {

@@ -1,10 +1,12 @@
 /**
  * Many server-sent-event watches on one node, for the `watch-fanout` scenario: each stream is
- * read as it arrives and every `change` event's index is noted with its arrival time, so the
+ * read as it arrives (over a raw connection, `sse_connection.ts`) and every `change` event's index is noted with its arrival time, so the
  * time from a write's acknowledgement to its delivery can be computed afterwards.
  *
  * @module
  */
+
+import { SseConnection } from "./sse_connection.ts";
 
 /** Deliveries of `change` events: the index of each and when it arrived. */
 export interface Deliveries {
@@ -52,13 +54,26 @@ class DeliveryLog {
   }
 }
 
+/** `bytes` from `at` starts with `text` (ASCII). */
+function startsWith(bytes: Uint8Array, at: number, text: Uint8Array): boolean {
+  if (at + text.length > bytes.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text[i]) return false;
+  return true;
+}
+
+const ID = new TextEncoder().encode("id: ");
+const EVENT_CHANGE = new TextEncoder().encode("event: change");
+const EVENT_ERROR = new TextEncoder().encode("event: error");
+const DATA = new TextEncoder().encode("data: ");
+const LF = 10;
+
 /** A set of open watches on one node; `close()` it, always. */
 export class Watchers {
-  readonly #controller = new AbortController();
+  readonly #closing = new AbortController();
   readonly #log = new DeliveryLog();
   readonly #wholeSpace: Set<number>[] = [];
   readonly #reading: Promise<void>[] = [];
-  readonly #readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
+  readonly #connections: SseConnection[] = [];
   #ended = 0;
   #firstEnd = "";
 
@@ -76,11 +91,15 @@ export class Watchers {
     for (let i = 0; i < options.perKey; i++) {
       queries.push(`key=k${Math.floor(Math.random() * options.keys)}`);
     }
-    const deadline = AbortSignal.timeout(OPEN_TIMEOUT_MS);
-    for (let at = 0; at < queries.length; at += OPEN_CONCURRENCY) {
-      await Promise.all(
-        queries.slice(at, at + OPEN_CONCURRENCY).map((q) => watchers.#open(url, q, deadline)),
-      );
+    try {
+      for (let at = 0; at < queries.length; at += OPEN_CONCURRENCY) {
+        await Promise.all(
+          queries.slice(at, at + OPEN_CONCURRENCY).map((q) => watchers.#open(url, q)),
+        );
+      }
+    } catch (error) {
+      await watchers.close();
+      throw error;
     }
     return watchers;
   }
@@ -97,81 +116,67 @@ export class Watchers {
 
   /** Closes every stream and waits for the readers to stop. */
   async close(): Promise<void> {
-    this.#controller.abort();
-    await Promise.allSettled(this.#readers.map((reader) => reader.cancel()));
+    this.#closing.abort();
+    for (const connection of this.#connections) connection.close();
     await Promise.allSettled(this.#reading);
   }
 
-  async #open(url: string, query: string | null, deadline: AbortSignal): Promise<void> {
+  async #open(url: string, query: string | null): Promise<void> {
     const path = query === null ? "prefix=" : query;
-    const signal = AbortSignal.any([this.#controller.signal, deadline]);
-    const response = await fetch(`${url}/watch?${path}`, { signal });
-    if (response.status !== 200 || response.body === null) {
-      throw new Error(`Watch "${path}" answered ${response.status}: ${await response.text()}`);
-    }
-    // Only the wait for the answer is bounded; the stream lives until close().
-    const body = response.body;
+    const connection = await SseConnection.open(`${url}/watch?${path}`, OPEN_TIMEOUT_MS);
+    this.#connections.push(connection);
     const seen = query === null ? new Set<number>() : null;
     if (seen !== null) this.#wholeSpace.push(seen);
     const first = Promise.withResolvers<void>();
-    this.#reading.push(this.#read(body, seen, first.resolve));
-    await first.promise;
+    this.#reading.push(this.#read(connection, seen, first.resolve));
+    // Only the wait for the first event is bounded; the stream lives until close().
+    const timer = setTimeout(() => {
+      connection.close();
+      first.reject(new Error(`Watch "${path}" sent no event within ${OPEN_TIMEOUT_MS} ms`));
+    }, OPEN_TIMEOUT_MS);
+    try {
+      await first.promise;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Reads one stream to its end; `opened` once its first event (a progress) arrived. */
-  async #read(
-    body: ReadableStream<Uint8Array>,
-    seen: Set<number> | null,
-    opened: () => void,
-  ): Promise<void> {
-    // A reader cancelled by close() ends its pending read at once; an aborted fetch may not.
-    const reader = body.getReader();
-    this.#readers.push(reader);
-    const decoder = new TextDecoder();
-    let pending = "";
+  async #read(connection: SseConnection, seen: Set<number> | null, opened: () => void) {
     let endedByNode = false;
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        const atMs = performance.timeOrigin + performance.now();
-        pending += decoder.decode(value, { stream: true });
-        // A chunk may carry hundreds of events: walk it, and keep only the unfinished tail.
-        let start = 0;
-        for (let end = pending.indexOf("\n\n"); end >= 0; end = pending.indexOf("\n\n", start)) {
-          endedByNode = this.#message(pending, start, end, atMs, seen) || endedByNode;
-          start = end + 2;
-          opened();
-        }
-        pending = pending.slice(start);
-      }
+      await connection.read((bytes, start, end) => {
+        endedByNode = this.#message(bytes, start, end, seen) || endedByNode;
+        opened();
+      });
       // A stream the node ended with an error message was counted then.
-      if (!this.#controller.signal.aborted && !endedByNode) this.#end("the node closed the stream");
+      if (!this.#closing.signal.aborted && !endedByNode) this.#end("the node closed the stream");
     } catch (error) {
-      if (!this.#controller.signal.aborted) this.#end(String(error));
+      if (!this.#closing.signal.aborted) this.#end(String(error));
     } finally {
       opened();
     }
   }
 
-  /** The message of `text` from `start` to `end` (its blank line); true when it ends the watch. */
-  #message(
-    text: string,
-    start: number,
-    end: number,
-    atMs: number,
-    seen: Set<number> | null,
-  ): boolean {
-    if (!text.startsWith("id: ", start)) {
+  /** The message of `bytes` from `start` to `end` (its blank line); true when it ends the watch. */
+  #message(bytes: Uint8Array, start: number, end: number, seen: Set<number> | null): boolean {
+    if (!startsWith(bytes, start, ID)) {
       // Only the error message that ends a watch has no id.
-      if (!text.startsWith("event: error", start)) return false;
-      this.#end(text.slice(text.indexOf("data: ", start) + 6, end));
+      if (!startsWith(bytes, start, EVENT_ERROR)) return false;
+      const line = bytes.indexOf(LF, start);
+      const data = line + 1;
+      this.#end(
+        line >= 0 && line < end && startsWith(bytes, data, DATA)
+          ? new TextDecoder().decode(bytes.subarray(data + DATA.length, end))
+          : "an error event without data",
+      );
       return true;
     }
-    const line = text.indexOf("\n", start);
-    if (!text.startsWith("event: change", line + 1)) return false;
-    const index = Number(text.slice(start + 4, line));
-    this.#log.add(index, atMs);
+    let index = 0;
+    let at = start + ID.length;
+    for (; at < end && bytes[at] !== LF; at++) index = index * 10 + bytes[at]! - 48;
+    if (!startsWith(bytes, at + 1, EVENT_CHANGE)) return false;
+    this.#log.add(index, performance.timeOrigin + performance.now());
     seen?.add(index);
     return false;
   }
