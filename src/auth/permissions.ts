@@ -103,16 +103,22 @@ export function missingRight(principal: Principal, need: Need): string | null {
   if (need.anyWrite === true && !principal.permissions.some((p) => p.write)) {
     return "a write permission";
   }
-  const checks: ["read" | "write", "key" | "prefix", readonly string[] | undefined][] = [
-    ["read", "key", need.readKeys],
-    ["read", "prefix", need.readPrefixes],
-    ["write", "key", need.writeKeys],
-    ["write", "prefix", need.writePrefixes],
-  ];
-  for (const [right, what, keys] of checks) {
-    for (const key of keys ?? []) {
-      if (!covers(principal, right, key)) return `${right} permission on ${what} "${key}"`;
-    }
+  // Checked without building anything: this runs on every request.
+  return uncovered(principal, "read", "key", need.readKeys) ??
+    uncovered(principal, "read", "prefix", need.readPrefixes) ??
+    uncovered(principal, "write", "key", need.writeKeys) ??
+    uncovered(principal, "write", "prefix", need.writePrefixes);
+}
+
+function uncovered(
+  principal: Principal,
+  right: "read" | "write",
+  what: "key" | "prefix",
+  keys: readonly string[] | undefined,
+): string | null {
+  if (keys === undefined) return null;
+  for (const key of keys) {
+    if (!covers(principal, right, key)) return `${right} permission on ${what} "${key}"`;
   }
   return null;
 }

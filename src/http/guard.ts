@@ -166,9 +166,9 @@ export function guarded(
     }
     const { bodyBytesMax, bodyReadTimeoutMs } = deps.limits;
     const body = hasBody(request) ? await readBody(request, bodyBytesMax, bodyReadTimeoutMs) : null;
-    const need = typeof access.need === "function"
-      ? await access.need(inputOf(c, body))
-      : access.need;
+    const needed = typeof access.need === "function" ? access.need(inputOf(c, body)) : access.need;
+    // Most rules answer at once: awaiting those would cost every request a turn.
+    const need = needed instanceof Promise ? await needed : needed;
     const missing = missingRight(who.principal, need);
     if (missing !== null) {
       if (who.anonymous) {
