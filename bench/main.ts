@@ -330,7 +330,11 @@ async function startTarget(options: BenchOptions): Promise<string> {
   );
   cluster = await RafterCluster.create({
     keepDir: options.keepDir,
-    nodeArgs: ["--metrics", options.metrics ? "on" : "off"],
+    nodeArgs: [
+      "--metrics",
+      options.metrics ? "on" : "off",
+      ...(options.electionMs === null ? [] : ["--election-ms", String(options.electionMs)]),
+    ],
     raftPortFirst: options.raftPort,
     httpPortFirst: options.httpPort,
     tls: options.tls,

@@ -53,6 +53,8 @@ export interface BenchOptions {
   serveOnlyS: number;
   /** `--metrics` of every node started: whether the nodes count (and serve `/metrics`). */
   metrics: boolean;
+  /** `--election-ms` of every node started; null for the nodes' default. */
+  electionMs: number | null;
   /** Scrape every rafter node's `/metrics` this often while the load runs; 0 for never. */
   scrapeMs: number;
   /** Raft and HTTP ports of the first node started; node i uses these plus i - 1. */
@@ -128,6 +130,9 @@ Options:
   --tls                start the cluster with everything on: HTTPS, auth (every request
                        carries a token), the cluster secret and peer TLS; the certificates
                        are made with openssl at run time
+  --election-ms N      start the nodes with --election-ms N (their election timeout), e.g.
+                       for states large enough that a full garbage collection outlasts
+                       the default
   --restart            after the scenarios, restart node 3 and time its first consistent
                        read; then remove it, wipe its data and time its catch-up by
                        InstallSnapshot, with its peak memory
@@ -272,6 +277,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     "lease-ttl-ms": { type: "string", default: "10000" },
     tls: { type: "boolean", default: false },
     restart: { type: "boolean", default: false },
+    "election-ms": { type: "string" },
     help: { type: "boolean", default: false },
   });
   const target = oneOf("target", parsed.target, TARGETS);
@@ -305,6 +311,9 @@ export function parseBenchOptions(args: string[]): BenchOptions {
       "Option --tls starts a secure rafter cluster; it takes no --target or --url",
     );
   }
+  if (parsed["election-ms"] !== undefined && (target !== "rafter" || parsed.url !== undefined)) {
+    throw new UsageError("Option --election-ms applies to the rafter cluster bench starts");
+  }
   const url = parsed.url !== undefined
     ? checkUrl(parsed.url)
     : target === "etcd"
@@ -327,6 +336,9 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     keepDir: parsed["keep-dir"],
     serveOnlyS: parsed["serve-only"] ? serveOnlySecondsMax : 0,
     metrics,
+    electionMs: parsed["election-ms"] === undefined
+      ? null
+      : integer("election-ms", parsed["election-ms"], 100, 60_000),
     scrapeMs,
     raftPort: integer("raft-port", parsed["raft-port"], 1024, 65_000),
     httpPort: integer("http-port", parsed["http-port"], 1024, 65_000),

@@ -44,6 +44,8 @@ Deno.test("bad options are refused with the value quoted", () => {
 Deno.test("ten million keys are preloaded in batches, and --restart needs a started cluster", () => {
   const large = parseBenchOptions(["--keys", "10000000", "--restart"]);
   assertEquals([large.keys, large.preloadBatch, large.restart], [10_000_000, 100, true]);
+  assertEquals(large.electionMs, null);
+  assertEquals(parseBenchOptions(["--election-ms", "3000"]).electionMs, 3000);
   assertEquals(parseBenchOptions(["--keys", "100000"]).preloadBatch, 1);
   assertEquals(parseBenchOptions(["--keys", "200000", "--preload-batch", "1"]).preloadBatch, 1);
   assertEquals(parseBenchOptions(["--target", "etcd", "--keys", "1000000"]).preloadBatch, 1);
@@ -52,6 +54,8 @@ Deno.test("ten million keys are preloaded in batches, and --restart needs a star
     [["--preload-batch", "129"], /--preload-batch must be an integer in 1\.\.128, got "129"/],
     [["--target", "etcd", "--preload-batch", "5"], /preloads rafter only, got "5"/],
     [["--restart", "--url", "http://127.0.0.1:1"], /--restart restarts a node/],
+    [["--election-ms", "99"], /--election-ms must be an integer in 100\.\.60000, got "99"/],
+    [["--election-ms", "3000", "--url", "http://127.0.0.1:1"], /--election-ms applies to/],
   ];
   for (const [args, pattern] of bad) assertThrows(() => parseBenchOptions(args), pattern);
 });
