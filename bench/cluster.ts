@@ -260,6 +260,7 @@ export class RafterCluster {
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      "--allow-sys=systemMemoryInfo",
       this.#options.mainPath,
       "serve",
       "--id",

@@ -27,6 +27,7 @@ const PERMISSIONS = [
   "--allow-write",
   "--allow-run",
   "--allow-env",
+  "--allow-sys=systemMemoryInfo",
   "--allow-sys",
 ];
 

@@ -39,7 +39,8 @@ Flags of serve:
   --request-timeout-ms N  longest a request waits (for a leader, a commit, a read index)
                           before 503 (default 5000)
   --quota-bytes N         cap on keys plus values; writes past it answer 507 (default: one
-                          eighth of the machine's memory)
+                          eighth of the machine's memory, read with
+                          --allow-sys=systemMemoryInfo; 1 GiB without it)
   --watch-history-entries N
                           applied entries with changes kept for watches (default 10000)
   --watch-history-bytes N bytes of changes kept for watches (default 67108864)

@@ -61,9 +61,9 @@ export async function startNode(
   configured: NodeConfig,
   options: NodeOptions = {},
 ): Promise<RaftKvNode> {
-  const config = { ...configured, quotaBytes: await quotaFor(configured) };
   const logger = options.logger ??
-    createLogger(config.logLevel, { prefix: config.id, format: config.logFormat });
+    createLogger(configured.logLevel, { prefix: configured.id, format: configured.logFormat });
+  const config = { ...configured, quotaBytes: quotaFor(configured, logger) };
   const events = new NodeEvents({
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     logger,
@@ -196,16 +196,38 @@ const QUOTA_BYTES_FALLBACK = 1024 * 1024 * 1024;
 
 /**
  * The quota in bytes: the configured one, or one eighth of the machine's
- * memory (`MemTotal` of /proc/meminfo; 1 GiB where it cannot be read).
+ * memory; 1 GiB, with a warning, where the memory cannot be read.
  */
-async function quotaFor(config: NodeConfig): Promise<number> {
+function quotaFor(config: NodeConfig, logger: Logger): number {
   if (config.quotaBytes > 0) return config.quotaBytes;
-  try {
-    const text = await Deno.readTextFile("/proc/meminfo");
-    const kib = Number(/^MemTotal:\s+(\d+) kB/m.exec(text)?.[1]);
-    if (Number.isSafeInteger(kib) && kib > 0) return Math.floor(kib * 1024 / QUOTA_MEMORY_SHARE);
-  } catch {
-    // Not Linux, or not readable: the fallback below.
-  }
+  const total = machineMemoryBytes();
+  if (total !== null) return Math.floor(total / QUOTA_MEMORY_SHARE);
+  logger.warn(
+    "cannot read the machine's memory (grant --allow-sys=systemMemoryInfo): the quota is 1 GiB; " +
+      "set --quota-bytes to choose it",
+    { quotaBytes: QUOTA_BYTES_FALLBACK },
+  );
   return QUOTA_BYTES_FALLBACK;
+}
+
+/**
+ * The machine's memory in bytes, or null. `Deno.systemMemoryInfo` needs
+ * `--allow-sys=systemMemoryInfo`, which the node's command lines grant;
+ * `/proc/meminfo` is readable only with every permission.
+ */
+function machineMemoryBytes(): number | null {
+  try {
+    const total = Deno.systemMemoryInfo().total;
+    if (Number.isSafeInteger(total) && total > 0) return total;
+  } catch {
+    // Not granted: try /proc below.
+  }
+  try {
+    const text = Deno.readTextFileSync("/proc/meminfo");
+    const kib = Number(/^MemTotal:\s+(\d+) kB/m.exec(text)?.[1]);
+    if (Number.isSafeInteger(kib) && kib > 0) return kib * 1024;
+  } catch {
+    // Not Linux, or not readable.
+  }
+  return null;
 }

@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
+  "--allow-sys=systemMemoryInfo",
   "--allow-run",
 ];
 

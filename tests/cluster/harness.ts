@@ -376,6 +376,7 @@ export class Cluster {
         "--allow-read",
         "--allow-write",
         "--allow-env",
+        "--allow-sys=systemMemoryInfo",
         this.options.entry,
         ...node.args,
       ],

@@ -88,3 +88,17 @@ Deno.test("quota: 507 with the size and the quota, nothing written; deletes stil
     },
   );
 });
+
+Deno.test("quota: without --quota-bytes it is one eighth of the machine's memory, as --help says", async () => {
+  // The node runs with the permissions its command lines grant, which must let it read the
+  // machine's memory; without them it would fall back to 1 GiB.
+  const expected = Math.floor(Deno.systemMemoryInfo().total / 8);
+  await withCluster(STEADY_TIMING, async (cluster) => {
+    const leader = await cluster.form(1);
+    const quota = await waitFor(async () => {
+      const status = await cluster.status(leader);
+      return status?.quotaBytes ?? null;
+    }, "the node to show its quota");
+    assertEquals(quota, expected);
+  });
+});
