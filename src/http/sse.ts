@@ -1,6 +1,7 @@
 /**
  * A watch as a `text/event-stream`: one `change` message per log entry,
- * `progress` messages at least every `progressMs` (the first at once), and
+ * `progress` messages at least every `progressMs` (the first at once; the
+ * streams share one timer for it), and
  * an `error` message that ends the stream when the watch ends. Messages are
  * made only as fast as the client reads them, and what is ready when the
  * client reads goes out as one chunk (one write instead of one per event,
@@ -72,14 +73,58 @@ function endMessage(end: WatchEnd): string {
   return eventMessage("error", { error: end.message, reason: end.reason });
 }
 
-/** Waits for `ready` or `ms`, whichever comes first. */
-async function readyWithin(ready: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([ready, new Promise<void>((resolve) => timer = setTimeout(resolve, ms))]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * One timer for every stream that waits with the same progress interval. A
+ * busy watch waits after every chunk it sends, and a timer set and cleared
+ * per wait cost about as much as the chunk; the streams now share a timer
+ * that ticks every quarter of the interval while any of them waits, and a
+ * stream sends its progress message at the first tick that finds it due.
+ */
+class ProgressTicker {
+  /** Milliseconds between ticks. */
+  readonly periodMs: number;
+  #waiting = 0;
+  #tick: Promise<void> | null = null;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(progressMs: number) {
+    this.periodMs = Math.max(1, Math.floor(progressMs / 4));
   }
+
+  /** Resolves when `ready` does or at the next tick, whichever comes first. */
+  async race(ready: Promise<void>): Promise<void> {
+    if (this.#tick === null) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#tick = promise;
+      this.#timer = setTimeout(() => {
+        this.#tick = null;
+        this.#timer = undefined;
+        resolve();
+      }, this.periodMs);
+    }
+    this.#waiting++;
+    try {
+      await Promise.race([ready, this.#tick]);
+    } finally {
+      // The last stream to stop waiting takes the timer with it: an idle node holds none.
+      if (--this.#waiting === 0) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#tick = null;
+      }
+    }
+  }
+}
+
+const tickers = new Map<number, ProgressTicker>();
+
+function tickerFor(progressMs: number): ProgressTicker {
+  let ticker = tickers.get(progressMs);
+  if (ticker === undefined) {
+    ticker = new ProgressTicker(progressMs);
+    tickers.set(progressMs, ticker);
+  }
+  return ticker;
 }
 
 /**
@@ -99,6 +144,9 @@ async function readyWithin(ready: Promise<void>, ms: number): Promise<void> {
  */
 export function watchResponse(watch: WatchStream, options: EventStreamOptions): Response {
   const encoder = new TextEncoder();
+  const ticker = tickerFor(options.progressMs);
+  // Due one tick early, so that no gap between two progress messages exceeds progressMs.
+  const progressDueMs = options.progressMs - ticker.periodMs;
   let lastProgressMs = -Infinity;
   let ended = false;
   let cancelled = false;
@@ -113,15 +161,14 @@ export function watchResponse(watch: WatchStream, options: EventStreamOptions): 
   /** The next message, waiting for one; null once the client has gone. */
   const next = async (): Promise<string | null> => {
     while (!cancelled) {
-      const sinceMs = performance.now() - lastProgressMs;
-      if (sinceMs >= options.progressMs) {
+      if (performance.now() - lastProgressMs >= progressDueMs) {
         lastProgressMs = performance.now();
         const index = watch.progressIndex;
         return eventMessage("progress", { index }, index);
       }
       const message = taken();
       if (message !== null) return message;
-      await readyWithin(watch.ready(), options.progressMs - sinceMs);
+      await ticker.race(watch.ready());
     }
     return null;
   };

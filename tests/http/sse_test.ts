@@ -59,3 +59,23 @@ Deno.test("an end ready behind changes is sent after them and closes the stream"
   assertEquals([events(chunk, "change").length, events(chunk, "error").length], [1, 1]);
   assertEquals((await reader.read()).done, true);
 });
+
+Deno.test("idle streams sharing the progress timer each get their next progress message", async () => {
+  const history = new WatchHistory(3);
+  const readers = [0, 1, 2].map(() =>
+    watchResponse(history.subscribe({ prefix: "" }), { prevValue: false, progressMs: 40 })
+      .body!.getReader()
+  );
+  for (const reader of readers) {
+    // The first at once, then one more each with nothing written: only the shared timer wakes them.
+    for (let i = 0; i < 2; i++) {
+      assertEquals(events(decoder.decode((await reader.read()).value), "progress").length, 1);
+    }
+  }
+  history.record(4, [put("k", 4)]);
+  for (const reader of readers) {
+    const chunk = decoder.decode((await reader.read()).value);
+    assertEquals(events(chunk, "change").length + events(chunk, "progress").length >= 1, true);
+    await reader.cancel();
+  }
+});
