@@ -217,10 +217,12 @@ function quotaFor(config: NodeConfig, logger: Logger): number {
  */
 function machineMemoryBytes(): number | null {
   try {
-    const total = Deno.systemMemoryInfo().total;
+    // Asked only when granted: calling it otherwise would prompt on a terminal.
+    const granted = Deno.permissions.querySync({ name: "sys", kind: "systemMemoryInfo" });
+    const total = granted.state === "granted" ? Deno.systemMemoryInfo().total : 0;
     if (Number.isSafeInteger(total) && total > 0) return total;
   } catch {
-    // Not granted: try /proc below.
+    // Not available: try /proc below.
   }
   try {
     const text = Deno.readTextFileSync("/proc/meminfo");
