@@ -2,7 +2,7 @@
 /**
  * rafter: a distributed key-value store on Raft.
  *
- *   deno task start [serve] [flags]       (the V8 flags of src/v8_flags.ts included)
+ *   deno task start [serve] [flags]       (the V8 flags and permissions of src/node_flags.ts)
  *   deno task rafter COMMAND ...
  *
  * @module

@@ -9,7 +9,7 @@
  */
 
 import { makeSecureSetup, type SecureSetup } from "./secure.ts";
-import { v8FlagsOption } from "../src/v8_flags.ts";
+import { nodeRunOptions } from "../src/node_flags.ts";
 
 /** Where and how to start the cluster. */
 export interface ClusterOptions {
@@ -255,12 +255,7 @@ export class RafterCluster {
     const httpAddr = `127.0.0.1:${this.#options.httpPortFirst + index - 1}`;
     const args = [
       "run",
-      v8FlagsOption(),
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys=systemMemoryInfo",
+      ...nodeRunOptions(),
       this.#options.mainPath,
       "serve",
       "--id",

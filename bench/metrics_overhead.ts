@@ -27,7 +27,6 @@ const PERMISSIONS = [
   "--allow-write",
   "--allow-run",
   "--allow-env",
-  "--allow-sys=systemMemoryInfo",
   "--allow-sys",
 ];
 

@@ -5,23 +5,15 @@
  * @module
  */
 
-import { v8FlagsOption } from "../src/v8_flags.ts";
+import { nodeRunOptions } from "../src/node_flags.ts";
 
 const main = new URL("../main.ts", import.meta.url).pathname;
-const permissions = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys=systemMemoryInfo",
-];
 
 function start(i: number): Deno.ChildProcess {
   const role = i === 1 ? ["--bootstrap"] : ["--join", "http://127.0.0.1:8001"];
   const args = [
     "run",
-    v8FlagsOption(),
-    ...permissions,
+    ...nodeRunOptions(),
     main,
     "--id",
     `n${i}`,

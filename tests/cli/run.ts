@@ -6,19 +6,13 @@
  */
 
 import type { CliIo } from "../../src/cli/mod.ts";
+import { NODE_PERMISSIONS } from "../../src/node_flags.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 /** The program under test. */
 export const MAIN = `${ROOT}main.ts`;
 /** The permissions `deno task rafter` grants. */
-export const PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys=systemMemoryInfo",
-  "--allow-run",
-];
+export const PERMISSIONS = [...NODE_PERMISSIONS, "--allow-run"];
 
 /** What a finished run printed and how it exited. */
 export interface RunResult {

@@ -10,7 +10,7 @@
  */
 
 import type { NodeStatus } from "../../src/api.ts";
-import { v8FlagsOption } from "../../src/v8_flags.ts";
+import { nodeRunOptions } from "../../src/node_flags.ts";
 
 /** The repository root: nodes run `main.ts` from here so `deno.json` applies. */
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -371,12 +371,7 @@ export class Cluster {
       args: [
         ...wrapperArgs,
         "run",
-        v8FlagsOption(),
-        "--allow-net",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-sys=systemMemoryInfo",
+        ...nodeRunOptions(),
         this.options.entry,
         ...node.args,
       ],

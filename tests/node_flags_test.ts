@@ -1,12 +1,12 @@
-// The V8 flags reach every way a node is started, and V8 takes them.
+// The V8 flags and permissions reach every way a node is started, and V8 takes the flags.
 import { assertEquals, assertTrue } from "./assert.ts";
-import { NODE_V8_FLAGS, v8FlagsOption } from "../src/v8_flags.ts";
+import { NODE_PERMISSIONS, NODE_V8_FLAGS, v8FlagsOption } from "../src/node_flags.ts";
 
 const ROOT = new URL("../", import.meta.url);
 /** Bytes in a mebibyte. */
 const MIB = 1024 * 1024;
 
-Deno.test("v8 flags: the tasks, the shebang of main.ts and the README pass them", async () => {
+Deno.test("node flags: the tasks, the shebang of main.ts and the README pass them", async () => {
   const option = v8FlagsOption();
   const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))).tasks;
   for (const name of ["start", "rafter", "compile"]) {
@@ -18,7 +18,29 @@ Deno.test("v8 flags: the tasks, the shebang of main.ts and the README pass them"
   assertTrue(readme.includes(`deno run ${option} `), "the README's command for the bundle");
 });
 
-Deno.test("v8 flags: V8 takes them, and the young generation stays small", async () => {
+Deno.test("node flags: the tasks, the shebang of main.ts and the README grant the node's permissions", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))).tasks;
+  const shebang = (await Deno.readTextFile(new URL("main.ts", ROOT))).split("\n")[0]!;
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const bundleLine = readme.split("\n").find((line) =>
+    line.includes("dist/rafter.js; run it with")
+  );
+  const lines: [string, string][] = [
+    ...["start", "rafter", "compile"].map((
+      name,
+    ): [string, string] => [`task "${name}"`, tasks[name]]),
+    ["the shebang of main.ts", shebang],
+    ["the README's command for the bundle", bundleLine ?? ""],
+  ];
+  for (const [where, line] of lines) {
+    const words = line.split(/\s+/);
+    for (const permission of NODE_PERMISSIONS) {
+      assertTrue(words.includes(permission), `${where} grants ${permission}`);
+    }
+  }
+});
+
+Deno.test("node flags: V8 takes them, and the young generation stays small", async () => {
   // A V8 that did not know a flag would stop with an error. Without the flags,
   // keeping two million objects grows the young generation to 64 MiB.
   const code = `
