@@ -10,7 +10,8 @@
  * @module
  */
 
-import { parseFlags, UsageError } from "./options.ts";
+import { integer, parseFlags, UsageError } from "./options.ts";
+import { nodeRunOptions } from "../src/node_flags.ts";
 import { type LoadOptions, type LoadResult } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
 import { makeSecureSetup, type SecureSetup } from "./secure.ts";
@@ -84,7 +85,17 @@ async function runSetup(
   const https = args.includes("--tls-cert");
   const url = `${https ? "https" : "http"}://127.0.0.1:${port}`;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "--id", "n1", "--bootstrap", "--data-dir", `${dir}/${port}`]
+    // Started as every node is: its V8 flags and its permissions.
+    args: [
+      "run",
+      ...nodeRunOptions(),
+      MAIN,
+      "--id",
+      "n1",
+      "--bootstrap",
+      "--data-dir",
+      `${dir}/${port}`,
+    ]
       .concat(["--http-addr", `127.0.0.1:${port}`, "--raft-addr", `127.0.0.1:${port + 1}`], args),
     stdout: "null",
     stderr: "null",
@@ -134,6 +145,8 @@ function checked(result: LoadResult, setup: Setup, scenario: string): LoadResult
 /** Runs the rounds and prints each run and the medians; answers the exit status. */
 export async function main(argv: string[]): Promise<number> {
   let flags;
+  let rounds: number;
+  let durationMs: number;
   try {
     flags = parseFlags(argv, {
       rounds: { type: "string", default: "3" },
@@ -142,6 +155,8 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: "boolean", default: false },
     });
     flags.scenarios.split(",").forEach(parseScenario);
+    rounds = integer("rounds", flags.rounds, 1, 20);
+    durationMs = integer("duration", flags.duration, 1, 600) * 1000;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${error.message}\n\n${USAGE}`);
@@ -150,11 +165,6 @@ export async function main(argv: string[]): Promise<number> {
   if (flags.help) {
     console.log(USAGE);
     return 0;
-  }
-  const rounds = Number(flags.rounds), durationMs = Number(flags.duration) * 1000;
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20 || !(durationMs >= 1000)) {
-    console.error(`--rounds must be 1..20 and --duration at least 1\n\n${USAGE}`);
-    return 2;
   }
   const scenarios = flags.scenarios.split(",");
   const dir = await Deno.makeTempDir({ prefix: "rafter-secure-parts-" });

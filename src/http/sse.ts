@@ -161,8 +161,9 @@ export function watchResponse(watch: WatchStream, options: EventStreamOptions): 
   /** The next message, waiting for one; null once the client has gone. */
   const next = async (): Promise<string | null> => {
     while (!cancelled) {
-      if (performance.now() - lastProgressMs >= progressDueMs) {
-        lastProgressMs = performance.now();
+      const nowMs = performance.now();
+      if (nowMs - lastProgressMs >= progressDueMs) {
+        lastProgressMs = nowMs;
         const index = watch.progressIndex;
         return eventMessage("progress", { index }, index);
       }
