@@ -97,7 +97,7 @@ function parseDecimal(buf: Uint8Array, from: number, to: number): number {
 }
 
 /** The parts of a header block that decide how the body is framed. */
-interface HeadInfo {
+export interface HeadInfo {
   status: number;
   version1: boolean;
   headEnd: number;
@@ -120,8 +120,19 @@ function parseStatusLine(buf: Uint8Array, start: number, lineEnd: number): numbe
   return code;
 }
 
-/** Parses the status line and headers; null until the blank line after them has arrived. */
-function parseHead(buf: Uint8Array, start: number, end: number): HeadInfo | null {
+/**
+ * Parses the status line and headers of `buf[start, end)`; null until the blank line after them
+ * has arrived. `headEnd` is the first body byte.
+ *
+ * @example
+ * ```ts
+ * import { parseHead } from "./http_response.ts";
+ * const bytes = new TextEncoder().encode("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5");
+ * const head = parseHead(bytes, 0, bytes.length);
+ * if (head?.status !== 200 || !head.chunked || head.headEnd !== bytes.length - 1) throw new Error();
+ * ```
+ */
+export function parseHead(buf: Uint8Array, start: number, end: number): HeadInfo | null {
   const statusEnd = findCrlf(buf, start, end);
   if (statusEnd < 0) return null;
   const head: HeadInfo = {
@@ -172,7 +183,17 @@ function readHeader(buf: Uint8Array, line: number, lineEnd: number, head: HeadIn
   }
 }
 
-function parseHexSize(buf: Uint8Array, from: number, to: number): number {
+/**
+ * The size on a chunk's size line `buf[from, to)` (without its CRLF; an extension after `;` is
+ * ignored); throws on a malformed or too large one.
+ *
+ * @example
+ * ```ts
+ * import { parseHexSize } from "./http_response.ts";
+ * if (parseHexSize(new TextEncoder().encode("1aF;x=1"), 0, 7) !== 0x1af) throw new Error();
+ * ```
+ */
+export function parseHexSize(buf: Uint8Array, from: number, to: number): number {
   let end = from;
   while (end < to && buf[end] !== SEMICOLON && buf[end] !== SPACE && buf[end] !== TAB) end++;
   if (end === from) throw new HttpProtocolError("Response has an empty chunk size");

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { parseHead, parseHexSize } from "./http_response.ts";
 
 const LF = 10;
 const CR = 13;
@@ -15,13 +16,18 @@ const CR = 13;
 const READ_BYTES = 64 * 1024;
 /** Most bytes of a response head. */
 const HEAD_BYTES_MAX = 16 * 1024;
+/** Most bytes of a chunk size line (the size and any extension). */
+const SIZE_LINE_BYTES_MAX = 256;
 /** Most bytes of one message not yet complete. */
 const MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
 
 /** Where a complete message lies: `bytes[start]` up to, not including, its blank line at `end`. */
 export type MessageHandler = (bytes: Uint8Array, start: number, end: number) => void;
 
-/** A stream the server answered with a status other than 200, or a framing it broke. */
+/**
+ * A stream the server answered with a status other than 200, or one it broke; a malformed head
+ * or chunk size throws `HttpProtocolError` (`http_response.ts`, whose parsers this reuses).
+ */
 export class SseConnectionError extends Error {
   /** @param message what went wrong, in sentence case */
   constructor(message: string) {
@@ -58,15 +64,16 @@ export class SseConnection {
   #lengthLeft: number;
   /** Data bytes left in the current chunk; -1 while reading a chunk's size line. */
   #chunkLeft = -1;
-  /** The chunk size line read so far. */
-  #sizeLine = 0;
-  #sizeDigits = 0;
-  #sizeLineDone = false;
+  /** The chunk size line read so far (it may arrive split over reads). */
+  readonly #sizeLine = new Uint8Array(SIZE_LINE_BYTES_MAX);
+  #sizeLineFilled = 0;
   /** CR LF bytes still to skip after a chunk's data. */
   #trailerLeft = 0;
   /** Body bytes of messages not yet complete. */
   #message = new Uint8Array(4096);
   #messageFilled = 0;
+  /** Bytes of `#message` already searched for a blank line. */
+  #messageScanned = 0;
   #closed = false;
 
   private constructor(conn: Deno.Conn, chunked: boolean, length: number) {
@@ -103,19 +110,16 @@ export class SseConnection {
         const n = await conn.read(buffer.subarray(filled));
         if (n === null) throw new SseConnectionError(`"${url}" closed before answering`);
         filled += n;
-        const headEnd = findHeadEnd(buffer, filled);
-        if (headEnd >= 0) {
-          const head = new TextDecoder().decode(buffer.subarray(0, headEnd));
-          const status = Number(head.slice(9, 12));
-          if (status !== 200) {
-            const rest = new TextDecoder().decode(buffer.subarray(headEnd, filled));
-            throw new SseConnectionError(`Watch "${url}" answered ${status}: ${rest}`);
+        const head = parseHead(buffer, 0, filled);
+        if (head !== null) {
+          const rest = buffer.subarray(head.headEnd, filled);
+          if (head.status !== 200) {
+            const body = new TextDecoder().decode(rest);
+            throw new SseConnectionError(`Watch "${url}" answered ${head.status}: ${body}`);
           }
-          const chunked = /\r\ntransfer-encoding:\s*chunked/i.test(head);
-          const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-          const connection = new SseConnection(conn, chunked, length ? Number(length[1]) : -1);
-          connection.#buffer.set(buffer.subarray(headEnd, filled));
-          connection.#filled = filled - headEnd;
+          const connection = new SseConnection(conn, head.chunked, head.contentLength);
+          connection.#buffer.set(rest);
+          connection.#filled = rest.length;
           return connection;
         }
         if (filled >= HEAD_BYTES_MAX) throw new SseConnectionError(`"${url}" sent too long a head`);
@@ -208,25 +212,22 @@ export class SseConnection {
     const buffer = this.#buffer;
     while (this.#at < this.#filled) {
       const byte = buffer[this.#at++]!;
-      if (byte === LF) {
-        if (this.#sizeDigits === 0) throw new SseConnectionError("A chunk has no size");
-        const size = this.#sizeLine;
-        this.#sizeLine = 0;
-        this.#sizeDigits = 0;
-        this.#sizeLineDone = false;
-        if (size === 0) return true;
-        this.#chunkLeft = size;
-        return false;
-      }
-      if (this.#sizeLineDone || byte === CR) continue;
-      const digit = hexDigit(byte);
-      if (digit < 0) {
-        // A chunk extension (";name=value") follows the size; nothing of it is needed.
-        this.#sizeLineDone = true;
+      if (byte !== LF) {
+        if (this.#sizeLineFilled === SIZE_LINE_BYTES_MAX) {
+          throw new SseConnectionError("A chunk size line is too long");
+        }
+        this.#sizeLine[this.#sizeLineFilled++] = byte;
         continue;
       }
-      this.#sizeLine = this.#sizeLine * 16 + digit;
-      this.#sizeDigits++;
+      const line = this.#sizeLine;
+      const end = this.#sizeLineFilled > 0 && line[this.#sizeLineFilled - 1] === CR
+        ? this.#sizeLineFilled - 1
+        : this.#sizeLineFilled;
+      this.#sizeLineFilled = 0;
+      const size = parseHexSize(line, 0, end);
+      if (size === 0) return true;
+      this.#chunkLeft = size;
+      return false;
     }
     return false;
   }
@@ -249,29 +250,15 @@ export class SseConnection {
   #deliver(onMessage: MessageHandler): void {
     const message = this.#message;
     let start = 0;
-    for (let i = 1; i < this.#messageFilled; i++) {
+    for (let i = Math.max(1, this.#messageScanned); i < this.#messageFilled; i++) {
       if (message[i] !== LF || message[i - 1] !== LF) continue;
       onMessage(message, start, i - 1);
       start = i + 1;
     }
+    // The last byte may be the first LF of a blank line: look at it again next time.
+    this.#messageScanned = this.#messageFilled - start;
     if (start === 0) return;
     message.copyWithin(0, start, this.#messageFilled);
     this.#messageFilled -= start;
   }
-}
-
-function findHeadEnd(buffer: Uint8Array, filled: number): number {
-  for (let i = 3; i < filled; i++) {
-    if (buffer[i] === LF && buffer[i - 1] === CR && buffer[i - 2] === LF && buffer[i - 3] === CR) {
-      return i + 1;
-    }
-  }
-  return -1;
-}
-
-function hexDigit(byte: number): number {
-  if (byte >= 48 && byte <= 57) return byte - 48;
-  if (byte >= 97 && byte <= 102) return byte - 87;
-  if (byte >= 65 && byte <= 70) return byte - 55;
-  return -1;
 }

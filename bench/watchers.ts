@@ -1,7 +1,8 @@
 /**
  * Many server-sent-event watches on one node, for the `watch-fanout` scenario: each stream is
- * read as it arrives (over a raw connection, `sse_connection.ts`) and every `change` event's index is noted with its arrival time, so the
- * time from a write's acknowledgement to its delivery can be computed afterwards.
+ * read as it arrives (over a raw connection, `sse_connection.ts`) and every `change` event's
+ * index is noted with its arrival time, so the time from a write's acknowledgement to its
+ * delivery can be computed afterwards.
  *
  * @module
  */

@@ -1,5 +1,6 @@
 import { assertEquals, assertMatch, assertRejectsWith } from "../assert.ts";
 import { SseConnection, SseConnectionError } from "../../bench/sse_connection.ts";
+import { HttpProtocolError } from "../../bench/http_response.ts";
 
 /** A TCP server that answers one connection with `pieces`, written one at a time. */
 function rawServer(pieces: string[]): { url: string; done: Promise<void> } {
@@ -44,4 +45,24 @@ Deno.test("an SSE connection refuses an answer other than 200 with its body", as
   const error = await assertRejectsWith(SseConnection.open(server.url, 5000), SseConnectionError);
   assertMatch(error.message, /answered 410: \{"error":"gone"\}/);
   await server.done;
+});
+
+Deno.test("an SSE connection finds a blank line split between two reads, and refuses a bad chunk size", async () => {
+  const server = rawServer([
+    "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+    "1d\r\nid: 1\nevent: change\ndata: {}\n\r\n",
+    "1\r\n\n\r\n",
+    "zz\r\n",
+  ]);
+  const connection = await SseConnection.open(server.url, 5000);
+  const messages: string[] = [];
+  const error = await assertRejectsWith(
+    connection.read((bytes, start, end) =>
+      messages.push(new TextDecoder().decode(bytes.subarray(start, end)))
+    ),
+    HttpProtocolError,
+  );
+  await server.done;
+  assertEquals(messages, ["id: 1\nevent: change\ndata: {}"]);
+  assertMatch(error.message, /malformed chunk size/);
 });
