@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --v8-flags=--max-semi-space-size=8,--heap-growing-percent=25 --allow-net --allow-read --allow-write --allow-env --allow-sys=systemMemoryInfo --allow-run
+#!/usr/bin/env -S deno run --v8-flags=--max-semi-space-size=8,--heap-growing-percent=25 --allow-net --allow-read --allow-write --allow-env --allow-sys=systemMemoryInfo --allow-ffi --allow-run
 /**
  * rafter: a distributed key-value store on Raft.
  *

@@ -48,8 +48,10 @@ export function v8FlagsOption(): string {
 
 /**
  * The permissions a serving node needs: its ports, its data directory and
- * files it is pointed at, its environment, and the machine's memory (the
- * default quota). The `rafter` client commands add `--allow-run`.
+ * files it is pointed at, its environment, the machine's memory (the default
+ * quota) and the C library (to give freed native memory back to the system,
+ * `src/node/native_memory.ts`; a node without it runs the same, larger). The
+ * `rafter` client commands add `--allow-run`.
  *
  * @example
  * ```ts
@@ -63,6 +65,7 @@ export const NODE_PERMISSIONS: readonly string[] = [
   "--allow-write",
   "--allow-env",
   "--allow-sys=systemMemoryInfo",
+  "--allow-ffi",
 ];
 
 /**

@@ -14,6 +14,7 @@ import { sampleDataDir } from "./metrics/data_dir_sizes.ts";
 import { createMetrics, type RafterMetrics } from "./metrics/rafter_metrics.ts";
 import { sampleNodeGauges } from "./node/gauges.ts";
 import type { RaftKvNode } from "./node/kv_node.ts";
+import { startNativeTrimming } from "./node/native_memory.ts";
 import { type NodeOptions, startNode } from "./node/start.ts";
 import { loadSecurity, peerFetch, type Security } from "./security.ts";
 
@@ -148,6 +149,7 @@ export async function startServer(
     throw new Error(`Cannot listen on HTTP address "${config.httpAddr}": ${error}`);
   }
   const stopReloading = reloadOnHangup(security);
+  const trimming = startNativeTrimming(logger);
   const bound = `${http.addr.hostname}:${http.addr.port}`;
   logger.info("serving", {
     [security.tls === null ? "http" : "https"]: bound,
@@ -166,6 +168,7 @@ export async function startServer(
     stop() {
       stopping ??= (async () => {
         stopReloading();
+        trimming.stop();
         await handOffBeforeStop(node, logger);
         await http.shutdown();
         await node.stop();
