@@ -12,7 +12,8 @@
 import { Hono } from "hono";
 import type { KvApi } from "../src/api.ts";
 import { meterNode } from "../src/http/metered_node.ts";
-import { httpMetrics } from "../src/http/metrics_middleware.ts";
+import { frontDoor } from "../src/http/front_door.ts";
+import { DEFAULT_LIMITS } from "../src/http/input.ts";
 import { Counter } from "../src/metrics/counter.ts";
 import { createMetrics } from "../src/metrics/rafter_metrics.ts";
 import { NodeEvents } from "../src/metrics/node_events.ts";
@@ -49,7 +50,12 @@ Deno.bench("recent.record(write)", { group: "count" }, () => {
 
 function app(withMetrics: boolean): Hono {
   const hono = new Hono();
-  if (withMetrics) hono.use(httpMetrics(createMetrics()));
+  hono.use(frontDoor({
+    limits: DEFAULT_LIMITS,
+    metrics: withMetrics ? createMetrics() : null,
+    requestsInflightMax: 1024,
+    retryAfterSeconds: 1,
+  }));
   hono.get("/key", () => new Response("{}"));
   return hono;
 }
@@ -57,14 +63,14 @@ const bare = app(false);
 const counted = app(true);
 
 Deno.bench(
-  "request without the metrics middleware",
+  "request through the front door, not counting",
   { group: "http", baseline: true },
   async () => {
     await (await bare.request("/key")).text();
   },
 );
 
-Deno.bench("request with the metrics middleware", { group: "http" }, async () => {
+Deno.bench("request through the front door, counting", { group: "http" }, async () => {
   await (await counted.request("/key")).text();
 });
 

@@ -22,12 +22,10 @@ import { mountProxyDialect } from "./dialect_proxy.ts";
 import { mountPutGetDialect } from "./dialect_putget.ts";
 import { mountSetGetDialect } from "./dialect_setget.ts";
 import { mountStoreDialect } from "./dialect_store.ts";
-import { drainUnreadBody } from "./drain.ts";
+import { frontDoor } from "./front_door.ts";
 import { answerError } from "./errors.ts";
-import { inflightLimit } from "./inflight.ts";
 import { DEFAULT_LIMITS } from "./input.ts";
 import { meterNode } from "./metered_node.ts";
-import { httpMetrics } from "./metrics_middleware.ts";
 import { json } from "./respond.ts";
 import { mountAdminRoutes } from "./routes_admin.ts";
 import { mountClusterRoutes } from "./routes_cluster.ts";
@@ -131,12 +129,12 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   const app = new Hono({ strict: false });
   app.onError((error, c) => answerError(error, c, deps));
   app.notFound((c) => json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
-  app.use(drainUnreadBody(deps.limits));
-  if (options.counting !== false) app.use(httpMetrics(deps.metrics));
-  app.use(inflightLimit(
-    options.requestsInflightMax ?? HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,
-    deps.retryAfterSeconds,
-  ));
+  app.use(frontDoor({
+    limits: deps.limits,
+    metrics: options.counting === false ? null : deps.metrics,
+    requestsInflightMax: options.requestsInflightMax ?? HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,
+    retryAfterSeconds: deps.retryAfterSeconds,
+  }));
   deps.metrics.registry.onScrape(() => deps.metrics.observeStatus(node.status(), Date.now()));
   const routes = declareRoutes(app, deps);
   mountKeyRoutes(routes, deps);

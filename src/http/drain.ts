@@ -7,35 +7,29 @@
  * @module
  */
 
-import type { MiddlewareHandler } from "hono";
 import type { Limits } from "./input.ts";
 import { readBody } from "./input.ts";
 
 /**
- * Middleware that reads what is left of the request body once the handler
- * has answered: at most `bodyBytesMax` bytes for at most `bodyReadTimeoutMs`
- * (a larger or slower body is abandoned, and that stream is reset).
+ * Reads what is left of `request`'s body once the handler has answered: at
+ * most `bodyBytesMax` bytes for at most `bodyReadTimeoutMs` (a larger or
+ * slower body is abandoned, and that stream is reset). Null when the body
+ * was read already or there is none.
  *
  * @example
  * ```ts
- * import { Hono } from "hono";
- * import { drainUnreadBody } from "./drain.ts";
+ * import { drainUnread } from "./drain.ts";
  * import { DEFAULT_LIMITS } from "./input.ts";
- * const app = new Hono();
- * app.use(drainUnreadBody(DEFAULT_LIMITS));
- * app.post("/", (c) => c.text("refused", 401));
  * const request = new Request("http://h/", { method: "POST", body: "unread" });
- * if ((await app.request(request)).status !== 401 || !request.bodyUsed) throw new Error();
+ * await drainUnread(request, DEFAULT_LIMITS);
+ * if (!request.bodyUsed || drainUnread(request, DEFAULT_LIMITS) !== null) throw new Error();
  * ```
  */
-export function drainUnreadBody(
+export function drainUnread(
+  request: Request,
   limits: Pick<Limits, "bodyBytesMax" | "bodyReadTimeoutMs">,
-): MiddlewareHandler {
-  return async (c, next) => {
-    const request = c.req.raw;
-    await next();
-    // bodyUsed first: asking a read request for its body builds a stream.
-    if (request.bodyUsed || request.body === null) return;
-    await readBody(request, limits.bodyBytesMax, limits.bodyReadTimeoutMs).catch(() => {});
-  };
+): Promise<void> | null {
+  // bodyUsed first: asking a read request for its body builds a stream.
+  if (request.bodyUsed || request.body === null) return null;
+  return readBody(request, limits.bodyBytesMax, limits.bodyReadTimeoutMs).then(() => {}, () => {});
 }

@@ -8,43 +8,54 @@
  * @module
  */
 
-import type { MiddlewareHandler } from "hono";
 import { json } from "./respond.ts";
 
 /**
- * Middleware that admits at most `requestsInflightMax` requests at a time.
+ * Counts the requests in flight and refuses those past the bound.
  *
  * @example
  * ```ts
- * import { Hono } from "hono";
- * import { inflightLimit } from "./inflight.ts";
- * const app = new Hono();
- * app.use(inflightLimit(1, 2));
- * app.get("/", (c) => c.text("ok"));
- * if ((await app.request("/")).status !== 200) throw new Error();
+ * import { InflightGate } from "./inflight.ts";
+ * const gate = new InflightGate(1, 2);
+ * if (gate.admit() !== null) throw new Error("the first is admitted");
+ * const refused = gate.admit();
+ * if (refused?.status !== 503 || refused.headers.get("retry-after") !== "2") throw new Error();
+ * gate.leave();
+ * if (gate.admit() !== null) throw new Error("room again");
  * ```
  */
-export function inflightLimit(
-  requestsInflightMax: number,
-  retryAfterSeconds: number,
-): MiddlewareHandler {
-  let inflight = 0;
-  return async (_c, next) => {
-    if (inflight >= requestsInflightMax) {
+export class InflightGate {
+  readonly #requestsInflightMax: number;
+  readonly #retryAfterSeconds: number;
+  #inflight = 0;
+
+  /**
+   * @param requestsInflightMax requests handled at once
+   * @param retryAfterSeconds the `Retry-After` of a refusal
+   */
+  constructor(requestsInflightMax: number, retryAfterSeconds: number) {
+    this.#requestsInflightMax = requestsInflightMax;
+    this.#retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** Null when the request is admitted (call {@link leave} once it is answered), else the 503. */
+  admit(): Response | null {
+    if (this.#inflight >= this.#requestsInflightMax) {
       return json(
         {
-          error: `Too many requests in flight (limit ${requestsInflightMax}); retry shortly`,
+          error: `Too many requests in flight (limit ${this.#requestsInflightMax}); retry shortly`,
           indeterminate: false,
         },
         503,
-        { "retry-after": String(retryAfterSeconds) },
+        { "retry-after": String(this.#retryAfterSeconds) },
       );
     }
-    inflight++;
-    try {
-      await next();
-    } finally {
-      inflight--;
-    }
-  };
+    this.#inflight++;
+    return null;
+  }
+
+  /** An admitted request was answered. */
+  leave(): void {
+    this.#inflight--;
+  }
 }

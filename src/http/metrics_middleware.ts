@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { Counter } from "../metrics/counter.ts";
 import type { Histogram } from "../metrics/histogram.ts";
@@ -26,34 +26,41 @@ function routeOf(c: Context): string {
 }
 
 /**
- * The middleware; mount it first with `app.use(httpMetrics(metrics))`.
+ * Counts and times requests; {@link observe} each once it is answered.
  *
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import { httpMetrics } from "./metrics_middleware.ts";
+ * import { HttpMeter } from "./metrics_middleware.ts";
  * import { createMetrics } from "../metrics/rafter_metrics.ts";
  * const metrics = createMetrics();
+ * const meter = new HttpMeter(metrics);
  * const app = new Hono();
- * app.use(httpMetrics(metrics));
+ * app.use(async (c, next) => {
+ *   const start = performance.now();
+ *   await next();
+ *   meter.observe(c, c.res.status, start);
+ * });
  * app.get("/items/:id", (c) => c.text("ok"));
  * await (await app.request("/items/7")).text();
  * if (metrics.http.requests.labels("GET", "/items/:id", "200").value !== 1) throw new Error();
  * ```
  */
-export function httpMetrics(metrics: RafterMetrics): MiddlewareHandler {
-  const children = new RouteChildren(metrics.http);
-  return async (c, next) => {
-    const start = performance.now();
-    try {
-      await next();
-    } finally {
-      const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
-      const child = children.of(method, routeOf(c));
-      child.counter(c.res.status).inc();
-      child.seconds.observe((performance.now() - start) / MS_PER_SECOND);
-    }
-  };
+export class HttpMeter {
+  readonly #children: RouteChildren;
+
+  /** @param metrics where requests are counted */
+  constructor(metrics: RafterMetrics) {
+    this.#children = new RouteChildren(metrics.http);
+  }
+
+  /** Counts `c`'s request, answered with `status`, which arrived at `startMs` (`performance.now()`). */
+  observe(c: Context, status: number, startMs: number): void {
+    const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
+    const child = this.#children.of(method, routeOf(c));
+    child.counter(status).inc();
+    child.seconds.observe((performance.now() - startMs) / MS_PER_SECOND);
+  }
 }
 
 /** The children of one method and route: its duration histogram and a counter per status. */

@@ -45,11 +45,11 @@ export function putOptions(fields: Fields): PutOptions {
   if (lease !== undefined && ttlMs !== undefined) {
     throw badRequest('Give "lease" or "ttlMs", not both');
   }
-  return {
-    ...(prevIndex === undefined ? {} : { prevIndex }),
-    ...(lease === undefined ? {} : { lease }),
-    ...(ttlMs === undefined ? {} : { ttlMs }),
-  };
+  const options: PutOptions = {};
+  if (prevIndex !== undefined) options.prevIndex = prevIndex;
+  if (lease !== undefined) options.lease = lease;
+  if (ttlMs !== undefined) options.ttlMs = ttlMs;
+  return options;
 }
 
 /** Mounts `/key`: reading needs read on the key; writing, CAS and deleting write on it. */
@@ -58,7 +58,10 @@ export function mountKeyRoutes(routes: Routes, deps: HttpDeps): void {
   routes.post("/key", writesKey(bodyKey("key")), async (c) => {
     const fields = await readJsonObject(c.req.raw, deps.limits);
     const options = putOptions(fields);
-    if (Object.keys(options).length === 0) return json(await putFields(deps, fields));
+    if (
+      options.prevIndex === undefined && options.lease === undefined &&
+      options.ttlMs === undefined
+    ) return json(await putFields(deps, fields));
     const key = checkKey(requiredString(fields, "key"), deps.limits);
     const value = checkValue(requiredString(fields, "value"), deps.limits);
     const { index, lease } = await dataOp(deps.node, "putValue")(key, value, options);

@@ -100,6 +100,23 @@ function settled<T>(compute: () => T): Promise<T> {
   }
 }
 
+/** `result`, unless it was refused: then its typed error. */
+function accepted(result: ApplyResult): ApplyResult {
+  throwIfRefused(result);
+  return result;
+}
+
+/** The index a write applied at. */
+function indexOf(result: ApplyResult): { index: number } {
+  return { index: result.index };
+}
+
+/** The index a write applied at, unless it was refused: then its typed error. */
+function acceptedIndex(result: ApplyResult): { index: number } {
+  throwIfRefused(result);
+  return { index: result.index };
+}
+
 /** Turns a refused outcome into its typed error. */
 export function throwIfRefused(result: ApplyResult): void {
   if (result.kind !== "refused") return;
@@ -144,18 +161,24 @@ export class KvService {
     };
   }
 
-  /** Proposes a data-model command once every member understands it. */
-  async #propose(command: Command, what: string): Promise<ApplyResult> {
+  /**
+   * Proposes a data-model command once every member understands it; `what`
+   * and `key` name it in the refusal (`put "k"`). Not async, like the
+   * callers on the write path: each async layer costs every write a frame
+   * and a promise.
+   */
+  #propose(command: Command, what: string, key?: string): Promise<ApplyResult> {
     const version = this.#port.clusterCommandVersion();
     if (version < DATA_MODEL_VERSION) {
-      throw new UnavailableError(
-        `Cannot ${what}: not every member understands command version "${DATA_MODEL_VERSION}" ` +
-          `yet (the oldest understands "${version}"); finish upgrading every node`,
+      const named = key === undefined ? what : `${what} "${key}"`;
+      return Promise.reject(
+        new UnavailableError(
+          `Cannot ${named}: not every member understands command version ` +
+            `"${DATA_MODEL_VERSION}" yet (the oldest understands "${version}"); finish upgrading every node`,
+        ),
       );
     }
-    const result = await this.#port.propose(encodeCommand(command));
-    throwIfRefused(result);
-    return result;
+    return this.#port.propose(encodeCommand(command)).then(accepted);
   }
 
   #checkTtl(ttlMs: number): void {
@@ -180,11 +203,22 @@ export class KvService {
   }
 
   /** A plain put: version 2 with the quota once every member has it, else version 1. */
-  async put(key: string, value: string): Promise<{ index: number }> {
+  put(key: string, value: string): Promise<{ index: number }> {
     if (this.#port.clusterCommandVersion() < DATA_MODEL_VERSION) {
-      return { index: (await this.#port.propose(encodePut(key, value))).index };
+      return this.#port.propose(encodePut(key, value)).then(indexOf);
     }
-    return { index: (await this.putValue(key, value, {})).index };
+    const quotaBytes = this.#settings.quotaBytes;
+    const command = {
+      kind: "put",
+      key,
+      value,
+      prevIndex: -1,
+      lease: 0,
+      ttlMs: 0,
+      quotaBytes,
+    } as const;
+    // The version was just checked: propose at once.
+    return this.#port.propose(encodeCommand(command)).then(acceptedIndex);
   }
 
   /** Puts a value with conditions or a lease. */
@@ -194,24 +228,26 @@ export class KvService {
     if (ttlMs !== 0 && options.lease !== undefined) {
       throw new RejectedError("Cannot put with both a lease and a TTL: give one of them");
     }
-    const result = await this.#propose({
-      kind: "put",
+    const result = await this.#propose(
+      {
+        kind: "put",
+        key,
+        value: typeof value === "string" ? value : valueFromBytes(value),
+        prevIndex: this.#prevIndex(key, options.prevIndex),
+        lease: options.lease ?? 0,
+        ttlMs,
+        quotaBytes: this.#settings.quotaBytes,
+      },
+      "put",
       key,
-      value: typeof value === "string" ? value : valueFromBytes(value),
-      prevIndex: this.#prevIndex(key, options.prevIndex),
-      lease: options.lease ?? 0,
-      ttlMs,
-      quotaBytes: this.#settings.quotaBytes,
-    }, `put "${key}"`);
+    );
     if (result.kind !== "put") {
       throw new Error(`Invariant broken: a put applied as "${result.kind}"`);
     }
+    const answer: PutResult = { index: result.index, created: result.changes?.[0]?.prev === null };
     const granted = result.grantedLease ?? null;
-    return {
-      index: result.index,
-      created: result.changes?.[0]?.prev === null,
-      ...(granted === null ? {} : { lease: granted.id }),
-    };
+    if (granted !== null) answer.lease = granted.id;
+    return answer;
   }
 
   /** Deletes `key` if `prevIndex` (when given) holds. */
@@ -221,7 +257,7 @@ export class KvService {
   ): Promise<{ deleted: boolean; index: number }> {
     const prevIndex = this.#prevIndex(key, options.prevIndex);
     const command = { kind: "delete" as const, key, prevIndex };
-    const result = await this.#propose(command, `delete "${key}"`);
+    const result = await this.#propose(command, "delete", key);
     return { deleted: result.kind === "delete" && result.deleted, index: result.index };
   }
 
