@@ -12,7 +12,7 @@
 import { Hono } from "hono";
 import type { KvApi } from "../src/api.ts";
 import { meterNode } from "../src/http/metered_node.ts";
-import { frontDoor } from "../src/http/front_door.ts";
+import { installFrontDoor, markRoute } from "../src/http/front_door.ts";
 import { DEFAULT_LIMITS } from "../src/http/input.ts";
 import { Counter } from "../src/metrics/counter.ts";
 import { createMetrics } from "../src/metrics/rafter_metrics.ts";
@@ -50,13 +50,13 @@ Deno.bench("recent.record(write)", { group: "count" }, () => {
 
 function app(withMetrics: boolean): Hono {
   const hono = new Hono();
-  hono.use(frontDoor({
+  hono.get("/key", markRoute("/key", () => new Response("{}")));
+  installFrontDoor(hono, {
     limits: DEFAULT_LIMITS,
     metrics: withMetrics ? createMetrics() : null,
     requestsInflightMax: 1024,
     retryAfterSeconds: 1,
-  }));
-  hono.get("/key", () => new Response("{}"));
+  });
   return hono;
 }
 const bare = app(false);

@@ -22,7 +22,7 @@ import { mountProxyDialect } from "./dialect_proxy.ts";
 import { mountPutGetDialect } from "./dialect_putget.ts";
 import { mountSetGetDialect } from "./dialect_setget.ts";
 import { mountStoreDialect } from "./dialect_store.ts";
-import { frontDoor } from "./front_door.ts";
+import { installFrontDoor } from "./front_door.ts";
 import { answerError } from "./errors.ts";
 import { DEFAULT_LIMITS } from "./input.ts";
 import { meterNode } from "./metered_node.ts";
@@ -129,12 +129,6 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   const app = new Hono({ strict: false });
   app.onError((error, c) => answerError(error, c, deps));
   app.notFound((c) => json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
-  app.use(frontDoor({
-    limits: deps.limits,
-    metrics: options.counting === false ? null : deps.metrics,
-    requestsInflightMax: options.requestsInflightMax ?? HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,
-    retryAfterSeconds: deps.retryAfterSeconds,
-  }));
   deps.metrics.registry.onScrape(() => deps.metrics.observeStatus(node.status(), Date.now()));
   const routes = declareRoutes(app, deps);
   mountKeyRoutes(routes, deps);
@@ -155,5 +149,11 @@ export function createApp(node: KvApi, options: AppOptions = {}): Hono {
   mountPutGetDialect(routes, deps);
   mountProxyDialect(routes, deps);
   requireDeclaredRoutes(app);
+  installFrontDoor(app, {
+    limits: deps.limits,
+    metrics: options.counting === false ? null : deps.metrics,
+    requestsInflightMax: options.requestsInflightMax ?? HTTP_REQUESTS_INFLIGHT_MAX_DEFAULT,
+    retryAfterSeconds: deps.retryAfterSeconds,
+  });
   return app;
 }

@@ -1,14 +1,12 @@
 /**
- * Counts and times every request by its route pattern (Hono's matched
- * route, never the raw path, so labels stay bounded): a request no route
- * matched is labelled `unmatched`. A request refused before its handler ran
- * (the in-flight bound) still carries the pattern it matched.
+ * Counts and times every request by its route pattern (the pattern its
+ * handler was mounted with, never the raw path, so labels stay bounded): a
+ * request no route matched is labelled `unmatched`. A request refused before
+ * its handler ran (the in-flight bound) still carries the pattern it matched.
  *
  * @module
  */
 
-import type { Context } from "hono";
-import { matchedRoutes } from "hono/route";
 import type { Counter } from "../metrics/counter.ts";
 import type { Histogram } from "../metrics/histogram.ts";
 import type { RafterMetrics } from "../metrics/rafter_metrics.ts";
@@ -19,30 +17,16 @@ export const UNMATCHED_ROUTE = "unmatched";
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
 const MS_PER_SECOND = 1000;
 
-/** The pattern of the route `c` matched: the last match that is not middleware on every path. */
-function routeOf(c: Context): string {
-  const last = matchedRoutes(c).at(-1);
-  return last === undefined || last.method === "ALL" ? UNMATCHED_ROUTE : last.path;
-}
-
 /**
- * Counts and times requests; {@link observe} each once it is answered.
+ * Counts and times requests by method, route pattern and status;
+ * {@link observe} each once it is answered.
  *
  * @example
  * ```ts
- * import { Hono } from "hono";
  * import { HttpMeter } from "./metrics_middleware.ts";
  * import { createMetrics } from "../metrics/rafter_metrics.ts";
  * const metrics = createMetrics();
- * const meter = new HttpMeter(metrics);
- * const app = new Hono();
- * app.use(async (c, next) => {
- *   const start = performance.now();
- *   await next();
- *   meter.observe(c, c.res.status, start);
- * });
- * app.get("/items/:id", (c) => c.text("ok"));
- * await (await app.request("/items/7")).text();
+ * new HttpMeter(metrics).observe("GET", "/items/:id", 200, performance.now());
  * if (metrics.http.requests.labels("GET", "/items/:id", "200").value !== 1) throw new Error();
  * ```
  */
@@ -54,10 +38,13 @@ export class HttpMeter {
     this.#children = new RouteChildren(metrics.http);
   }
 
-  /** Counts `c`'s request, answered with `status`, which arrived at `startMs` (`performance.now()`). */
-  observe(c: Context, status: number, startMs: number): void {
-    const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
-    const child = this.#children.of(method, routeOf(c));
+  /**
+   * Counts a request of `method` that matched `route` (its pattern, or
+   * {@link UNMATCHED_ROUTE}), answered with `status`, which arrived at
+   * `startMs` (`performance.now()`).
+   */
+  observe(method: string, route: string, status: number, startMs: number): void {
+    const child = this.#children.of(METHODS.has(method) ? method : "OTHER", route);
     child.counter(status).inc();
     child.seconds.observe((performance.now() - startMs) / MS_PER_SECOND);
   }

@@ -10,10 +10,10 @@
 import type { Context, Hono } from "hono";
 import type { Access } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
+import { markRoute, type RouteHandler } from "./front_door.ts";
 import { guarded } from "./guard.ts";
 
-/** A route's handler: the request's context in, a response out. */
-export type RouteHandler = (c: Context) => Response | Promise<Response>;
+export type { RouteHandler } from "./front_door.ts";
 
 /** Adds routes to an app, each with its access rule. */
 export interface Routes {
@@ -72,13 +72,11 @@ export function declareRoutes(app: Hono, deps: HttpDeps): Routes {
     const upper = methods.map((m) => m.toUpperCase());
     for (const method of upper) registry.routes.push({ method, path, access });
     registry.mounted.add(handler);
-    if (deps.auth === null) {
-      app.on(upper, path, handler);
-      return;
-    }
-    const checked = guarded(access, deps, allowed(path), handler);
+    const checked = deps.auth === null ? handler : guarded(access, deps, allowed(path), handler);
+    const marked = markRoute(path, checked);
     registry.mounted.add(checked);
-    app.on(upper, path, checked);
+    registry.mounted.add(marked);
+    app.on(upper, path, marked);
   };
   return {
     get: (path, access, handler) => on(["GET"], path, access, handler),

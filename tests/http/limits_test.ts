@@ -30,6 +30,15 @@ Deno.test("requests past the in-flight bound answer 503 with Retry-After at once
   node.gate.resolve();
   for (const answer of await Promise.all(held)) assertEquals(answer.status, 200);
   assertEquals((await send(app, "GET", "/key?key=k")).status, 200);
+  // Counted under the pattern it would have matched, though no handler ran.
+  const metrics = await (await app.request("/metrics")).text();
+  assertTrue(
+    metrics.includes('rafter_http_requests_total{method="GET",route="/key",code="503"} 1'),
+    metrics,
+  );
+  assertTrue(
+    metrics.includes('rafter_http_requests_total{method="GET",route="/key",code="200"} 3'),
+  );
 });
 
 Deno.test("a body that does not arrive in time answers 408 and writes nothing", async () => {
