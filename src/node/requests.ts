@@ -12,6 +12,7 @@
 import { NotLeaderError, UnavailableError } from "../api.ts";
 import type { ApplyResult } from "../kv/state_machine.ts";
 import type { ConfChange } from "../raft/types.ts";
+import { Slabs } from "../bytes/slabs.ts";
 import { packProposals } from "./packing.ts";
 
 /** A promise's settle functions. */
@@ -81,6 +82,7 @@ export class Requests {
   /** Requests waiting for any leader to be known, with their deadlines. */
   private leaderWaiters: (Settle<void> & { deadline: number })[] = [];
   private readonly options: RequestsOptions;
+  private readonly slabs = new Slabs();
 
   /** @param options bounds and the clock */
   constructor(options: RequestsOptions) {
@@ -141,11 +143,11 @@ export class Requests {
     for (const waiter of waiters) waiter.resolve();
   }
 
-  /** The proposals queued since the last turn, their commands packed into one buffer. */
+  /** The proposals queued since the last turn, their commands copied into shared slabs. */
   takeProposals(): Proposal[] {
     const out = this.proposals;
     this.proposals = [];
-    return packProposals(out);
+    return packProposals(out, this.slabs);
   }
 
   /** The read ids queued since the last turn. */

@@ -30,6 +30,7 @@ import { COUNTER_MAX, INDEX_MAX, MEMBERS_MAX, TERM_MAX } from "../raft/limits.ts
 import { checkMember } from "../raft/membership.ts";
 import { ByteReader } from "../bytes/reader.ts";
 import { ByteWriter } from "../bytes/writer.ts";
+import { Slabs } from "../bytes/slabs.ts";
 
 const MESSAGE_TAGS: Record<MessageType, number> = Object.fromEntries(
   MESSAGE_TYPES.map((type, tag) => [type, tag]),
@@ -201,11 +202,14 @@ function readNodeId(r: ByteReader, field: string): string {
   return id;
 }
 
+/** Where the entries regions of received messages are copied (see `src/bytes/slabs.ts`). */
+const regionSlabs = new Slabs();
+
 /**
  * Reads the entries after checking every length. The whole entries region is
- * copied at once and each entry's data is a view into that copy: one
- * allocation per message instead of one per entry, at the cost of keeping
- * the 21 header bytes of each entry alive alongside its data.
+ * copied at once, into a shared slab unless it is large, and each entry's
+ * data is a view into that copy: no allocation per entry, at the cost of
+ * keeping the 21 header bytes of each entry alive alongside its data.
  */
 function readEntries(r: ByteReader): Entry[] {
   const count = r.u32();
@@ -213,7 +217,7 @@ function readEntries(r: ByteReader): Entry[] {
   if (count > r.remaining / ENTRY_HEADER_BYTES) r.fail(`entry count "${count}" exceeds input`);
   const start = r.offset;
   const regionBytes = measureEntries(r, count);
-  const region = r.bytes.slice(start, start + regionBytes);
+  const region = regionSlabs.copy(r.bytes.subarray(start, start + regionBytes));
   const entries: Entry[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const index = r.int("entry index", INDEX_MAX);

@@ -1,5 +1,6 @@
-// A turn's proposals share one buffer for their commands, each still reading its own bytes.
+// Proposals' commands are copied into shared slabs, each still reading its own bytes.
 import { assertEquals, assertTrue } from "../assert.ts";
+import { SLAB_BYTES, Slabs } from "../../src/bytes/slabs.ts";
 import { PACKED_COMMAND_BYTES_MAX, packProposals } from "../../src/node/packing.ts";
 import { Requests } from "../../src/node/requests.ts";
 
@@ -16,22 +17,37 @@ function queued(sizes: number[]) {
   return { requests, sent };
 }
 
-Deno.test("node: a turn's small commands share one buffer and keep their bytes", () => {
+Deno.test("node: a turn's small commands share one slab and keep their bytes", () => {
   const { requests, sent } = queued([10, 136, 1, 0, 4096]);
   const taken = requests.takeProposals();
   assertEquals(taken.map((p) => Array.from(p.data)), sent.map((data) => Array.from(data)));
   const buffers = new Set(taken.map((p) => p.data.buffer));
-  assertEquals(buffers.size, 1, "one buffer for the whole turn");
+  assertEquals(buffers.size, 1, "one slab for the whole turn");
   assertTrue(taken.every((p, i) => p.data.buffer !== sent[i]!.buffer), "none keeps its own");
 });
 
-Deno.test("node: a large command keeps its own buffer, and a lone command is not copied", () => {
+Deno.test("node: a large command keeps its own buffer; later turns fill the same slab", () => {
   const { requests, sent } = queued([20, PACKED_COMMAND_BYTES_MAX + 1, 30]);
   const taken = requests.takeProposals();
   assertEquals(taken.map((p) => Array.from(p.data)), sent.map((data) => Array.from(data)));
   assertTrue(taken[1]!.data === sent[1], "the large command is left as it was");
   assertTrue(taken[0]!.data.buffer === taken[2]!.data.buffer, "the small ones are packed");
-  const lone = queued([50]);
-  assertTrue(lone.requests.takeProposals()[0]!.data === lone.sent[0], "nothing to share with");
-  assertEquals(packProposals([]), []);
+  requests.propose(new Uint8Array([9]), null).catch(() => {});
+  const next = requests.takeProposals()[0]!;
+  assertTrue(next.data.buffer === taken[0]!.data.buffer, "a lone command of a later turn too");
+  assertEquals(Array.from(taken[0]!.data), Array.from(sent[0]!), "earlier copies stay intact");
+  assertEquals(packProposals([], new Slabs()), []);
+});
+
+Deno.test("bytes: a full slab gives way to a new one, and what was copied stays", () => {
+  const slabs = new Slabs();
+  const piece = 10_000;
+  const copies = Array.from(
+    { length: Math.ceil(SLAB_BYTES / piece) + 1 },
+    (_, i) => slabs.copy(new Uint8Array(piece).fill(i % 251)),
+  );
+  const buffers = new Set(copies.map((c) => c.buffer));
+  assertEquals(buffers.size, 2, "two slabs");
+  for (const buffer of buffers) assertEquals(buffer.byteLength, SLAB_BYTES);
+  copies.forEach((c, i) => assertTrue(c.length === piece && c.every((b) => b === i % 251)));
 });
