@@ -68,6 +68,13 @@ export class RecordTree {
   /** The branches from the root to the leaf of the last write, and the child taken in each. */
   readonly #path: Branch[] = [];
   readonly #pathAt: number[] = [];
+  /**
+   * What {@link find} answered last, while no insert or delete has moved
+   * records since: a write that reads its key first (every put does) then
+   * replaces it in place without searching the tree again.
+   */
+  #found: Position | null = null;
+  #foundKey = "";
 
   /**
    * @param built a tree built bottom-up (empty when absent). Its nodes are
@@ -96,7 +103,11 @@ export class RecordTree {
     let node = this.#root;
     while (node instanceof Branch) node = node.children[probe.firstAfter(node.keys)]!;
     const index = probe.firstAtOrAfter(node.keys);
-    return index < node.keys.length && node.keys[index] === key ? { leaf: node, index } : null;
+    if (index === node.keys.length || node.keys[index] !== key) return null;
+    const found = { leaf: node, index };
+    this.#found = found;
+    this.#foundKey = key;
+    return found;
   }
 
   /** The view to encode a snapshot from; later writes copy the nodes they change. */
@@ -108,6 +119,16 @@ export class RecordTree {
 
   /** Inserts or replaces the record under `key`. */
   set(key: string, row: Row): void {
+    const found = this.#found;
+    // A leaf of this epoch is shared with no frozen view: it may change in place.
+    if (found !== null && this.#foundKey === key && found.leaf.epoch === this.#epoch) {
+      const { leaf, index } = found;
+      leaf.values[index] = row.value;
+      leaf.createIndexes[index] = row.createIndex;
+      leaf.modIndexes[index] = row.modIndex;
+      leaf.setLease(index, row.lease);
+      return;
+    }
     const probe = new Probe(key);
     const leaf = this.#descend(probe);
     const i = probe.firstAtOrAfter(leaf.keys);
@@ -118,6 +139,7 @@ export class RecordTree {
       leaf.setLease(i, row.lease);
       return;
     }
+    this.#found = null;
     leaf.keys.splice(i, 0, key);
     leaf.values.splice(i, 0, row.value);
     leaf.createIndexes.splice(i, 0, row.createIndex);
@@ -135,6 +157,7 @@ export class RecordTree {
     const leaf = this.#descend(probe);
     const i = probe.firstAtOrAfter(leaf.keys);
     assert(leaf.keys[i] === key, `key "${key}" vanished between find and delete`);
+    this.#found = null;
     leaf.keys.splice(i, 1);
     leaf.values.splice(i, 1);
     leaf.createIndexes.splice(i, 1);

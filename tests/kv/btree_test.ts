@@ -97,6 +97,33 @@ Deno.test("a frozen view never changes while the tree goes on", () => {
   }
 });
 
+Deno.test("a write after reading its key changes it in place, never a frozen view", () => {
+  // Every put reads its key first; the tree then skips the second search. Interleave the other
+  // writes and freezes that would make a remembered position stale.
+  const rng = createRng(23);
+  const tree = new RecordTree();
+  const model = new Map<string, number>();
+  const views: { frozen: ReturnType<RecordTree["freeze"]>; expected: [string, number][] }[] = [];
+  for (let i = 1; i <= OPS; i++) {
+    const key = `k${rng.int(KEY_SPACE / 4)}`;
+    const found = tree.find(key);
+    assertEquals(found === null ? undefined : found.leaf.modIndexes[found.index], model.get(key));
+    const step = rng.int(10);
+    const other = `k${rng.int(KEY_SPACE / 4)}`;
+    if (step === 0) views.push({ frozen: tree.freeze(), expected: sortedModel(model) });
+    else if (step === 1) {
+      tree.set(other, row(i));
+      model.set(other, i);
+    } else if (step === 2) assertEquals(tree.delete(other), model.delete(other));
+    tree.set(key, row(i));
+    model.set(key, i);
+  }
+  assertEquals(tree.size, model.size);
+  assertEquals(contents(tree.root), sortedModel(model));
+  checkShape(tree.root);
+  for (const { frozen, expected } of views) assertEquals(contents(frozen.root), expected);
+});
+
 Deno.test("keys sort in UTF-8 byte order, not UTF-16 order", () => {
   const tree = new RecordTree();
   const keys = ["\uFF5E", "\u{1F980}", "a", "é", "\uE000", "\u{10000}", "z"];
