@@ -123,8 +123,10 @@ export function applyPut(state: KvState, command: PutCommand, index: number): Ap
   if (command.lease !== 0 && !state.leases.has(command.lease)) {
     return refused(index, { reason: "leaseNotFound", lease: command.lease });
   }
-  const growth = state.store.sizeOf(key, value) -
-    (prev === null ? 0 : state.store.sizeOf(key, prev.value));
+  // Replacing a value leaves the key's bytes counted as they were.
+  const growth = prev === null
+    ? state.store.sizeOf(key, value)
+    : state.store.valueSize(value) - state.store.valueSize(prev.value);
   const overQuota = quotaRefusal(state.store, command.quotaBytes, growth);
   if (overQuota !== null) return refused(index, overQuota);
   const grantedLease = command.ttlMs > 0 ? { id: index, ttlMs: command.ttlMs } : null;

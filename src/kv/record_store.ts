@@ -116,6 +116,11 @@ export class RecordStore {
     return utf8Length(key) + slotBytes(value, this.#source);
   }
 
+  /** Byte size `value` counts for, without its key. */
+  valueSize(value: Value): number {
+    return slotBytes(value, this.#source);
+  }
+
   /**
    * Inserts or replaces the record under `key`; `previous` is what it
    * replaces (or null). `growthBytes`, when the caller has it, is the change
