@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import type { Access } from "./access.ts";
 import type { HttpDeps } from "./deps.ts";
 import { markRoute, type RouteHandler } from "./front_door.ts";
