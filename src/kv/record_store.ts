@@ -113,7 +113,7 @@ export class RecordStore {
 
   /** Byte size a record of `key` with `value` counts for. */
   sizeOf(key: string, value: Value): number {
-    return utf8Length(key) + slotBytes(value, this.#source);
+    return utf8Length(key) + this.valueSize(value);
   }
 
   /** Byte size `value` counts for, without its key. */

@@ -111,12 +111,6 @@ function indexOf(result: ApplyResult): { index: number } {
   return { index: result.index };
 }
 
-/** The index a write applied at, unless it was refused: then its typed error. */
-function acceptedIndex(result: ApplyResult): { index: number } {
-  throwIfRefused(result);
-  return { index: result.index };
-}
-
 /** Turns a refused outcome into its typed error. */
 export function throwIfRefused(result: ApplyResult): void {
   if (result.kind !== "refused") return;
@@ -162,13 +156,17 @@ export class KvService {
   }
 
   /**
-   * Proposes a data-model command once every member understands it; `what`
-   * and `key` name it in the refusal (`put "k"`). Not async, like the
-   * callers on the write path: each async layer costs every write a frame
-   * and a promise.
+   * Proposes a data-model command once every member understands it
+   * (`version`: the cluster's, when the caller has just read it); `what` and
+   * `key` name it in the refusal (`put "k"`). Not async, like the callers on
+   * the write path: each async layer costs every write a frame and a promise.
    */
-  #propose(command: Command, what: string, key?: string): Promise<ApplyResult> {
-    const version = this.#port.clusterCommandVersion();
+  #propose(
+    command: Command,
+    what: string,
+    key?: string,
+    version = this.#port.clusterCommandVersion(),
+  ): Promise<ApplyResult> {
     if (version < DATA_MODEL_VERSION) {
       const named = key === undefined ? what : `${what} "${key}"`;
       return Promise.reject(
@@ -204,7 +202,8 @@ export class KvService {
 
   /** A plain put: version 2 with the quota once every member has it, else version 1. */
   put(key: string, value: string): Promise<{ index: number }> {
-    if (this.#port.clusterCommandVersion() < DATA_MODEL_VERSION) {
+    const version = this.#port.clusterCommandVersion();
+    if (version < DATA_MODEL_VERSION) {
       return this.#port.propose(encodePut(key, value)).then(indexOf);
     }
     const quotaBytes = this.#settings.quotaBytes;
@@ -217,8 +216,7 @@ export class KvService {
       ttlMs: 0,
       quotaBytes,
     } as const;
-    // The version was just checked: propose at once.
-    return this.#port.propose(encodeCommand(command)).then(acceptedIndex);
+    return this.#propose(command, "put", key, version).then(indexOf);
   }
 
   /** Puts a value with conditions or a lease. */
