@@ -69,12 +69,12 @@ export class RecordTree {
   readonly #path: Branch[] = [];
   readonly #pathAt: number[] = [];
   /**
-   * What {@link find} answered last, while no insert or delete has moved
-   * records since: a write that reads its key first (every put does) then
-   * replaces it in place without searching the tree again.
+   * What {@link find} answered last: a write that reads its key first (every
+   * put does) then replaces it in place without searching the tree again,
+   * when the key is still at that place (an insert or split moves records)
+   * in a leaf of this epoch. Deletes forget it.
    */
   #found: Position | null = null;
-  #foundKey = "";
 
   /**
    * @param built a tree built bottom-up (empty when absent). Its nodes are
@@ -106,7 +106,6 @@ export class RecordTree {
     if (index === node.keys.length || node.keys[index] !== key) return null;
     const found = { leaf: node, index };
     this.#found = found;
-    this.#foundKey = key;
     return found;
   }
 
@@ -121,7 +120,9 @@ export class RecordTree {
   set(key: string, row: Row): void {
     const found = this.#found;
     // A leaf of this epoch is shared with no frozen view: it may change in place.
-    if (found !== null && this.#foundKey === key && found.leaf.epoch === this.#epoch) {
+    if (
+      found !== null && found.leaf.epoch === this.#epoch && found.leaf.keys[found.index] === key
+    ) {
       const { leaf, index } = found;
       leaf.values[index] = row.value;
       leaf.createIndexes[index] = row.createIndex;
@@ -139,7 +140,6 @@ export class RecordTree {
       leaf.setLease(i, row.lease);
       return;
     }
-    this.#found = null;
     leaf.keys.splice(i, 0, key);
     leaf.values.splice(i, 0, row.value);
     leaf.createIndexes.splice(i, 0, row.createIndex);
@@ -157,6 +157,7 @@ export class RecordTree {
     const leaf = this.#descend(probe);
     const i = probe.firstAtOrAfter(leaf.keys);
     assert(leaf.keys[i] === key, `key "${key}" vanished between find and delete`);
+    // A merge can leave the remembered leaf out of the tree with its keys intact.
     this.#found = null;
     leaf.keys.splice(i, 1);
     leaf.values.splice(i, 1);

@@ -124,6 +124,28 @@ Deno.test("a write after reading its key changes it in place, never a frozen vie
   for (const { frozen, expected } of views) assertEquals(contents(frozen.root), expected);
 });
 
+Deno.test("a write after a delete that merged its key's leaf still lands in the tree", () => {
+  const tree = new RecordTree();
+  const keys = Array.from({ length: 400 }, (_, i) => `k${String(i).padStart(4, "0")}`);
+  keys.forEach((key, i) => tree.set(key, row(i + 1)));
+  let index = keys.length;
+  // Delete all but every 8th key until leaves merge into their neighbours, each time writing the
+  // key that followed the deleted one: the place the delete remembered now holds it, possibly in
+  // a leaf a merge just took out of the tree.
+  for (let i = 0; i < keys.length; i++) {
+    if (i % 8 === 0) continue;
+    tree.delete(keys[i]!);
+    const next = keys[i + 1];
+    if (next === undefined || (i + 1) % 8 !== 0) continue;
+    tree.set(next, row(++index));
+    const at = tree.find(next)!;
+    assertEquals(at.leaf.modIndexes[at.index], index, `${next} after deleting ${keys[i]}`);
+  }
+  assertEquals(tree.size, keys.length / 8);
+  assertEquals(contents(tree.root).length, keys.length / 8);
+  checkShape(tree.root);
+});
+
 Deno.test("keys sort in UTF-8 byte order, not UTF-16 order", () => {
   const tree = new RecordTree();
   const keys = ["\uFF5E", "\u{1F980}", "a", "é", "\uE000", "\u{10000}", "z"];
