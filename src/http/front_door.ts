@@ -1,6 +1,6 @@
 /**
  * What every request passes through around its route: the in-flight bound
- * (`inflight.ts`), the request metrics (`metrics_middleware.ts`) and reading
+ * (`inflight.ts`), the request metrics (`http_meter.ts`) and reading
  * what is left of an unread body before the answer goes out (`drain.ts`).
  *
  * They wrap the app's `fetch` instead of sitting in Hono's middleware chain:
@@ -19,7 +19,7 @@ import type { Context, Hono } from "hono";
 import { drainUnread } from "./drain.ts";
 import { InflightGate } from "./inflight.ts";
 import type { Limits } from "./input.ts";
-import { HttpMeter, UNMATCHED_ROUTE } from "./metrics_middleware.ts";
+import { HttpMeter, UNMATCHED_ROUTE } from "./http_meter.ts";
 import type { RafterMetrics } from "../metrics/rafter_metrics.ts";
 
 /** What the front door enforces and counts. */

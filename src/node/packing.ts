@@ -7,15 +7,13 @@
  * @module
  */
 
-import type { Slabs } from "../bytes/slabs.ts";
+import { SLAB_COPY_BYTES_MAX, type Slabs } from "../bytes/slabs.ts";
 import type { Proposal } from "./requests.ts";
 
-/** Commands up to this size are packed; a larger one keeps its own buffer. */
-export const PACKED_COMMAND_BYTES_MAX = 4096;
-
 /**
- * Copies the data of `proposals` of at most {@link PACKED_COMMAND_BYTES_MAX}
- * bytes into `slabs` and points each at its copy; answers them.
+ * Copies the data of `proposals` small enough for a slab (`SLAB_COPY_BYTES_MAX`)
+ * into `slabs` and points each at its copy; a larger command keeps its own
+ * buffer, uncopied. Answers them.
  *
  * @example
  * ```ts
@@ -32,7 +30,7 @@ export const PACKED_COMMAND_BYTES_MAX = 4096;
  */
 export function packProposals(proposals: Proposal[], slabs: Slabs): Proposal[] {
   for (const p of proposals) {
-    if (p.data.length <= PACKED_COMMAND_BYTES_MAX) p.data = slabs.copy(p.data);
+    if (p.data.length <= SLAB_COPY_BYTES_MAX) p.data = slabs.copy(p.data);
   }
   return proposals;
 }

@@ -1,7 +1,7 @@
 // Proposals' commands are copied into shared slabs, each still reading its own bytes.
 import { assertEquals, assertTrue } from "../assert.ts";
-import { SLAB_BYTES, Slabs } from "../../src/bytes/slabs.ts";
-import { PACKED_COMMAND_BYTES_MAX, packProposals } from "../../src/node/packing.ts";
+import { SLAB_BYTES, SLAB_COPY_BYTES_MAX, Slabs } from "../../src/bytes/slabs.ts";
+import { packProposals } from "../../src/node/packing.ts";
 import { Requests } from "../../src/node/requests.ts";
 
 function queued(sizes: number[]) {
@@ -27,7 +27,7 @@ Deno.test("node: a turn's small commands share one slab and keep their bytes", (
 });
 
 Deno.test("node: a large command keeps its own buffer; later turns fill the same slab", () => {
-  const { requests, sent } = queued([20, PACKED_COMMAND_BYTES_MAX + 1, 30]);
+  const { requests, sent } = queued([20, SLAB_COPY_BYTES_MAX + 1, 30]);
   const taken = requests.takeProposals();
   assertEquals(taken.map((p) => Array.from(p.data)), sent.map((data) => Array.from(data)));
   assertTrue(taken[1]!.data === sent[1], "the large command is left as it was");

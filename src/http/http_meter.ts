@@ -23,7 +23,7 @@ const MS_PER_SECOND = 1000;
  *
  * @example
  * ```ts
- * import { HttpMeter } from "./metrics_middleware.ts";
+ * import { HttpMeter } from "./http_meter.ts";
  * import { createMetrics } from "../metrics/rafter_metrics.ts";
  * const metrics = createMetrics();
  * new HttpMeter(metrics).observe("GET", "/items/:id", 200, performance.now());
