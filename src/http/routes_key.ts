@@ -58,10 +58,7 @@ export function mountKeyRoutes(routes: Routes, deps: HttpDeps): void {
   routes.post("/key", writesKey(bodyKey("key")), async (c) => {
     const fields = await readJsonObject(c.req.raw, deps.limits);
     const options = putOptions(fields);
-    if (
-      options.prevIndex === undefined && options.lease === undefined &&
-      options.ttlMs === undefined
-    ) return json(await putFields(deps, fields));
+    if (Object.keys(options).length === 0) return json(await putFields(deps, fields));
     const key = checkKey(requiredString(fields, "key"), deps.limits);
     const value = checkValue(requiredString(fields, "value"), deps.limits);
     const { index, lease } = await dataOp(deps.node, "putValue")(key, value, options);
