@@ -84,7 +84,7 @@ export function openNativeTrim(): NativeTrim | null {
 export interface NativeTrimming {
   /** True when the node trims (the library could be opened). */
   readonly active: boolean;
-  /** Trims done so far. */
+  /** Trims finished so far, failed ones included. */
   readonly trims: number;
   stop(): void;
 }
