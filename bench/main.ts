@@ -16,6 +16,7 @@ import {
   rawDataBytes,
   sampleMemory,
 } from "./memory.ts";
+import { settleMemory } from "./memory_settle.ts";
 import { snapshotsTaken, summarizeSnapshots } from "./node_logs.ts";
 import { type RestartReport, runRestartPhase } from "./restart.ts";
 import type { LoadOptions } from "./load.ts";
@@ -271,7 +272,22 @@ async function reportMemory(options: BenchOptions): Promise<Record<string, unkno
       `${ratio.toFixed(2)}x the ${(raw / 1e6).toFixed(1)} MB of keys and values; ` +
       `peak since start ${megabytesByNode(peak)} MB`,
   );
-  return { rssBytes: rss, peakBytes: peak, rawBytes: raw };
+  if (options.settleS === 0) return { rssBytes: rss, peakBytes: peak, rawBytes: raw };
+  const settled = await settleMemory(cluster.pids, options.settleS * 1000);
+  console.log(
+    `-- memory settled ${settled.settled ? "" : "(still falling) "}${
+      (settled.afterMs / 1000).toFixed(0)
+    } s after the run: ${megabytesByNode(settled.rssBytes)} MB resident, at most ` +
+      `${(Math.max(...settled.rssBytes) / raw).toFixed(2)}x`,
+  );
+  return {
+    rssBytes: rss,
+    peakBytes: peak,
+    rawBytes: raw,
+    settledRssBytes: settled.rssBytes,
+    settledAfterMs: settled.afterMs,
+    settled: settled.settled,
+  };
 }
 
 async function runRestart(options: BenchOptions): Promise<RestartReport | null> {

@@ -17,6 +17,9 @@ export const ETCD_URL_DEFAULT = "http://127.0.0.1:23791";
 const serveOnlySecondsMax = 3600;
 /** How often the nodes are scraped during a run with metrics on, in milliseconds. */
 const SCRAPE_MS_DEFAULT = 1000;
+/** Default and largest wait for memory to settle after the load, in seconds. */
+const SETTLE_S_DEFAULT = 30;
+const SETTLE_S_MAX = 300;
 /** The longest scrape interval accepted, in milliseconds. */
 const SCRAPE_MS_MAX = 60_000;
 /** Most watches of each kind `watch-fanout` opens. */
@@ -72,6 +75,8 @@ export interface BenchOptions {
   tls: boolean;
   /** After the scenarios, restart node 3, then wipe it and time its catch-up. */
   restart: boolean;
+  /** Longest wait, in seconds, for the nodes' memory to settle after the load; 0 skips it. */
+  settleS: number;
   help: boolean;
 }
 
@@ -136,6 +141,10 @@ Options:
   --restart            after the scenarios, restart node 3 and time its first consistent
                        read; then remove it, wipe its data and time its catch-up by
                        InstallSnapshot, with its peak memory
+  --settle-s N         after the scenarios, read each node's memory once a second until
+                       none fell by more than 1% over 5 s (the heap a load grew is given
+                       back some seconds after it stops), waiting at most N s, 0..300;
+                       reported beside the reading taken as the load ended; 0 skips it [30]
   --help               show this text
 
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared
@@ -278,6 +287,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     tls: { type: "boolean", default: false },
     restart: { type: "boolean", default: false },
     "election-ms": { type: "string" },
+    "settle-s": { type: "string" },
     help: { type: "boolean", default: false },
   });
   const target = oneOf("target", parsed.target, TARGETS);
@@ -311,8 +321,10 @@ export function parseBenchOptions(args: string[]): BenchOptions {
       "Option --tls starts a secure rafter cluster; it takes no --target or --url",
     );
   }
-  if (parsed["election-ms"] !== undefined && (target !== "rafter" || parsed.url !== undefined)) {
-    throw new UsageError("Option --election-ms applies to the rafter cluster bench starts");
+  for (const name of ["election-ms", "settle-s"] as const) {
+    if (parsed[name] !== undefined && (target !== "rafter" || parsed.url !== undefined)) {
+      throw new UsageError(`Option --${name} applies to the rafter cluster bench starts`);
+    }
   }
   const url = parsed.url !== undefined
     ? checkUrl(parsed.url)
@@ -349,6 +361,9 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     leaseTtlMs: integer("lease-ttl-ms", parsed["lease-ttl-ms"], 1, leaseTtlMsMax),
     tls: parsed.tls,
     restart: parsed.restart,
+    settleS: parsed["settle-s"] === undefined
+      ? SETTLE_S_DEFAULT
+      : integer("settle-s", parsed["settle-s"], 0, SETTLE_S_MAX),
     help: parsed.help,
   };
 }

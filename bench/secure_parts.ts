@@ -4,7 +4,10 @@
  * HTTPS only; both), in interleaved rounds so a slow moment of a busy machine
  * weighs on every side alike, and drives each with the benchmark's load
  * generator (a token on every request when auth is on, the CA trusted when
- * HTTPS is). Prints req/s per round and the medians as a share of plain.
+ * HTTPS is). Prints req/s per round and the medians as a share of plain,
+ * and beside them the node's own CPU time per request (every thread of its
+ * process, from `/proc`): the load generator shares the machine's cores and
+ * pays for its side of TLS too, so req/s alone mixes the two sides' costs.
  * Peer links play no part: one node has none.
  *
  * @module
@@ -16,6 +19,7 @@ import { type LoadOptions, type LoadResult } from "./load.ts";
 import { runLoadInWorkers, terminateLoadWorkers } from "./load_workers.ts";
 import { makeSecureSetup, type SecureSetup } from "./secure.ts";
 import { median } from "./median.ts";
+import { processesCpuMs } from "./process_cpu.ts";
 
 const USAGE = `Usage: deno task bench:secure-parts [--rounds N] [--duration S] [--scenarios LIST]
 
@@ -73,14 +77,20 @@ function parseScenario(name: string): { op: "write" | "read-stale"; connections:
   return { op: match[1] as "write" | "read-stale", connections: Number(match[2]) };
 }
 
-/** One node of `setup`: each scenario's req/s. */
+/** One run of a scenario: req/s, and the node's CPU microseconds per request (NaN if unknown). */
+interface Run {
+  rate: number;
+  cpuMicros: number;
+}
+
+/** One node of `setup`: each scenario's run. */
 async function runSetup(
   setup: Setup,
   port: number,
   dir: string,
   secure: SecureSetup,
   options: { scenarios: string[]; durationMs: number },
-): Promise<number[]> {
+): Promise<Run[]> {
   const args = nodeFlags(setup, secure);
   const https = args.includes("--tls-cert");
   const url = `${https ? "https" : "http"}://127.0.0.1:${port}`;
@@ -103,7 +113,7 @@ async function runSetup(
   const client = Deno.createHttpClient({ caCerts: [secure.caCert] });
   try {
     await waitReady(url, client);
-    const rates: number[] = [];
+    const runs: Run[] = [];
     for (const name of options.scenarios) {
       const { op, connections } = parseScenario(name);
       const base: Omit<LoadOptions, "op" | "mode" | "durationMs"> = {
@@ -120,13 +130,17 @@ async function runSetup(
       if (op === "read-stale") {
         await runLoadInWorkers({ ...base, op: "write", mode: "preload", durationMs: 60_000 }, 1);
       }
+      const cpuBefore = await processesCpuMs([child.pid]);
       const result = await runLoadInWorkers(
         { ...base, op, mode: "random", durationMs: options.durationMs },
         1,
       );
-      rates.push(checked(result, setup, name).ok / (result.elapsedMs / 1000));
+      const cpuAfter = await processesCpuMs([child.pid]);
+      const { ok } = checked(result, setup, name);
+      const cpuMs = cpuBefore === null || cpuAfter === null ? NaN : cpuAfter - cpuBefore;
+      runs.push({ rate: ok / (result.elapsedMs / 1000), cpuMicros: cpuMs * 1000 / ok });
     }
-    return rates;
+    return runs;
   } finally {
     client.close();
     child.kill("SIGTERM");
@@ -168,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const scenarios = flags.scenarios.split(",");
   const dir = await Deno.makeTempDir({ prefix: "rafter-secure-parts-" });
-  const rates = new Map<Setup, number[][]>(SETUPS.map((s) => [s, []]));
+  const runs = new Map<Setup, Run[][]>(SETUPS.map((s) => [s, []]));
   try {
     const secure = await makeSecureSetup(dir);
     let port = PORT_FIRST;
@@ -176,8 +190,10 @@ export async function main(argv: string[]): Promise<number> {
       for (const setup of SETUPS) {
         const got = await runSetup(setup, port, dir, secure, { scenarios, durationMs });
         port += 2;
-        rates.get(setup)!.push(got);
-        const text = scenarios.map((s, i) => `${s}=${got[i]!.toFixed(0)}`).join(" ");
+        runs.get(setup)!.push(got);
+        const text = scenarios.map((s, i) =>
+          `${s}=${got[i]!.rate.toFixed(0)} (node ${got[i]!.cpuMicros.toFixed(1)} µs/req)`
+        ).join(" ");
         console.log(`round ${round} ${setup}: ${text} (load ${Deno.loadavg()[0]!.toFixed(1)})`);
       }
     }
@@ -186,11 +202,14 @@ export async function main(argv: string[]): Promise<number> {
     await Deno.remove(dir, { recursive: true });
   }
   scenarios.forEach((scenario, i) => {
-    const plain = median(rates.get("plain")!.map((r) => r[i]!));
-    const shares = SETUPS.map((s) =>
-      `${s} ${(median(rates.get(s)!.map((r) => r[i]!)) / plain).toFixed(2)}`
+    const rate = (s: Setup) => median(runs.get(s)!.map((r) => r[i]!.rate));
+    const cpu = (s: Setup) => median(runs.get(s)!.map((r) => r[i]!.cpuMicros));
+    const shares = SETUPS.map((s) => `${s} ${(rate(s) / rate("plain")).toFixed(2)}`);
+    const costs = SETUPS.map((s) => `${s} ${cpu(s).toFixed(1)}`);
+    console.log(
+      `${scenario}: plain ${rate("plain").toFixed(0)} req/s; ${shares.join(", ")}; ` +
+        `node CPU µs/req ${costs.join(", ")}`,
     );
-    console.log(`${scenario}: plain ${plain.toFixed(0)} req/s; ${shares.join(", ")}`);
   });
   return 0;
 }
