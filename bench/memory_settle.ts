@@ -5,7 +5,10 @@
  * reading at the instant the last scenario ends still carries the load's
  * working memory. The benchmark reports that reading and, beside it, the
  * one this module waits for: every node's resident memory read once a
- * second until none fell by more than 1% over the last five seconds.
+ * second until none fell by more than 1% over the last 16 seconds. V8's
+ * reducer looks at the allocation rate 8 s after a full collection and
+ * again 8 s later while it is still high, so a shorter hold can end before
+ * it has run at all.
  *
  * @module
  */
@@ -15,7 +18,7 @@ import { processesMemory, type ProcessMemory } from "./memory.ts";
 /** How often the processes are read while waiting, in milliseconds. */
 export const SETTLE_SAMPLE_MS = 1_000;
 /** Readings (one per sample) over which memory must hold to count as settled. */
-export const SETTLE_HOLD_SAMPLES = 5;
+export const SETTLE_HOLD_SAMPLES = 16;
 /** The largest fall, as a share, that still counts as holding. */
 export const SETTLE_FALL_MAX = 0.01;
 

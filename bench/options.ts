@@ -18,7 +18,7 @@ const serveOnlySecondsMax = 3600;
 /** How often the nodes are scraped during a run with metrics on, in milliseconds. */
 const SCRAPE_MS_DEFAULT = 1000;
 /** Default and largest wait for memory to settle after the load, in seconds. */
-const SETTLE_S_DEFAULT = 30;
+const SETTLE_S_DEFAULT = 60;
 const SETTLE_S_MAX = 300;
 /** The longest scrape interval accepted, in milliseconds. */
 const SCRAPE_MS_MAX = 60_000;
@@ -142,9 +142,9 @@ Options:
                        read; then remove it, wipe its data and time its catch-up by
                        InstallSnapshot, with its peak memory
   --settle-s N         after the scenarios, read each node's memory once a second until
-                       none fell by more than 1% over 5 s (the heap a load grew is given
-                       back some seconds after it stops), waiting at most N s, 0..300;
-                       reported beside the reading taken as the load ended; 0 skips it [30]
+                       none fell by more than 1% over 16 s (V8 gives back the heap a load
+                       grew some seconds after it stops), waiting at most N s, 0..300;
+                       reported beside the reading taken as the load ended; 0 skips it [60]
   --help               show this text
 
 etcd is not needed for rafter runs. For --target etcd, start one first with the shared

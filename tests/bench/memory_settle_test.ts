@@ -43,8 +43,8 @@ Deno.test("the wait gives up after its longest wait and says memory was still fa
   assertTrue(got.afterMs <= 60, `waited ${got.afterMs} ms`);
 });
 
-Deno.test("--settle-s defaults to 30 s, takes 0 to skip, and applies to the cluster bench starts", () => {
-  assertEquals(parseBenchOptions([]).settleS, 30);
+Deno.test("--settle-s defaults to 60 s, takes 0 to skip, and applies to the cluster bench starts", () => {
+  assertEquals(parseBenchOptions([]).settleS, 60);
   assertEquals(parseBenchOptions(["--settle-s", "0"]).settleS, 0);
   let error: unknown = null;
   try {
