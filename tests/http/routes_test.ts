@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../assert.ts";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyKey, OPEN, writesKey } from "../../src/http/access.ts";
 import type { HttpDeps } from "../../src/http/deps.ts";
 import { declaredRoutes, declareRoutes, requireDeclaredRoutes } from "../../src/http/routes.ts";
@@ -25,6 +25,15 @@ Deno.test("a handler added beside a declared one on the same path is refused too
   routes.post("/key", writesKey(bodyKey("key")), (c) => c.text("guarded"));
   app.post("/key", (c) => c.text("unguarded"));
   assertThrows(() => requireDeclaredRoutes(app), /Route "POST \/key" has no access rule/);
+});
+
+Deno.test("a declared handler mounted again by hand, around its guard, is refused", () => {
+  const app = new Hono();
+  const routes = declareRoutes(app, { auth: testAuth() } as HttpDeps);
+  const handler = (c: Context) => c.text("written");
+  routes.post("/key", writesKey(bodyKey("key")), handler);
+  app.put("/key", handler);
+  assertThrows(() => requireDeclaredRoutes(app), /Route "PUT \/key" has no access rule/);
 });
 
 Deno.test("every route the app serves is declared", () => {
