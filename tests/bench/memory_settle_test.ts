@@ -46,6 +46,19 @@ Deno.test("the wait gives up after its longest wait and says memory was still fa
 Deno.test("--settle-s defaults to 60 s, takes 0 to skip, and applies to the cluster bench starts", () => {
   assertEquals(parseBenchOptions([]).settleS, 60);
   assertEquals(parseBenchOptions(["--settle-s", "0"]).settleS, 0);
+  for (const bad of ["301", "ten", "1.5"]) {
+    let refusal: unknown = null;
+    try {
+      parseBenchOptions(["--settle-s", bad]);
+    } catch (thrown) {
+      refusal = thrown;
+    }
+    assertTrue(
+      refusal instanceof UsageError &&
+        refusal.message.includes(`--settle-s must be an integer in 0..300, got "${bad}"`),
+      `${refusal}`,
+    );
+  }
   let error: unknown = null;
   try {
     parseBenchOptions(["--settle-s", "5", "--url", "http://127.0.0.1:2379"]);

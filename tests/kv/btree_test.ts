@@ -75,11 +75,25 @@ Deno.test("the tree agrees with a map under random puts and deletes, and stays b
   assertEquals(contents(tree.root), []);
 });
 
+/** A frozen view of the tree and the model's contents when it was taken. */
+interface FrozenView {
+  frozen: ReturnType<RecordTree["freeze"]>;
+  expected: [string, number][];
+}
+
+/** Every view still holds exactly what the model held when it was frozen. */
+function checkViews(views: readonly FrozenView[]): void {
+  for (const { frozen, expected } of views) {
+    assertEquals(frozen.size, expected.length);
+    assertEquals(contents(frozen.root), expected);
+  }
+}
+
 Deno.test("a frozen view never changes while the tree goes on", () => {
   const rng = createRng(5);
   const tree = new RecordTree();
   const model = new Map<string, number>();
-  const views: { frozen: ReturnType<RecordTree["freeze"]>; expected: [string, number][] }[] = [];
+  const views: FrozenView[] = [];
   for (let i = 1; i <= OPS; i++) {
     const key = `k${rng.int(KEY_SPACE)}`;
     if (rng.int(4) === 0) {
@@ -91,10 +105,7 @@ Deno.test("a frozen view never changes while the tree goes on", () => {
     }
     if (i % 2500 === 0) views.push({ frozen: tree.freeze(), expected: sortedModel(model) });
   }
-  for (const { frozen, expected } of views) {
-    assertEquals(frozen.size, expected.length);
-    assertEquals(contents(frozen.root), expected);
-  }
+  checkViews(views);
 });
 
 Deno.test("a write after reading its key changes it in place, never a frozen view", () => {
@@ -103,7 +114,7 @@ Deno.test("a write after reading its key changes it in place, never a frozen vie
   const rng = createRng(23);
   const tree = new RecordTree();
   const model = new Map<string, number>();
-  const views: { frozen: ReturnType<RecordTree["freeze"]>; expected: [string, number][] }[] = [];
+  const views: FrozenView[] = [];
   for (let i = 1; i <= OPS; i++) {
     const key = `k${rng.int(KEY_SPACE / 4)}`;
     const found = tree.find(key);
@@ -121,7 +132,7 @@ Deno.test("a write after reading its key changes it in place, never a frozen vie
   assertEquals(tree.size, model.size);
   assertEquals(contents(tree.root), sortedModel(model));
   checkShape(tree.root);
-  for (const { frozen, expected } of views) assertEquals(contents(frozen.root), expected);
+  checkViews(views);
 });
 
 Deno.test("a write after a delete that merged its key's leaf still lands in the tree", () => {
