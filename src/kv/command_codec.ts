@@ -113,23 +113,25 @@ function sizeHint(command: Command): number {
     (typeof value === "string" ? 3 * value.length : value.length);
 }
 
-/** The writer {@link encodeCommand} encodes into (it never calls itself). */
+/** The writer {@link encodeCommandView} encodes into (it never calls itself). */
 const scratch = new ByteWriter();
 
 /**
- * Encodes any command in the version 2 form.
+ * Encodes any command in the version 2 form into a shared buffer and
+ * answers a view of it, valid only until the next call: for a caller that
+ * copies the bytes at once (a proposal is copied into the log's slabs as it
+ * is queued), which saves every write a buffer of its own.
  *
  * @example
  * ```ts
- * import { encodeCommand } from "./command_codec.ts";
- * import { decodeCommand } from "./command.ts";
- * const bytes = encodeCommand({ kind: "leaseGrant", ttlMs: 5000 });
- * if (decodeCommand(bytes).kind !== "leaseGrant") throw new Error();
+ * import { encodeCommandView } from "./command_codec.ts";
+ * const view = encodeCommandView({ kind: "leaseGrant", ttlMs: 5000 });
+ * const copy = view.slice();
+ * encodeCommandView({ kind: "leaseRevoke", id: 7 });
+ * if (copy[0] === view[0]) throw new Error("the next call reuses the buffer");
  * ```
  */
-export function encodeCommand(command: Command): Uint8Array {
-  // One writer for every command: a put then costs one exact-size copy
-  // instead of a fresh buffer, its view and a trimmed copy.
+export function encodeCommandView(command: Command): Uint8Array {
   const writer = scratch;
   writer.reset();
   writer.reserve(sizeHint(command));
@@ -156,7 +158,22 @@ export function encodeCommand(command: Command): Uint8Array {
       writer.varint(command.id);
       break;
   }
-  return writer.written().slice();
+  return writer.written();
+}
+
+/**
+ * Encodes any command in the version 2 form, in a buffer of its own.
+ *
+ * @example
+ * ```ts
+ * import { encodeCommand } from "./command_codec.ts";
+ * import { decodeCommand } from "./command.ts";
+ * const bytes = encodeCommand({ kind: "leaseGrant", ttlMs: 5000 });
+ * if (decodeCommand(bytes).kind !== "leaseGrant") throw new Error();
+ * ```
+ */
+export function encodeCommand(command: Command): Uint8Array {
+  return encodeCommandView(command).slice();
 }
 
 function readFlags(reader: ByteReader): number {

@@ -84,12 +84,16 @@ export class LeaseDeadlines {
     this.#deadlines.delete(id);
   }
 
-  /** Follows an applied entry's effect on leases (grants and revocations). */
-  observe(result: ApplyResult, nowMs: number): void {
-    if (result.kind === "leaseGrant") this.granted(result.id, result.ttlMs, nowMs);
+  /**
+   * Follows an applied entry's effect on leases (grants and revocations);
+   * the clock is read only for a grant, not for the plain writes that make
+   * up most entries.
+   */
+  observe(result: ApplyResult, nowMs: () => number): void {
+    if (result.kind === "leaseGrant") this.granted(result.id, result.ttlMs, nowMs());
     else if (result.kind === "leaseRevoke") this.revoked(result.id);
     else if (result.kind === "put" && result.grantedLease) {
-      this.granted(result.grantedLease.id, result.grantedLease.ttlMs, nowMs);
+      this.granted(result.grantedLease.id, result.grantedLease.ttlMs, nowMs());
     }
   }
 

@@ -26,7 +26,8 @@ import {
   type WatchRequest,
   type WatchStream,
 } from "../api.ts";
-import { encodeCommand, encodePut } from "./command.ts";
+import { encodePut } from "./command.ts";
+import { encodeCommandView } from "./command_codec.ts";
 import { type Command, TXN_OPS_MAX } from "./command_types.ts";
 import type { LeaseDeadlines } from "./lease_deadlines.ts";
 import type { ApplyResult } from "./results.ts";
@@ -37,7 +38,11 @@ import type { WatchHistory } from "./watch_history.ts";
 
 /** What the service needs from the driver. */
 export interface DriverPort {
-  /** Proposes `data` as a `normal` entry; resolves with its outcome once applied on this node. */
+  /**
+   * Proposes `data` as a `normal` entry; resolves with its outcome once
+   * applied on this node. Both proposing calls read (or copy) `data` before
+   * they return: it may be a view that the next encoding overwrites.
+   */
   propose(data: Uint8Array): Promise<ApplyResult>;
   /**
    * Proposes `data` in this node's leadership as it is now, without waiting
@@ -111,6 +116,12 @@ function indexOf(result: ApplyResult): { index: number } {
   return { index: result.index };
 }
 
+/** The index a write applied at, or its refusal's typed error: one step where two would do. */
+function acceptedIndex(result: ApplyResult): { index: number } {
+  throwIfRefused(result);
+  return { index: result.index };
+}
+
 /** Turns a refused outcome into its typed error. */
 export function throwIfRefused(result: ApplyResult): void {
   if (result.kind !== "refused") return;
@@ -158,14 +169,23 @@ export class KvService {
   /**
    * Proposes a data-model command once every member understands it
    * (`version`: the cluster's, when the caller has just read it); `what` and
-   * `key` name it in the refusal (`put "k"`). Not async, like the callers on
+   * `key` name it in the refusal (`put "k"`). A refused outcome rejects with
+   * its typed error.
+   */
+  #propose(command: Command, what: string, key?: string): Promise<ApplyResult> {
+    return this.#submit(command, what, key, this.#port.clusterCommandVersion()).then(accepted);
+  }
+
+  /**
+   * {@link #propose} with the outcome as it applied, refused or not: for a
+   * caller that checks it in its own step. Not async, like the callers on
    * the write path: each async layer costs every write a frame and a promise.
    */
-  #propose(
+  #submit(
     command: Command,
     what: string,
-    key?: string,
-    version = this.#port.clusterCommandVersion(),
+    key: string | undefined,
+    version: number,
   ): Promise<ApplyResult> {
     if (version < DATA_MODEL_VERSION) {
       const named = key === undefined ? what : `${what} "${key}"`;
@@ -176,7 +196,7 @@ export class KvService {
         ),
       );
     }
-    return this.#port.propose(encodeCommand(command)).then(accepted);
+    return this.#port.propose(encodeCommandView(command));
   }
 
   #checkTtl(ttlMs: number): void {
@@ -216,7 +236,7 @@ export class KvService {
       ttlMs: 0,
       quotaBytes,
     } as const;
-    return this.#propose(command, "put", key, version).then(indexOf);
+    return this.#submit(command, "put", key, version).then(acceptedIndex);
   }
 
   /** Puts a value with conditions or a lease. */
@@ -388,7 +408,9 @@ export class KvService {
     for (const id of expired) {
       // A revocation that fails (leadership moved, timeout) is offered again by
       // `expired` after its retry interval; one that applies ends the deadline.
-      this.#port.proposeAsLeader(encodeCommand({ kind: "leaseRevoke", id })).catch(() => undefined);
+      this.#port.proposeAsLeader(encodeCommandView({ kind: "leaseRevoke", id })).catch(() =>
+        undefined
+      );
     }
     return expired.length;
   }

@@ -11,7 +11,6 @@
 
 import { CompactedError } from "../api.ts";
 import type { Change } from "./results.ts";
-import { valueByteLength } from "./value.ts";
 import { type HistoryEntry, type SubscriberHost, Subscription } from "./watch_subscription.ts";
 
 export type { HistoryEntry } from "./watch_subscription.ts";
@@ -36,12 +35,17 @@ export const DEFAULT_HISTORY_LIMITS: Readonly<HistoryLimits> = {
 /** Bytes counted for a change besides its key and values (object, indexes, array slot). */
 const CHANGE_OVERHEAD_BYTES = 96;
 
+/**
+ * An estimate of what `changes` hold in memory: a value counts its length
+ * (bytes, or the code units of text, one byte each in the engine's compact
+ * strings), read without scanning the text for its UTF-8 size.
+ */
 function entryBytes(changes: readonly Change[]): number {
   let bytes = 0;
   for (const change of changes) {
     bytes += CHANGE_OVERHEAD_BYTES + 2 * change.key.length;
-    if (change.value !== null) bytes += valueByteLength(change.value);
-    if (change.prev !== null) bytes += CHANGE_OVERHEAD_BYTES + valueByteLength(change.prev.value);
+    if (change.value !== null) bytes += change.value.length;
+    if (change.prev !== null) bytes += CHANGE_OVERHEAD_BYTES + change.prev.value.length;
   }
   return bytes;
 }
@@ -201,13 +205,19 @@ export class WatchHistory implements SubscriberHost {
   }
 
   #notify(entry: HistoryEntry): void {
+    // Most entries meet no watch at all: skip the key lookups then.
+    if (this.#byKey.size !== 0) this.#notifyKeys(entry);
+    if (this.#byPrefix.size === 0) return;
+    for (const subscription of this.#byPrefix) subscription.offer(entry);
+  }
+
+  #notifyKeys(entry: HistoryEntry): void {
     for (const change of entry.changes) {
       const subscribers = this.#byKey.get(change.key);
       if (subscribers !== undefined) {
         for (const subscription of subscribers) subscription.offer(entry);
       }
     }
-    for (const subscription of this.#byPrefix) subscription.offer(entry);
   }
 
   #evict(): void {
@@ -227,7 +237,7 @@ export class WatchHistory implements SubscriberHost {
       this.#entries = this.#entries.slice(this.#head);
       this.#head = 0;
     }
-    if (!evicted) return;
+    if (!evicted || this.#catchingUp.size === 0) return;
     for (const subscription of this.#catchingUp) subscription.compacted(this.#compactedIndex);
   }
 }

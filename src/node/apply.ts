@@ -94,8 +94,8 @@ export class Applier {
     const result = this.machine.apply(entry);
     const { requests, history, deadlines } = this.targets;
     history.record(entry.index, result.changes ?? []);
-    if (deadlines.leading) deadlines.observe(result, this.targets.nowMs());
-    requests.applied(entry.index, entry.term, () => result);
+    if (deadlines.leading) deadlines.observe(result, this.targets.nowMs);
+    requests.applied(entry.index, entry.term, result);
     this.listener.entryApplied?.(entry, result);
   }
 
@@ -105,11 +105,7 @@ export class Applier {
     this.machine.setMembership(next, entry.index);
     const voter = findMember(next, change.id)?.voter === true;
     this.targets.history.record(entry.index, []);
-    this.targets.requests.applied(
-      entry.index,
-      entry.term,
-      () => ({ kind: "noop", index: entry.index }),
-    );
+    this.targets.requests.applied(entry.index, entry.term, { kind: "noop", index: entry.index });
     this.listener.entryApplied?.(entry, null);
     this.listener.memberChanged?.(change, entry.index, voter);
   }

@@ -41,10 +41,19 @@ const LEASE_TTL_ELECTIONS_MIN = 3;
  */
 export function dataModel(deps: DataModelDeps): KvService {
   return new KvService({
-    propose: async (data) => {
+    propose: (data) => {
       const driver = deps.driver();
-      await driver.waitForLeader();
-      return await driver.propose(data, null);
+      // `data` may be a view the next encoding overwrites: queued at once
+      // (the queue copies it) when a leader is known, else copied to wait.
+      if (driver.core.state().lead !== "") {
+        try {
+          return driver.propose(data, null);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+      const copy = data.slice();
+      return driver.waitForLeader().then(() => driver.propose(copy, null));
     },
     proposeAsLeader: (data) => {
       try {

@@ -13,7 +13,6 @@ import { NotLeaderError, UnavailableError } from "../api.ts";
 import type { ApplyResult } from "../kv/state_machine.ts";
 import type { ConfChange } from "../raft/types.ts";
 import { Slabs } from "../bytes/slabs.ts";
-import { packProposals } from "./packing.ts";
 
 /** A promise's settle functions. */
 export interface Settle<T> {
@@ -67,7 +66,7 @@ export interface RequestsOptions {
  * const write = requests.propose(new Uint8Array([1]), null);
  * const [p] = requests.takeProposals();
  * requests.proposed(p!, 7, 2);
- * requests.applied(7, 2, () => ({ kind: "put", index: 7 }));
+ * requests.applied(7, 2, { kind: "put", index: 7 });
  * if ((await write).index !== 7) throw new Error();
  * ```
  */
@@ -100,8 +99,11 @@ export class Requests {
     if (this.writeCount >= this.options.proposalsInflightMax) {
       return Promise.reject(new UnavailableError("Too many writes in flight; retry shortly"));
     }
+    // Copied at once: the caller may reuse its buffer, and the log keeps
+    // the command in a shared slab rather than a buffer of its own.
+    const copy = this.slabs.copy(data);
     return new Promise((resolve, reject) => {
-      this.proposals.push({ data, conf, deadline: this.deadline(), resolve, reject });
+      this.proposals.push({ data: copy, conf, deadline: this.deadline(), resolve, reject });
     });
   }
 
@@ -143,11 +145,11 @@ export class Requests {
     for (const waiter of waiters) waiter.resolve();
   }
 
-  /** The proposals queued since the last turn, their commands copied into shared slabs. */
+  /** The proposals queued since the last turn, their commands in shared slabs. */
   takeProposals(): Proposal[] {
     const out = this.proposals;
     this.proposals = [];
-    return packProposals(out, this.slabs);
+    return out;
   }
 
   /** The read ids queued since the last turn. */
@@ -163,11 +165,11 @@ export class Requests {
   }
 
   /** The entry at `index` applied with `result`, or was overwritten by one of another term. */
-  applied(index: number, term: number, result: () => ApplyResult): void {
+  applied(index: number, term: number, result: ApplyResult): void {
     const waiter = this.writes.get(index);
     if (waiter === undefined) return;
     this.writes.delete(index);
-    if (waiter.term === term) waiter.resolve(result());
+    if (waiter.term === term) waiter.resolve(result);
     else waiter.reject(new UnavailableError("Leadership changed; the write was not applied"));
   }
 

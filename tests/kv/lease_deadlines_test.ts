@@ -59,11 +59,11 @@ Deno.test("observe follows grants, TTL puts and revocations as they apply", () =
   const feeder = new Feeder();
   const deadlines = new LeaseDeadlines();
   deadlines.becomeLeader(feeder.machine.leases(), 0);
-  deadlines.observe(feeder.apply({ kind: "leaseGrant", ttlMs: 1000 }), 10);
-  deadlines.observe(feeder.put("session", "me", { ttlMs: 2000 }), 20);
+  deadlines.observe(feeder.apply({ kind: "leaseGrant", ttlMs: 1000 }), () => 10);
+  deadlines.observe(feeder.put("session", "me", { ttlMs: 2000 }), () => 20);
   assertEquals(deadlines.remaining(1, 10), 1000);
   assertEquals(deadlines.remaining(2, 20), 2000);
-  deadlines.observe(feeder.apply({ kind: "leaseRevoke", id: 1 }), 30);
+  deadlines.observe(feeder.apply({ kind: "leaseRevoke", id: 1 }), () => 30);
   assertEquals(deadlines.remaining(1, 30), null);
   assertEquals(deadlines.size, 1);
 });

@@ -52,7 +52,7 @@ export class LocalPort implements DriverPort {
   /** What the driver does with every applied result. */
   applied(result: ApplyResult): ApplyResult {
     this.watchHistory.record(result.index, result.changes ?? []);
-    this.leaseDeadlines.observe(result, this.clockMs);
+    this.leaseDeadlines.observe(result, () => this.clockMs);
     return result;
   }
 

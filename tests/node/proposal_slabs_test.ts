@@ -1,7 +1,7 @@
-// Proposals' commands are copied into shared slabs, each still reading its own bytes.
+// Proposals' commands are copied as they are queued, small ones into shared
+// slabs, each still reading its own bytes whatever the caller does with its buffer.
 import { assertEquals, assertTrue } from "../assert.ts";
 import { SLAB_BYTES, SLAB_COPY_BYTES_MAX, Slabs } from "../../src/bytes/slabs.ts";
-import { packProposals } from "../../src/node/packing.ts";
 import { Requests } from "../../src/node/requests.ts";
 
 function queued(sizes: number[]) {
@@ -26,17 +26,24 @@ Deno.test("node: a turn's small commands share one slab and keep their bytes", (
   assertTrue(taken.every((p, i) => p.data.buffer !== sent[i]!.buffer), "none keeps its own");
 });
 
-Deno.test("node: a large command keeps its own buffer; later turns fill the same slab", () => {
+Deno.test("node: a large command gets a buffer of its own; later turns fill the same slab", () => {
   const { requests, sent } = queued([20, SLAB_COPY_BYTES_MAX + 1, 30]);
   const taken = requests.takeProposals();
   assertEquals(taken.map((p) => Array.from(p.data)), sent.map((data) => Array.from(data)));
-  assertTrue(taken[1]!.data === sent[1], "the large command is left as it was");
+  assertTrue(taken[1]!.data.buffer !== sent[1]!.buffer, "the large command is copied too");
+  assertTrue(taken[1]!.data.buffer !== taken[0]!.data.buffer, "into a buffer of its own");
   assertTrue(taken[0]!.data.buffer === taken[2]!.data.buffer, "the small ones are packed");
   requests.propose(new Uint8Array([9]), null).catch(() => {});
   const next = requests.takeProposals()[0]!;
   assertTrue(next.data.buffer === taken[0]!.data.buffer, "a lone command of a later turn too");
   assertEquals(Array.from(taken[0]!.data), Array.from(sent[0]!), "earlier copies stay intact");
-  assertEquals(packProposals([], new Slabs()), []);
+});
+
+Deno.test("node: a caller may reuse its buffer as soon as the proposal is queued", () => {
+  const { requests, sent } = queued([12, SLAB_COPY_BYTES_MAX + 1]);
+  const expected = sent.map((data) => Array.from(data));
+  for (const data of sent) data.fill(0xee);
+  assertEquals(requests.takeProposals().map((p) => Array.from(p.data)), expected);
 });
 
 Deno.test("bytes: a full slab gives way to a new one, and what was copied stays", () => {
