@@ -18,22 +18,45 @@ export const SWEEP_MS = 100;
 
 interface PendingRead {
   deadlineMs: number;
+  /** Its slot in `pending`; -1 once it left. */
+  slot: number;
   expire(): void;
 }
 
-const pending = new Set<PendingRead>();
+/**
+ * The reads pending, `pendingCount` of them from slot 0. A read leaves by
+ * taking the last one into its slot: nothing is searched or allocated, and
+ * the array keeps its size, where a set would grow and shrink its table
+ * with the reads in flight.
+ */
+const pending: (PendingRead | null)[] = [];
+let pendingCount = 0;
 let timer: ReturnType<typeof setInterval> | undefined;
 
+/** Takes `read` out of `pending`; false when it had already left. */
+function leave(read: PendingRead): boolean {
+  const slot = read.slot;
+  if (slot < 0) return false;
+  const last = pending[--pendingCount]!;
+  pending[slot] = last;
+  last.slot = slot;
+  pending[pendingCount] = null;
+  read.slot = -1;
+  return true;
+}
+
 function sweep(): void {
-  if (pending.size === 0) {
+  if (pendingCount === 0) {
     clearInterval(timer);
     timer = undefined;
     return;
   }
   const nowMs = performance.now();
-  for (const read of pending) {
+  // From the end: a read that leaves takes the last one, already looked at, into its slot.
+  for (let i = pendingCount - 1; i >= 0; i--) {
+    const read = pending[i]!;
     if (read.deadlineMs > nowMs) continue;
-    pending.delete(read);
+    leave(read);
     read.expire();
   }
 }
@@ -65,17 +88,19 @@ export function withinDeadline<T>(
   return new Promise<T>((resolve, reject) => {
     const entry: PendingRead = {
       deadlineMs: performance.now() + timeoutMs,
+      slot: pendingCount,
       expire: () => {
         abandon();
         reject(late());
       },
     };
-    const leave = () => pending.delete(entry);
-    pending.add(entry);
+    if (pendingCount < pending.length) pending[pendingCount] = entry;
+    else pending.push(entry);
+    pendingCount++;
     startSweeping();
     read.then(
-      (value) => leave() && resolve(value),
-      (error) => leave() && reject(error),
+      (value) => leave(entry) && resolve(value),
+      (error) => leave(entry) && reject(error),
     );
   });
 }

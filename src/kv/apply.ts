@@ -64,7 +64,9 @@ export function putRecord(
     growthBytes === undefined ? { previous: prev } : { previous: prev, growthBytes },
   );
   if (lease !== 0) state.leases.attach(key, lease);
-  changes.push({ type: "put", key, value, createIndex, modIndex: index, lease, prev });
+  // The key as the tree holds it: the command's own copy is not kept alive by the change.
+  const held = prev === null ? key : prev.key;
+  changes.push({ type: "put", key: held, value, createIndex, modIndex: index, lease, prev });
 }
 
 /** Deletes `prev`'s key at `index`. */

@@ -97,13 +97,16 @@ export class RecordStore {
     return this.#dataBytes;
   }
 
-  /** The record under `key`, or null. */
+  /**
+   * The record under `key`, or null. Its `key` is the string the tree holds,
+   * so a change that keeps it keeps no second copy of the key alive.
+   */
   get(key: string): StoredRecord | null {
     const at = this.#tree.find(key);
     if (at === null) return null;
     const { leaf, index } = at;
     return {
-      key,
+      key: leaf.keys[index]!,
       value: slotValue(leaf.values[index]!, this.#source),
       createIndex: leaf.createIndexes[index]!,
       modIndex: leaf.modIndexes[index]!,

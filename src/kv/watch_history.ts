@@ -10,10 +10,11 @@
  */
 
 import { CompactedError } from "../api.ts";
+import { HeldChanges, type HistoryEntry } from "./held_changes.ts";
 import type { Change } from "./results.ts";
-import { type HistoryEntry, type SubscriberHost, Subscription } from "./watch_subscription.ts";
+import { type SubscriberHost, Subscription } from "./watch_subscription.ts";
 
-export type { HistoryEntry } from "./watch_subscription.ts";
+export type { HistoryEntry } from "./held_changes.ts";
 
 /** Bounds of the history. */
 export interface HistoryLimits {
@@ -69,9 +70,8 @@ export type WatchFilter = { key: string } | { prefix: string };
  */
 export class WatchHistory implements SubscriberHost {
   readonly #limits: HistoryLimits;
-  /** Entries with changes, oldest first, from `#head` on. */
-  #entries: HistoryEntry[] = [];
-  #head = 0;
+  /** Entries with changes, oldest first. */
+  readonly #held = new HeldChanges();
   #bytes = 0;
   #compactedIndex: number;
   #lastIndex: number;
@@ -102,7 +102,7 @@ export class WatchHistory implements SubscriberHost {
 
   /** Entries held, and their estimated bytes. */
   get held(): { entries: number; bytes: number } {
-    return { entries: this.#entries.length - this.#head, bytes: this.#bytes };
+    return { entries: this.#held.count, bytes: this.#bytes };
   }
 
   /** How many watches are open. */
@@ -124,10 +124,12 @@ export class WatchHistory implements SubscriberHost {
     }
     this.#lastIndex = index;
     if (changes.length === 0) return;
-    const entry: HistoryEntry = { index, changes, bytes: entryBytes(changes) };
-    this.#entries.push(entry);
-    this.#bytes += entry.bytes;
-    this.#notify(entry);
+    const bytes = entryBytes(changes);
+    this.#held.push(index, changes, bytes);
+    this.#bytes += bytes;
+    if (this.#byKey.size !== 0 || this.#byPrefix.size !== 0) {
+      this.#notify({ index, changes, bytes });
+    }
     this.#evict();
   }
 
@@ -135,8 +137,7 @@ export class WatchHistory implements SubscriberHost {
   reset(index: number): void {
     const message = `This node installed a snapshot at index "${index}"; watch again`;
     for (const subscription of this.#all()) subscription.end("reset", message);
-    this.#entries = [];
-    this.#head = 0;
+    this.#held.clear();
     this.#bytes = 0;
     this.#compactedIndex = index;
     this.#lastIndex = index;
@@ -164,19 +165,17 @@ export class WatchHistory implements SubscriberHost {
 
   /** The first held entry at or after `index` from which a reader may scan, as a position. */
   positionOf(index: number): number {
-    let low = this.#head;
-    let high = this.#entries.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.#entries[middle]!.index < index) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return this.#held.positionOf(index);
+  }
+
+  /** The first position at or after `position` with a change whose key `wants`, or -1. */
+  nextMatch(position: number, wants: (key: string) => boolean): number {
+    return this.#held.nextMatch(position, wants);
   }
 
   /** The held entry at `position` (from {@link positionOf}), or undefined past the end. */
   entryAt(position: number): HistoryEntry | undefined {
-    return this.#entries[position];
+    return this.#held.entryAt(position);
   }
 
   /** Notes whether `subscription` reads the held entries (true) or a live queue (false). */
@@ -205,7 +204,6 @@ export class WatchHistory implements SubscriberHost {
   }
 
   #notify(entry: HistoryEntry): void {
-    // Most entries meet no watch at all: skip the key lookups then.
     if (this.#byKey.size !== 0) this.#notifyKeys(entry);
     if (this.#byPrefix.size === 0) return;
     for (const subscription of this.#byPrefix) subscription.offer(entry);
@@ -223,19 +221,11 @@ export class WatchHistory implements SubscriberHost {
   #evict(): void {
     const { entriesMax, bytesMax } = this.#limits;
     let evicted = false;
-    while (
-      this.#head < this.#entries.length &&
-      (this.#entries.length - this.#head > entriesMax || this.#bytes > bytesMax)
-    ) {
-      const entry = this.#entries[this.#head]!;
-      this.#entries[this.#head++] = undefined as unknown as HistoryEntry;
-      this.#bytes -= entry.bytes;
-      this.#compactedIndex = entry.index;
+    while (this.#held.count > entriesMax || (this.#held.count > 0 && this.#bytes > bytesMax)) {
+      this.#bytes -= this.#held.oldestBytes;
+      this.#compactedIndex = this.#held.oldestIndex;
+      this.#held.dropOldest();
       evicted = true;
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
-      this.#head = 0;
     }
     if (!evicted || this.#catchingUp.size === 0) return;
     for (const subscription of this.#catchingUp) subscription.compacted(this.#compactedIndex);

@@ -11,15 +11,10 @@
  */
 
 import type { WatchEnd, WatchEvent, WatchStream } from "../api.ts";
+import type { HistoryEntry } from "./held_changes.ts";
 import type { Change } from "./results.ts";
 
-/** One applied entry that changed keys. */
-export interface HistoryEntry {
-  index: number;
-  changes: readonly Change[];
-  /** Estimated memory the entry holds. */
-  bytes: number;
-}
+export type { HistoryEntry } from "./held_changes.ts";
 
 /** What a subscription needs from the history that feeds it. */
 export interface SubscriberHost {
@@ -27,6 +22,8 @@ export interface SubscriberHost {
   readonly compactedIndex: number;
   readonly queueEntriesMax: number;
   positionOf(index: number): number;
+  /** The first position at or after `position` with a change whose key `wants`, or -1. */
+  nextMatch(position: number, wants: (key: string) => boolean): number;
   entryAt(position: number): HistoryEntry | undefined;
   catchingUp(subscription: Subscription, yes: boolean): void;
   unsubscribe(subscription: Subscription): void;
@@ -90,11 +87,8 @@ export class Subscription implements WatchStream {
       this.#fellBehind(this.#host.compactedIndex);
       return this.#ended;
     }
-    for (let position = this.#host.positionOf(this.#cursor);; position++) {
-      const entry = this.#host.entryAt(position);
-      if (entry === undefined) break;
-      if (this.#matches(entry)) return this.#deliver(entry);
-    }
+    const position = this.#host.nextMatch(this.#host.positionOf(this.#cursor), this.#wantsKey);
+    if (position >= 0) return this.#deliver(this.#host.entryAt(position)!);
     // A start index in the future stays where it is.
     this.#cursor = Math.max(this.#cursor, this.#host.lastIndex + 1);
     this.#live = true;
@@ -160,13 +154,18 @@ export class Subscription implements WatchStream {
   }
 
   #matches(entry: HistoryEntry): boolean {
-    return entry.changes.some((change) => this.#wants(change));
+    return entry.changes.some((change) => this.#wantsKey(change.key));
   }
 
   #wants(change: Change): boolean {
-    const filter = this.filter;
-    return "key" in filter ? change.key === filter.key : change.key.startsWith(filter.prefix);
+    return this.#wantsKey(change.key);
   }
+
+  /** Whether a change of `key` is watched (a field: the history calls it for each held change). */
+  readonly #wantsKey = (key: string): boolean => {
+    const filter = this.filter;
+    return "key" in filter ? key === filter.key : key.startsWith(filter.prefix);
+  };
 
   #deliver(entry: HistoryEntry): WatchEvent {
     this.#cursor = entry.index + 1;

@@ -13,6 +13,7 @@ import { NotLeaderError, UnavailableError } from "../api.ts";
 import type { ApplyResult } from "../kv/state_machine.ts";
 import type { ConfChange } from "../raft/types.ts";
 import { Slabs } from "../bytes/slabs.ts";
+import { WriteWaiters } from "./write_waiters.ts";
 
 /** A promise's settle functions. */
 export interface Settle<T> {
@@ -73,7 +74,7 @@ export interface RequestsOptions {
 export class Requests {
   private proposals: Proposal[] = [];
   private readQueue: number[] = [];
-  private readonly writes = new Map<number, WriteWaiter>();
+  private readonly writes = new WriteWaiters<WriteWaiter>();
   private readonly reads = new Map<number, ReadWaiter>();
   /** Reads with a known index, in order of arrival. */
   private readonly ready: ReadWaiter[] = [];
@@ -161,14 +162,13 @@ export class Requests {
 
   /** The core took `p` at `index` of `term`: it now waits for that entry to apply. */
   proposed(p: Proposal, index: number, term: number): void {
-    this.writes.set(index, { term, deadline: p.deadline, resolve: p.resolve, reject: p.reject });
+    this.writes.add(index, { term, deadline: p.deadline, resolve: p.resolve, reject: p.reject });
   }
 
   /** The entry at `index` applied with `result`, or was overwritten by one of another term. */
   applied(index: number, term: number, result: ApplyResult): void {
-    const waiter = this.writes.get(index);
+    const waiter = this.writes.take(index);
     if (waiter === undefined) return;
-    this.writes.delete(index);
     if (waiter.term === term) waiter.resolve(result);
     else waiter.reject(new UnavailableError("Leadership changed; the write was not applied"));
   }
@@ -205,11 +205,7 @@ export class Requests {
   expire(now: number): void {
     const timeout = (indeterminate: boolean) =>
       new UnavailableError("Request timed out waiting for the cluster", indeterminate);
-    for (const [index, waiter] of this.writes) {
-      if (waiter.deadline > now) continue;
-      this.writes.delete(index);
-      waiter.reject(timeout(true));
-    }
+    for (const waiter of this.writes.takeExpired(now)) waiter.reject(timeout(true));
     for (const [ctx, waiter] of this.reads) {
       if (waiter.deadline > now) continue;
       this.reads.delete(ctx);
@@ -233,8 +229,7 @@ export class Requests {
       "Leadership changed before the write committed; it may or may not apply",
       true,
     );
-    for (const waiter of this.writes.values()) waiter.reject(error);
-    this.writes.clear();
+    for (const waiter of this.writes.takeAll()) waiter.reject(error);
   }
 
   /** The leader changed: reads waiting on the old one never get an answer. */
@@ -256,8 +251,7 @@ export class Requests {
     for (const p of this.takeProposals()) p.reject(error);
     this.readQueue = [];
     const proposed = new UnavailableError(message, true);
-    for (const waiter of this.writes.values()) waiter.reject(proposed);
-    this.writes.clear();
+    for (const waiter of this.writes.takeAll()) waiter.reject(proposed);
     for (const waiter of this.reads.values()) waiter.reject(error);
     this.reads.clear();
     for (const waiter of this.ready) waiter.reject(error);
