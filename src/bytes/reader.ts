@@ -43,7 +43,8 @@ export class ByteReader {
   readonly context: string;
   /** Offset of the next byte to read. */
   offset = 0;
-  private readonly view: DataView;
+  /** Made on the first float read: most readers never need one, and each costs an object. */
+  private view: DataView | null = null;
 
   /**
    * @param bytes the input
@@ -52,7 +53,6 @@ export class ByteReader {
   constructor(bytes: Uint8Array, context: string) {
     this.bytes = bytes;
     this.context = context;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** Bytes left to read. */
@@ -81,17 +81,19 @@ export class ByteReader {
   /** Reads an unsigned 16-bit integer. */
   u16(): number {
     this.need(2);
-    const value = this.view.getUint16(this.offset, true);
+    const b = this.bytes;
+    const at = this.offset;
     this.offset += 2;
-    return value;
+    return b[at]! | (b[at + 1]! << 8);
   }
 
   /** Reads an unsigned 32-bit integer. */
   u32(): number {
     this.need(4);
-    const value = this.view.getUint32(this.offset, true);
+    const b = this.bytes;
+    const at = this.offset;
     this.offset += 4;
-    return value;
+    return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
   }
 
   /** Reads a u64 written as two u32 halves, low first. */
@@ -103,6 +105,8 @@ export class ByteReader {
   /** Reads a float64 that must be an integer in `[0, max)` (any non-negative safe integer by default). */
   int(field: string, max = Number.MAX_SAFE_INTEGER + 1): number {
     this.need(8);
+    const b = this.bytes;
+    this.view ??= new DataView(b.buffer, b.byteOffset, b.byteLength);
     const value = this.view.getFloat64(this.offset, true);
     if (!Number.isSafeInteger(value) || value < 0 || value >= max) {
       this.fail(`${field} "${value}" is not an integer in 0..${max - 1} at byte ${this.offset}`);

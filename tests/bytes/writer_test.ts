@@ -44,3 +44,28 @@ Deno.test("strings written one after another, the buffer growing, read back in o
   assertEquals(TEXTS.map(() => reader.prefixedString()), TEXTS);
   reader.end();
 });
+
+Deno.test("bytes: fixed-width integers and floats read back whole at every width's edges, from any offset", () => {
+  const u16s = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff];
+  const u32s = [0, 1, 0xff, 0x100, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+  const u64s = [0, 0xffffffff, 2 ** 32, 2 ** 40 + 5, Number.MAX_SAFE_INTEGER];
+  const writer = new ByteWriter();
+  writer.u8(9); // everything after starts at an odd offset
+  for (const value of u16s) writer.u16(value);
+  for (const value of u32s) writer.u32(value);
+  for (const value of u64s) writer.u64(value);
+  for (const value of u64s) writer.f64(value);
+  const bytes = writer.written();
+  // A view into a larger buffer, not at its start, reads the same.
+  const shifted = new Uint8Array(bytes.length + 3);
+  shifted.set(bytes, 3);
+  for (const input of [bytes, shifted.subarray(3)]) {
+    const reader = new ByteReader(input, "test");
+    assertEquals(reader.u8(), 9);
+    assertEquals(u16s.map(() => reader.u16()), u16s);
+    assertEquals(u32s.map(() => reader.u32()), u32s);
+    assertEquals(u64s.map(() => reader.u64()), u64s);
+    assertEquals(u64s.map(() => reader.int("value")), u64s);
+    assertEquals(reader.remaining, 0);
+  }
+});
