@@ -2,7 +2,7 @@
  * The data-model operations of `KvApi` over a small port into the driver:
  * each call validates what only the node can (lease TTL floor, the command
  * version every member understands), builds one command, proposes it, and
- * turns the applied outcome into an answer or a typed error. Conditions are
+ * turns the applied outcome into an answer or a typed error (`outcomes.ts`). Conditions are
  * decided when the entry applies, never by a read before proposing.
  *
  * @module
@@ -15,7 +15,6 @@ import {
   PreconditionFailedError,
   type PutOptions,
   type PutResult,
-  QuotaExceededError,
   type ReadLevel,
   RejectedError,
   type ScanRequest,
@@ -30,6 +29,7 @@ import { encodePut } from "./command.ts";
 import { encodeCommandView } from "./command_codec.ts";
 import { type Command, TXN_OPS_MAX } from "./command_types.ts";
 import type { LeaseDeadlines } from "./lease_deadlines.ts";
+import { accepted, acceptedIndex } from "./outcomes.ts";
 import type { ApplyResult } from "./results.ts";
 import type { KvStateMachine } from "./state_machine.ts";
 import { valueBytes, valueFromBytes } from "./value.ts";
@@ -40,15 +40,10 @@ import type { WatchHistory } from "./watch_history.ts";
 export interface DriverPort {
   /**
    * Proposes `data` as a `normal` entry; resolves with its outcome once
-   * applied on this node. Both proposing calls read (or copy) `data` before
-   * they return: it may be a view that the next encoding overwrites.
+   * applied on this node. It reads (or copies) `data` before it returns: it
+   * may be a view that the next encoding overwrites.
    */
   propose(data: Uint8Array): Promise<ApplyResult>;
-  /**
-   * Proposes `data` in this node's leadership as it is now, without waiting
-   * for a leader; rejects at once when this node does not lead.
-   */
-  proposeAsLeader(data: Uint8Array): Promise<ApplyResult>;
   /** Resolves once the state machine may be read at `level` (throws `NotLeaderError` as `get`). */
   readBarrier(level: ReadLevel): Promise<void>;
   /** Throws `NotLeaderError` unless this node leads. */
@@ -103,37 +98,6 @@ function settled<T>(compute: () => T): Promise<T> {
   } catch (error) {
     return Promise.reject(error);
   }
-}
-
-/** `result`, unless it was refused: then its typed error. */
-function accepted(result: ApplyResult): ApplyResult {
-  throwIfRefused(result);
-  return result;
-}
-
-/** The index a write applied at. */
-function indexOf(result: ApplyResult): { index: number } {
-  return { index: result.index };
-}
-
-/** The index a write applied at, or its refusal's typed error: one step where two would do. */
-function acceptedIndex(result: ApplyResult): { index: number } {
-  throwIfRefused(result);
-  return { index: result.index };
-}
-
-/** Turns a refused outcome into its typed error. */
-export function throwIfRefused(result: ApplyResult): void {
-  if (result.kind !== "refused") return;
-  const refusal = result.refusal;
-  if (refusal.reason === "precondition") {
-    const current = refusal.current === null ? null : recordView(refusal.current);
-    throw new PreconditionFailedError(refusal.key, current);
-  }
-  if (refusal.reason === "quota") {
-    throw new QuotaExceededError(refusal.dataBytes, refusal.quotaBytes);
-  }
-  throw new LeaseNotFoundError(refusal.lease);
 }
 
 /**
@@ -224,7 +188,7 @@ export class KvService {
   put(key: string, value: string): Promise<{ index: number }> {
     const version = this.#port.clusterCommandVersion();
     if (version < DATA_MODEL_VERSION) {
-      return this.#port.propose(encodePut(key, value)).then(indexOf);
+      return this.#port.propose(encodePut(key, value)).then(acceptedIndex);
     }
     const quotaBytes = this.#settings.quotaBytes;
     const command = {
@@ -408,9 +372,7 @@ export class KvService {
     for (const id of expired) {
       // A revocation that fails (leadership moved, timeout) is offered again by
       // `expired` after its retry interval; one that applies ends the deadline.
-      this.#port.proposeAsLeader(encodeCommandView({ kind: "leaseRevoke", id })).catch(() =>
-        undefined
-      );
+      this.#port.propose(encodeCommandView({ kind: "leaseRevoke", id })).catch(() => undefined);
     }
     return expired.length;
   }
