@@ -41,21 +41,10 @@ const LEASE_TTL_ELECTIONS_MIN = 3;
  */
 export function dataModel(deps: DataModelDeps): KvService {
   return new KvService({
+    // The driver copies the command as it queues it (it may be a view the
+    // next encoding overwrites) and, knowing no leader, waits for one up to
+    // the request's deadline.
     propose: (data) => {
-      const driver = deps.driver();
-      // `data` may be a view the next encoding overwrites: queued at once
-      // (the queue copies it) when a leader is known, else copied to wait.
-      if (driver.core.state().lead !== "") {
-        try {
-          return driver.propose(data, null);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      }
-      const copy = data.slice();
-      return driver.waitForLeader().then(() => driver.propose(copy, null));
-    },
-    proposeAsLeader: (data) => {
       try {
         return deps.driver().propose(data, null);
       } catch (error) {

@@ -45,10 +45,6 @@ export class LocalPort implements DriverPort {
     }
   }
 
-  proposeAsLeader(data: Uint8Array): Promise<ApplyResult> {
-    return this.propose(data);
-  }
-
   /** What the driver does with every applied result. */
   applied(result: ApplyResult): ApplyResult {
     this.watchHistory.record(result.index, result.changes ?? []);

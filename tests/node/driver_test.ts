@@ -118,18 +118,23 @@ Deno.test("node: a write that finds no leader waits for one, then goes ahead", a
   const t = await TestNode.start(["n1", "n2", "n3"]);
   try {
     const early = outcome(t.node.put("k", "v"));
+    // A second command encoded while the first waits: each keeps its own bytes.
+    const second = outcome(t.node.put("k2", "other value"));
     const read = outcome(t.node.get("k", "consistent"));
     await t.sync();
     assertTrue(!early.done && !read.done, "both wait for a leader instead of failing");
     const term = await t.elect(["n2", "n3"]);
     // n2 acknowledges whatever it is sent: the no-op first, then the write.
-    for (let i = 0; i < 4 && !early.done; i++) {
+    for (let i = 0; i < 4 && !(early.done && second.done); i++) {
       await t.sync();
       const app = t.sent.filter((m) => m.type === "app" && m.to === "n2").at(-1)!;
       await t.receive("appResp", "n2", term, { index: app.index + app.entries.length });
     }
     await t.sync();
     assertTrue(early.done && early.error === undefined, String(early.error));
+    assertTrue(second.done && second.error === undefined, String(second.error));
+    assertEquals(t.node.driver.machine.get("k")?.value, "v");
+    assertEquals(t.node.driver.machine.get("k2")?.value, "other value");
   } finally {
     await t.stop();
   }
