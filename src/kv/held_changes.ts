@@ -90,6 +90,8 @@ class Ring {
  */
 export class HeldChanges {
   readonly #entries = new Ring();
+  /** The sum of `#bytes` over the entries held. */
+  #heldBytes = 0;
   // Per entry: its index, the position of its first change, its estimated bytes.
   #indexes: number[] = new Array<number>(RING_SLOTS_MIN).fill(0);
   #firsts: number[] = new Array<number>(RING_SLOTS_MIN).fill(0);
@@ -116,9 +118,9 @@ export class HeldChanges {
     return this.count === 0 ? -1 : this.#indexes[this.#entries.head]!;
   }
 
-  /** The oldest held entry's estimated bytes (0 when none is held). */
-  get oldestBytes(): number {
-    return this.count === 0 ? 0 : this.#bytes[this.#entries.head]!;
+  /** The estimated bytes of every entry held. */
+  get bytes(): number {
+    return this.#heldBytes;
   }
 
   /** Holds the entry at `index` with its (at least one) `changes`, estimated at `bytes`. */
@@ -130,6 +132,7 @@ export class HeldChanges {
     this.#indexes[slot] = index;
     this.#firsts[slot] = this.#changes.end;
     this.#bytes[slot] = bytes;
+    this.#heldBytes += bytes;
     entries.length++;
     const ring = this.#changes;
     for (const change of changes) {
@@ -163,6 +166,7 @@ export class HeldChanges {
     ring.head = ring.slot(end);
     ring.length -= end - ring.dropped;
     ring.dropped = end;
+    this.#heldBytes -= this.#bytes[entries.head]!;
     entries.head = entries.slot(entries.dropped + 1);
     entries.length--;
     entries.dropped++;

@@ -72,7 +72,6 @@ export class WatchHistory implements SubscriberHost {
   readonly #limits: HistoryLimits;
   /** Entries with changes, oldest first. */
   readonly #held = new HeldChanges();
-  #bytes = 0;
   #compactedIndex: number;
   #lastIndex: number;
   readonly #byKey = new Map<string, Set<Subscription>>();
@@ -102,7 +101,7 @@ export class WatchHistory implements SubscriberHost {
 
   /** Entries held, and their estimated bytes. */
   get held(): { entries: number; bytes: number } {
-    return { entries: this.#held.count, bytes: this.#bytes };
+    return { entries: this.#held.count, bytes: this.#held.bytes };
   }
 
   /** How many watches are open. */
@@ -126,7 +125,7 @@ export class WatchHistory implements SubscriberHost {
     if (changes.length === 0) return;
     const bytes = entryBytes(changes);
     this.#held.push(index, changes, bytes);
-    this.#bytes += bytes;
+    // The entry as an object only when a watch is open to be offered it.
     if (this.#byKey.size !== 0 || this.#byPrefix.size !== 0) {
       this.#notify({ index, changes, bytes });
     }
@@ -138,7 +137,6 @@ export class WatchHistory implements SubscriberHost {
     const message = `This node installed a snapshot at index "${index}"; watch again`;
     for (const subscription of this.#all()) subscription.end("reset", message);
     this.#held.clear();
-    this.#bytes = 0;
     this.#compactedIndex = index;
     this.#lastIndex = index;
   }
@@ -204,25 +202,19 @@ export class WatchHistory implements SubscriberHost {
   }
 
   #notify(entry: HistoryEntry): void {
-    if (this.#byKey.size !== 0) this.#notifyKeys(entry);
-    if (this.#byPrefix.size === 0) return;
-    for (const subscription of this.#byPrefix) subscription.offer(entry);
-  }
-
-  #notifyKeys(entry: HistoryEntry): void {
     for (const change of entry.changes) {
       const subscribers = this.#byKey.get(change.key);
       if (subscribers !== undefined) {
         for (const subscription of subscribers) subscription.offer(entry);
       }
     }
+    for (const subscription of this.#byPrefix) subscription.offer(entry);
   }
 
   #evict(): void {
     const { entriesMax, bytesMax } = this.#limits;
     let evicted = false;
-    while (this.#held.count > entriesMax || (this.#held.count > 0 && this.#bytes > bytesMax)) {
-      this.#bytes -= this.#held.oldestBytes;
+    while (this.#held.count > entriesMax || (this.#held.count > 0 && this.#held.bytes > bytesMax)) {
       this.#compactedIndex = this.#held.oldestIndex;
       this.#held.dropOldest();
       evicted = true;

@@ -47,7 +47,7 @@ Deno.test("held changes: every field of puts and deletes, with and without a pre
     bytes: 120,
   });
   assertEquals(held.entryAt(held.positionOf(7)), undefined);
-  assertEquals([held.oldestIndex, held.oldestBytes], [5, 300]);
+  assertEquals([held.oldestIndex, held.bytes], [5, 420]);
 });
 
 Deno.test("held changes: positions, matches and the oldest entry survive drops and wrapping", () => {
@@ -59,7 +59,9 @@ Deno.test("held changes: positions, matches and the oldest entry survive drops a
     if (held.count > 2_000 && index <= dropped + 2_000) held.dropOldest();
   }
   assertEquals(held.count, 8_000 - dropped);
-  assertEquals([held.oldestIndex, held.oldestBytes], [dropped + 1, dropped + 1]);
+  // Each entry's bytes were its index: the total is the sum of the indexes still held.
+  const heldBytes = ((dropped + 1 + 8_000) * (8_000 - dropped)) / 2;
+  assertEquals([held.oldestIndex, held.bytes], [dropped + 1, heldBytes]);
   for (const index of [dropped + 1, 6_000, 6_001, 8_000]) {
     const entry = held.entryAt(held.positionOf(index))!;
     const expected = index % 3 === 0 ? mixed(index) : [put(`k${index % 10}`, index)];
@@ -76,7 +78,7 @@ Deno.test("held changes: dropping every entry and clearing leave nothing behind"
   const held = new HeldChanges();
   for (let index = 1; index <= 3_000; index++) held.push(index, [put("k", index)], 1);
   for (let i = 0; i < 3_001; i++) held.dropOldest();
-  assertEquals([held.count, held.oldestIndex, held.oldestBytes], [0, -1, 0]);
+  assertEquals([held.count, held.oldestIndex, held.bytes], [0, -1, 0]);
   assertEquals(held.nextMatch(0, () => true), -1);
   held.push(3_001, [put("k", 3_001)], 1);
   assertEquals(held.entryAt(held.positionOf(1))?.index, 3_001);
