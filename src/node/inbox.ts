@@ -49,23 +49,51 @@ export class Inbox {
 
   /**
    * Settles as `sync` does; meanwhile hands `step` the messages that `pick`
-   * chooses as they arrive, in order. The others wait for {@link take}.
+   * chooses as they arrive, in order (and those that arrived with the sync's
+   * end, unless it failed). The others wait for {@link take}.
    */
   async during(
     sync: Promise<void>,
     pick: (m: Message) => boolean,
     step: (messages: Message[]) => void,
   ): Promise<void> {
-    let done = false;
-    sync.then(() => done = true, () => done = true);
-    while (!done) {
-      await Promise.race([sync, new Promise<void>((resolve) => this.#wake = resolve)]);
+    let settled = false;
+    let failed = false;
+    let wake: (() => void) | null = null;
+    sync.then(() => {
+      settled = true;
+      wake?.();
+    }, () => {
+      settled = failed = true;
+      wake?.();
+    });
+    this.#wake = () => wake?.();
+    try {
+      // A push or the sync's end can only come from another task, so each
+      // wait's resolver is in place before either can call it.
+      while (!settled) {
+        await new Promise<void>((resolve) => wake = resolve);
+        wake = null;
+        if (!failed) this.#stepPicked(pick, step);
+      }
+    } finally {
       this.#wake = null;
-      const picked = this.#messages.filter(pick);
-      if (picked.length === 0) continue;
-      this.#messages = this.#messages.filter((m) => !pick(m));
-      step(picked);
     }
     await sync;
+  }
+
+  /** Hands `step` the waiting messages `pick` chooses, in order; keeps the others. */
+  #stepPicked(pick: (m: Message) => boolean, step: (messages: Message[]) => void): void {
+    const messages = this.#messages;
+    let picked: Message[] | null = null;
+    let kept = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      if (pick(m)) (picked ??= []).push(m);
+      else messages[kept++] = m;
+    }
+    if (picked === null) return;
+    messages.length = kept;
+    step(picked);
   }
 }
