@@ -10,10 +10,16 @@
 import { joinU64 } from "./u64.ts";
 import { decodeUtf8 } from "./utf8.ts";
 
-/** Node ids and addresses are short ASCII: building them by hand skips a decoder call. */
-const ASCII_FAST_BYTES_MAX = 64;
+/**
+ * Longest ASCII text built a character at a time (node ids, short keys),
+ * which skips a decoder call. Up to 12 characters the engine makes each step
+ * a flat string; from 13 on it makes a rope, which costs every later
+ * comparison or hash a flattening (and a key kept in the store an extra
+ * object), so longer text goes to the decoder, which answers a flat string.
+ */
+const ASCII_FAST_BYTES_MAX = 12;
 
-/** The ASCII string of `bytes[start, start + length)`, or null if it is not short ASCII. */
+/** Bytes `[start, start + length)` as text when they are short ASCII, else null. */
 function asciiAt(bytes: Uint8Array, start: number, length: number): string | null {
   if (length > ASCII_FAST_BYTES_MAX) return null;
   let text = "";
@@ -161,7 +167,8 @@ export class ByteReader {
     if (start + length > this.bytes.length) {
       this.fail(`text at byte "${start}" of "${length}" bytes runs past the end`);
     }
-    const text = decodeUtf8(this.bytes.subarray(start, start + length));
+    const text = asciiAt(this.bytes, start, length) ??
+      decodeUtf8(this.bytes.subarray(start, start + length));
     return text ?? this.fail(`text at byte "${start}" is not valid UTF-8`);
   }
 

@@ -26,6 +26,13 @@ const TEXTS = [
   "a".repeat(63) + "🦀",
   "€".repeat(50),
   "key/with/slashes and spaces",
+  // The edge of the in-place form: up to 42 UTF-16 units always fit a one-byte length.
+  "a".repeat(42),
+  "a".repeat(43),
+  "€".repeat(42),
+  "€".repeat(43),
+  "🦀".repeat(21),
+  "x" + "🦀".repeat(21),
 ];
 
 Deno.test("string writes a varint byte length and UTF-8 bytes, ASCII or not, short or long", () => {
