@@ -14,8 +14,11 @@ import type { Message } from "../raft/types.ts";
 
 /** How a link learns that its peer answered, and tells that the peer went silent. */
 export interface PeerAnswers {
-  /** When peer `id` last sent an answer to one of our requests (`performance.now()`). */
-  lastAnsweredMs(id: string): number;
+  /**
+   * How many answers to our requests peer `id` has sent (a count that only
+   * grows): a count read per message instead of a clock read per message.
+   */
+  answered(id: string): number;
   /**
    * Peer `id` went silent: its own link to us may be the dead one (its answers
    * travel on it), so the connections it opened to us are closed, which lets
@@ -63,7 +66,7 @@ const FLOWING_BYTES = 16 * 1024 * 1024;
  * @example
  * ```ts
  * import { ReplySilence } from "./reply_silence.ts";
- * const silence = new ReplySilence("n2", { lastAnsweredMs: () => -1, silent: () => {} }, 0);
+ * const silence = new ReplySilence("n2", { answered: () => 0, silent: () => {} }, 0);
  * silence.queued({ type: "hb" } as import("../raft/types.ts").Message);
  * silence.writing(false);
  * if (silence.silentFor() === null) throw new Error("a request no one answered");
@@ -72,6 +75,8 @@ const FLOWING_BYTES = 16 * 1024 * 1024;
 export class ReplySilence {
   #pendingAsks = false;
   #askedMs: number | null = null;
+  /** The peer's answer count when {@link #askedMs} was taken: a higher count answered the ask. */
+  #answersAtAsk = 0;
   #bytesSinceAsked = 0;
   readonly #id: string;
   readonly #answers: PeerAnswers;
@@ -116,10 +121,7 @@ export class ReplySilence {
 
   /** The queue (and a snapshot, with `snapshot`) is being written. */
   writing(snapshot: boolean): void {
-    if ((this.#pendingAsks || snapshot) && this.#askedMs === null) {
-      this.#askedMs = performance.now();
-      this.#bytesSinceAsked = 0;
-    }
+    if ((this.#pendingAsks || snapshot) && this.#askedMs === null) this.#ask();
     this.#pendingAsks = false;
   }
 
@@ -128,7 +130,13 @@ export class ReplySilence {
     if (this.#askedMs === null) return;
     this.#bytesSinceAsked += bytes;
     if (this.#bytesSinceAsked < FLOWING_BYTES) return;
+    this.#ask();
+  }
+
+  /** Starts waiting for an answer from now on. */
+  #ask(): void {
     this.#askedMs = performance.now();
+    this.#answersAtAsk = this.#answers.answered(this.#id);
     this.#bytesSinceAsked = 0;
   }
 
@@ -138,7 +146,7 @@ export class ReplySilence {
    */
   silentFor(): string | null {
     if (this.#askedMs === null) return null;
-    if (this.#answers.lastAnsweredMs(this.#id) >= this.#askedMs) {
+    if (this.#answers.answered(this.#id) !== this.#answersAtAsk) {
       this.#askedMs = null;
       return null;
     }

@@ -68,8 +68,8 @@ export class TcpTransport {
   private readonly env: LinkEnv & InboundEnv;
   private readonly dropLog: RateLimitedLog;
   private readonly drops: InboundStats = { handshakesRefused: 0, framesDropped: 0 };
-  /** When each peer last answered one of our requests, by `performance.now()`. */
-  private readonly answeredMs = new Map<string, number>();
+  /** How many answers to our requests each peer has sent. */
+  private readonly answers = new Map<string, number>();
 
   /**
    * @param options identity, addresses and bounds (see {@link TransportOptions})
@@ -95,7 +95,7 @@ export class TcpTransport {
       announce: (info) => this.announce(info),
       deliver: (message) => this.deliver(message),
       answers: {
-        lastAnsweredMs: (id) => this.answeredMs.get(id) ?? -Infinity,
+        answered: (id) => this.answers.get(id) ?? 0,
         silent: (id) => this.closeInboundFrom(id),
       },
       opened: (id, conn) => this.inbound.set(conn, id),
@@ -285,7 +285,9 @@ export class TcpTransport {
   }
 
   private deliver(message: Message): void {
-    if (isAnswer(message.type)) this.answeredMs.set(message.from, performance.now());
+    if (isAnswer(message.type)) {
+      this.answers.set(message.from, (this.answers.get(message.from) ?? 0) + 1);
+    }
     if (message.to !== this.options.nodeId) {
       this.logger.debug("dropping a message for another node", {
         from: message.from,
