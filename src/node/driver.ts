@@ -30,7 +30,7 @@ import { WatchHistory } from "../kv/watch_history.ts";
 import { Applier } from "./apply.ts";
 import { Inbox } from "./inbox.ts";
 import type { CoreState, DriverOptions } from "./driver_options.ts";
-import { planReady, type PlanStep } from "./ready_plan.ts";
+import { planReady, type PlanStep, runPlan } from "./ready_plan.ts";
 import { type Proposal, Requests } from "./requests.ts";
 import { Snapshotter } from "./snapshots.ts";
 
@@ -300,10 +300,7 @@ export class Driver {
   private async handleReady(rd: Ready): Promise<void> {
     const plan = planReady(rd, this.carry, this.options.breaks?.plan);
     this.carry = plan.carry;
-    for (const step of plan.steps) {
-      const pending = this.carryOut(step);
-      if (pending !== undefined) await pending;
-    }
+    await runPlan(plan.steps, (step) => this.carryOut(step));
     this.core.advance(rd);
     this.noteState();
     this.options.listener.turnEnded?.();
