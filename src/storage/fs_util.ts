@@ -18,6 +18,20 @@ export async function writeAll(file: Deno.FsFile, bytes: Uint8Array, path: strin
   }
 }
 
+/**
+ * Writes all of `bytes` to `file` from the calling thread, looping on partial
+ * writes: for a small write into the page cache, cheaper than handing it to
+ * a worker thread and waiting to hear back.
+ */
+export function writeAllSync(file: Deno.FsFile, bytes: Uint8Array, path: string): void {
+  let done = 0;
+  try {
+    while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+  } catch (error) {
+    throw ioError("write", path, error);
+  }
+}
+
 /** Opens `path` for reading; a failure is a {@link StorageError} naming the file. */
 export async function openForRead(path: string): Promise<Deno.FsFile> {
   try {

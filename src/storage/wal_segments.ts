@@ -7,7 +7,7 @@
  */
 
 import { ioError } from "./errors.ts";
-import { removeFile, syncDir, writeAll } from "./fs_util.ts";
+import { removeFile, syncDir, writeAll, writeAllSync } from "./fs_util.ts";
 
 const NAME_PATTERN = /^(\d{16})\.wal$/;
 
@@ -50,6 +50,11 @@ async function openForAppend(path: string, createNew: boolean): Promise<Deno.FsF
 export type WalSyncObserver = (seconds: number, bytes: number) => void;
 
 const MS_PER_SECOND = 1000;
+/**
+ * Largest WAL batch written synchronously: copying it into the page cache
+ * takes microseconds, less than a round trip through a worker thread.
+ */
+const WRITE_SYNC_BYTES_MAX = 64 * 1024;
 
 /** The segment files of one WAL directory, the last one open for appends. */
 export class WalSegments {
@@ -153,12 +158,17 @@ export class WalSegments {
     this.#segments.push({ path, firstIndex, bytes: 0, maxEntryIndex: 0 });
   }
 
-  /** Appends `bytes` to the last segment with one write and one `syncData()`. */
+  /**
+   * Appends `bytes` to the last segment with one write and one `syncData()`.
+   * A batch up to {@link WRITE_SYNC_BYTES_MAX} is written from this thread:
+   * only the sync waits on a worker, one hand-off per batch instead of two.
+   */
   async append(bytes: Uint8Array, maxEntryIndex: number): Promise<void> {
     const active = this.#active;
     const file = this.#file;
     if (file === null) throw ioError("append to", active.path, new Error("the WAL is closed"));
-    await writeAll(file, bytes, active.path);
+    if (bytes.length <= WRITE_SYNC_BYTES_MAX) writeAllSync(file, bytes, active.path);
+    else await writeAll(file, bytes, active.path);
     const syncStartMs = performance.now();
     try {
       await file.syncData();
