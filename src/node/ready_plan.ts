@@ -7,8 +7,8 @@
  * that sync runs; and only once it is done send the replies that promise
  * durability (votes, append acknowledgements). A hard state that only moves
  * the commit index waits for the next sync: a node that forgets it relearns
- * it from the leader. The driver, the simulator and the protocol test
- * network all carry out this plan ({@link runPlan}).
+ * it from the leader. The driver (with {@link runPlan}), the simulator and
+ * the protocol test network all carry out this plan.
  *
  * @module
  */
