@@ -53,11 +53,14 @@ export interface PlanBreaks {
  *   messagesAfterSync: [vote], committed: [], readStates: [], mustSync: true,
  * }, null);
  * if (plan.steps.map((s) => s.kind).join() !== "save,send") throw new Error("a vote follows its sync");
- * const commit = planReady({
- *   messages: [], hardState: null, entries: [{ index: 3, term: 2, type: "normal", data: new Uint8Array() }],
- *   snapshot: null, messagesAfterSync: [vote], committed: [], readStates: [], mustSync: true,
+ * // A follower's append with a commit: its save starts before the apply, its acknowledgement after.
+ * const entry = (index: number) => ({ index, term: 2, type: "normal" as const, data: new Uint8Array() });
+ * const append = planReady({
+ *   messages: [], hardState: null, entries: [entry(4)], snapshot: null,
+ *   messagesAfterSync: [{ type: "appResp" } as import("../raft/types.ts").Message],
+ *   committed: [entry(3)], readStates: [], mustSync: true,
  * }, null);
- * if (commit.steps.map((s) => s.kind).join() !== "save,send") throw new Error();
+ * if (append.steps.map((s) => s.kind).join() !== "save,apply,send") throw new Error();
  * ```
  */
 export function planReady(
