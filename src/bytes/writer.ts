@@ -181,14 +181,9 @@ export class ByteWriter {
 
   /** Appends `text` as a varint byte length followed by its UTF-8 bytes. */
   string(text: string): void {
-    if (3 * text.length < 0x80) {
-      // Every length this text could have fits the varint's one byte: encode
-      // in place and write the length after, with no buffer of its own.
-      this.reserve(1 + 3 * text.length);
-      const at = this.length++;
-      this.bytes[at] = this.text(text);
-      return;
-    }
+    // When every length this text could have fits one byte, the one-pass
+    // form is already minimal: encoded in place, with no buffer of its own.
+    if (3 * text.length < 0x80) return this.lengthPrefixedText(text);
     const encoded = textEncoder.encode(text);
     this.varint(encoded.length);
     this.raw(encoded);
