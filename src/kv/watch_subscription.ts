@@ -12,7 +12,6 @@
 
 import type { WatchEnd, WatchEvent, WatchStream } from "../api.ts";
 import type { HistoryEntry } from "./held_changes.ts";
-import type { Change } from "./results.ts";
 
 export type { HistoryEntry } from "./held_changes.ts";
 
@@ -157,10 +156,6 @@ export class Subscription implements WatchStream {
     return entry.changes.some((change) => this.#wantsKey(change.key));
   }
 
-  #wants(change: Change): boolean {
-    return this.#wantsKey(change.key);
-  }
-
   /** Whether a change of `key` is watched (a field: the history calls it for each held change). */
   readonly #wantsKey = (key: string): boolean => {
     const filter = this.filter;
@@ -169,8 +164,10 @@ export class Subscription implements WatchStream {
 
   #deliver(entry: HistoryEntry): WatchEvent {
     this.#cursor = entry.index + 1;
-    const all = entry.changes.every((change) => this.#wants(change));
-    const changes = all ? entry.changes : entry.changes.filter((change) => this.#wants(change));
+    const all = entry.changes.every((change) => this.#wantsKey(change.key));
+    const changes = all
+      ? entry.changes
+      : entry.changes.filter((change) => this.#wantsKey(change.key));
     return { type: "change", index: entry.index, changes };
   }
 }
