@@ -11,9 +11,8 @@
  * @module
  */
 
-/** What a queued write holds. */
+/** What the queue reads of a write: when it stops waiting. */
 export interface QueuedWrite {
-  term: number;
   deadline: number;
 }
 
