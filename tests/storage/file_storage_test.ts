@@ -46,6 +46,26 @@ Deno.test("entries and hard state survive a reopen", async () => {
   });
 });
 
+Deno.test("batches written from the event loop (up to 64 KiB) and by a worker (above) interleave and survive a reopen", async () => {
+  await withTempDir(async (dir) => {
+    const storage = await openStorage(dir);
+    // Entry sizes around the 64 KiB line of one write, each batch a single entry.
+    const sizes = [8, 64 * 1024 - 200, 64 * 1024 + 200, 100, 200 * 1024, 8];
+    const written = sizes.map((bytes, i) => entry(i + 1, 1, bytes));
+    for (const [i, e] of written.entries()) {
+      await storage.save({ hardState: hs(1, "n1", i + 1), entries: [e] });
+    }
+    await storage.close();
+    const reopened = await openStorage(dir);
+    assertEquals(reopened.recovered(), {
+      hardState: hs(1, "n1", sizes.length),
+      snapshot: null,
+      entries: written,
+    });
+    await reopened.close();
+  });
+});
+
 Deno.test("a commit-only change appends one 17-byte record after its batch record; an unchanged batch writes nothing", async () => {
   await withTempDir(async (dir) => {
     const storage = await openStorage(dir);
